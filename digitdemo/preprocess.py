@@ -1,0 +1,187 @@
+"""A drawing or photo -> the 20x20 input the lab's model reads, one inspectable step at a time.
+
+The steps follow MNIST's own normalisation, which a plain resize of the whole canvas lacks:
+ink -> crop to the ink's bounding box -> fit in a 20x20 box keeping the aspect ratio ->
+place in 28x28 with the centre of mass at the centre -> bicubic 28->20 as the lab's data ->
+the lab's column-major 400-vector. Each step but the last two can be switched off.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from digitdemo import config
+from digitdemo.data import image_to_row, resample_to_lab_size
+
+# Ink below this (0 = background, 1 = full ink) counts as background: paper grain, JPEG noise.
+NOISE_LEVEL = 0.2
+# An image whose strongest ink is weaker than this is blank.
+BLANK_LEVEL = 0.15
+# The ink fits in a 20x20 box inside MNIST's 28x28 field.
+BOX_SIZE = 20
+# Photos are shrunk to this longest side before anything else: enough detail, bounded work.
+WORKING_SIZE = 560
+# Uploads larger than this many pixels are refused before they are decoded (decompression bombs).
+MAX_UPLOAD_PIXELS = 50_000_000
+MAX_UPLOAD_BYTES = 20_000_000
+
+
+class ImageError(ValueError):
+    """An image that cannot be read; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Every stage of preprocessing, for showing. ``x`` is None when there is no digit to read."""
+
+    ink: np.ndarray  # (H, W) float in [0, 1], 1 = ink
+    box: tuple[int, int, int, int] | None  # (top, left, bottom, right) of the ink, bottom/right exclusive
+    cropped: np.ndarray | None  # (h, w) the ink's bounding box (or the whole image with crop off)
+    fitted: np.ndarray | None  # (<=20, <=20) scaled so the longer side is 20 (or 28x28 with fit off)
+    centred: np.ndarray | None  # (28, 28) placed with its centre of mass at the centre
+    small: np.ndarray | None  # (20, 20) upright, the lab's resolution
+    x: np.ndarray | None  # (400,) float32 in the lab's column-major order: the model's input
+    problem: str | None = None  # why there is no digit, for the user
+
+
+# --- Reading images ---------------------------------------------------------
+
+
+def read_image(payload: bytes) -> Image.Image:
+    """Decode an uploaded file to a PIL image (first frame; large photos shrunk), or raise ImageError."""
+    if not payload:
+        raise ImageError("The file is empty.")
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise ImageError(f"The file is {len(payload) / 1e6:.0f} MB; please use an image under 20 MB.")
+    try:
+        with warnings.catch_warnings():  # we check the size ourselves, just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(payload))
+        width, height = image.size
+        if width * height > MAX_UPLOAD_PIXELS:
+            raise ImageError(f"The image is {width}x{height} pixels, too large to read; please use a smaller one.")
+        image = next(ImageSequence.Iterator(image))  # an animated GIF: its first frame
+        image.load()
+    except UnidentifiedImageError:
+        raise ImageError("This file is not an image that can be read (try PNG or JPEG).") from None
+    except Image.DecompressionBombError:
+        raise ImageError("The image is too large to read; please use a smaller one.") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageError(f"The image is damaged and cannot be read ({error}).") from None
+    image.thumbnail((WORKING_SIZE, WORKING_SIZE))
+    return image
+
+
+def _as_rgba(image) -> np.ndarray:
+    """A PIL image or an array -> (H, W, 4) float RGBA in [0, 1]."""
+    if isinstance(image, Image.Image):
+        if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+            grey = np.asarray(image, dtype=np.float64)
+            top = 65535.0 if image.mode.startswith("I;16") else max(grey.max(), 1.0)
+            return _as_rgba(np.clip(grey / top, 0, 1))
+        return np.asarray(image.convert("RGBA"), dtype=np.float64) / 255
+    array = np.asarray(image)
+    scale = 255.0 if array.dtype == np.uint8 else 1.0
+    array = array.astype(np.float64) / scale
+    if array.ndim == 2:
+        array = np.stack([array, array, array, np.ones_like(array)], axis=-1)
+    elif array.ndim == 3 and array.shape[-1] == 3:
+        array = np.concatenate([array, np.ones(array.shape[:2] + (1,))], axis=-1)
+    if array.ndim != 3 or array.shape[-1] != 4 or min(array.shape[:2]) < 1:
+        raise ImageError(f"An image must be (H, W), (H, W, 3) or (H, W, 4), not {array.shape}.")
+    return np.clip(np.nan_to_num(array), 0, 1)
+
+
+def to_ink(image) -> np.ndarray:
+    """(H, W) float ink in [0, 1] from RGBA, RGB or grey, light-on-dark or dark-on-light.
+
+    With transparency (a canvas on a transparent background, a PNG cut-out) the ink is the
+    alpha. Otherwise the background is the typical border colour and the ink is how far each
+    pixel is from it, so white chalk on black and a pencil photo on paper both work.
+    """
+    rgba = _as_rgba(image)
+    alpha = rgba[..., 3]
+    if alpha.min() < 0.99:
+        return alpha
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    background = np.median(border)
+    return np.clip(np.abs(grey - background), 0, 1)
+
+
+# --- The steps ----------------------------------------------------------------
+
+
+def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Antialiased float resize (Lanczos), clipped back to [0, 1]."""
+    resized = Image.fromarray(image.astype(np.float32)).resize((width, height), Image.Resampling.LANCZOS)
+    return np.clip(np.asarray(resized, dtype=np.float32), 0, 1)
+
+
+def ink_box(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(top, left, bottom, right) of the pixels above the noise level, or None if there are none."""
+    rows = np.flatnonzero(ink.max(axis=1) >= NOISE_LEVEL)
+    cols = np.flatnonzero(ink.max(axis=0) >= NOISE_LEVEL)
+    if rows.size == 0:
+        return None
+    return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
+
+
+def fit_in_box(image: np.ndarray, size: int = BOX_SIZE) -> np.ndarray:
+    """Scale so the longer side is ``size``, keeping the aspect ratio."""
+    h, w = image.shape
+    scale = size / max(h, w)
+    return _resize(image, max(1, round(h * scale)), max(1, round(w * scale)))
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    """(row, column) of the ink's centre of mass."""
+    total = image.sum()
+    rows, cols = np.indices(image.shape)
+    return float((rows * image).sum() / total), float((cols * image).sum() / total)
+
+
+def place_in_field(image: np.ndarray, by_mass: bool = True, size: int = config.MNIST_SIZE) -> np.ndarray:
+    """Put image in a size x size field: its centre of mass at the centre, or its box at the centre."""
+    h, w = image.shape
+    if by_mass:
+        row, col = centre_of_mass(image)
+        top, left = round((size - 1) / 2 - row), round((size - 1) / 2 - col)
+    else:
+        top, left = (size - h) // 2, (size - w) // 2
+    # Never push ink out of the field.
+    top, left = min(max(top, 0), size - h), min(max(left, 0), size - w)
+    field = np.zeros((size, size), dtype=np.float32)
+    field[top : top + h, left : left + w] = image
+    return field
+
+
+def preprocess(image, crop: bool = True, fit: bool = True, centre: bool = True) -> Steps:
+    """Run every step on a drawing or photo; see the module docstring. Switch steps off to compare."""
+    raw = to_ink(image)
+    strongest = float(raw.max())
+    if strongest < BLANK_LEVEL:
+        return Steps(raw, None, None, None, None, None, None, problem="The canvas is blank: draw a digit.")
+    # Faint ink (a pencil photo) is stretched to full strength; grain below the noise level goes.
+    ink = raw / strongest
+    ink = np.where(ink >= NOISE_LEVEL, ink, 0).astype(np.float32)
+    box = ink_box(ink)
+    top, left, bottom, right = box
+    cropped = ink[top:bottom, left:right] if crop else ink
+    if fit:
+        fitted = fit_in_box(cropped)
+        centred = place_in_field(fitted, by_mass=centre)
+    else:
+        fitted = _resize(cropped, config.MNIST_SIZE, config.MNIST_SIZE)
+        centred = fitted
+    small = resample_to_lab_size(centred)
+    return Steps(ink, box, cropped, fitted, centred, small, image_to_row(small).astype(np.float32))
+
+
+def plain_resize(image) -> np.ndarray:
+    """(400,) what typical demos do: the whole canvas resized to 20x20, no crop, no centring."""
+    ink = to_ink(image).astype(np.float32)
+    return image_to_row(_resize(ink, config.IMAGE_SIZE, config.IMAGE_SIZE))

@@ -1,0 +1,19 @@
+import numpy as np
+import pytest
+
+from digitdemo import artifacts, data
+from digitdemo.drawings import render_drawing
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> artifacts.TrainedModel:
+    return artifacts.load()
+
+
+@pytest.fixture(scope="session")
+def drawings() -> tuple[list[np.ndarray], np.ndarray]:
+    """200 held-out digits drawn as 280x280 canvas drawings, with their labels."""
+    images, labels = data.load_source()
+    rng = np.random.default_rng(7)
+    chosen = rng.choice(np.flatnonzero(~data.is_training_example()), size=200, replace=False)
+    return [render_drawing(images[i], rng) for i in chosen], labels[chosen]

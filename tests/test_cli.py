@@ -1,0 +1,98 @@
+"""The command line, run as a user runs it: a subprocess."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitdemo import artifacts, config
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "digitdemo", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory, drawings):
+    folder = tmp_path_factory.mktemp("images")
+    paths = []
+    for i, drawing in enumerate(drawings[0][:5]):
+        path = folder / f"drawing{i}.png"
+        Image.fromarray(drawing).save(path)
+        paths.append(str(path))
+    blank = folder / "blank.png"
+    Image.new("RGB", (280, 280), "black").save(blank)
+    broken = folder / "broken.png"
+    broken.write_text("not an image")
+    return paths, str(blank), str(broken), drawings[1][:5]
+
+
+def test_predict_json(images):
+    paths, blank, broken, labels = images
+    result = run("predict", "--json", *paths, blank, broken, "missing.png")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["path"] for line in lines] == [*paths, blank, broken, "missing.png"]
+    for line in lines[:5]:
+        assert isinstance(line["digit"], int) and len(line["probabilities"]) == 10
+        assert sum(line["probabilities"]) == pytest.approx(1.0)
+    assert sum(line["digit"] == label for line, label in zip(lines, labels, strict=False)) >= 4
+    assert lines[5]["digit"] is None
+    assert "not an image" in lines[6]["error"] and "No such file" in lines[7]["error"]
+    assert result.returncode == 1, "some files failed, so the exit status says so"
+
+
+def test_predict_succeeds_when_all_do(images):
+    paths, *_ = images
+    result = run("predict", *paths)
+    assert result.returncode == 0 and result.stdout.count("%") == len(paths)
+
+
+def test_predict_never_imports_tensorflow(images):
+    paths, *_ = images
+    code = (
+        "import sys; from digitdemo.cli import main; main(['predict', '--json', *sys.argv[1:]]);"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_predict_with_a_missing_model(images, tmp_path):
+    result = run("predict", "--model", str(tmp_path), images[0][0])
+    assert result.returncode == 2 and "There is no model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate(shipped_model):
+    result = run("evaluate", "--json")
+    metrics = json.loads(result.stdout)
+    assert metrics["train_errors"] == shipped_model.meta["metrics"]["train_errors"]
+    assert metrics["test_accuracy"] == pytest.approx(shipped_model.meta["metrics"]["test_accuracy"])
+
+
+def test_train_writes_every_artifact(tmp_path):
+    result = run("train", "--out", str(tmp_path), "--epochs", "2", "--progress", "json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["epoch"] for line in lines[:2]] == [1, 2]
+    assert lines[0]["loss"] > lines[1]["loss"]
+    assert lines[-1]["done"] and "test_accuracy" in lines[-1]
+    model = artifacts.load(tmp_path)
+    assert model.meta["history"]["loss"] == [lines[0]["loss"], lines[1]["loss"]]
+    assert (tmp_path / config.KERAS_NAME).stat().st_size > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [config.KERAS_NAME, config.WEIGHTS_NAME]
+
+
+def test_train_is_reproducible_with_a_seed(tmp_path):
+    for name in ("a", "b"):
+        assert run("train", "--out", str(tmp_path / name), "--epochs", "1", "--hidden-units", "8").returncode == 0
+    a, b = artifacts.load(tmp_path / "a"), artifacts.load(tmp_path / "b")
+    np.testing.assert_array_equal(a.layers[0].W, b.layers[0].W)
+    assert a.layers[0].W.shape == (400, 8)
+
+
+def test_train_rejects_nonsense(tmp_path):
+    result = run("train", "--out", str(tmp_path), "--learning-rate", "-1")
+    assert result.returncode == 2 and "learning rate" in result.stderr and "Traceback" not in result.stderr
