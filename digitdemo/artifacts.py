@@ -5,6 +5,7 @@ the training recipe, the data checksum, the loss history, metrics and library ve
 One file means one atomic rename per save: a reader never sees new weights with old metadata.
 """
 
+import hashlib
 import io
 import json
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import config
-from digitdemo.data import atomic_write_bytes
+from digitdemo.files import atomic_write_bytes, write_temp
 from digitdemo.nn import ACTIVATIONS, Forward, Layer, forward
 
 RESTORE_HINT = (
@@ -123,13 +124,40 @@ def load(directory: Path | str | None = None) -> TrainedModel:
     return from_bytes(payload, source=str(path))
 
 
-def save(layers: list[Layer], meta: dict, directory: Path | str | None = None) -> Path:
-    """Write the model atomically; ModelError (and the old file untouched) if the disk refuses."""
-    path = model_dir(directory) / config.WEIGHTS_NAME
+def save(
+    layers: list[Layer], meta: dict, directory: Path | str | None = None, keras_bytes: bytes | None = None
+) -> Path:
+    """Write the model (and its .keras twin, if given) atomically.
+
+    Both files go to temporary names first and the renames come last, so a failure (a full or
+    read-only disk) raises ModelError and leaves the previous model whole.
+    """
+    directory = model_dir(directory)
+    path = directory / config.WEIGHTS_NAME
+    if keras_bytes is not None:
+        meta = {**meta, "keras_sha256": hashlib.sha256(keras_bytes).hexdigest()}
+    payload = to_bytes(layers, meta)
+    keras_temp = None
     try:
-        atomic_write_bytes(path, to_bytes(layers, meta))
+        if keras_bytes is not None:
+            keras_temp = write_temp(directory / config.KERAS_NAME, keras_bytes)
+        atomic_write_bytes(path, payload)
+        if keras_temp is not None:
+            os.replace(keras_temp, directory / config.KERAS_NAME)
     except OSError as error:
+        reason = error.strerror or str(error)
         raise ModelError(
-            f"Could not save the model to {path}: {error.strerror}. The previous model is unchanged."
+            f"Could not save the model to {directory}: {reason}. The previous model is unchanged."
         ) from None
+    finally:
+        if keras_temp is not None:
+            keras_temp.unlink(missing_ok=True)
     return path
+
+
+def keras_bytes(directory: Path | str | None = None) -> bytes | None:
+    """The .keras file saved beside the weights, if there is one."""
+    try:
+        return (model_dir(directory) / config.KERAS_NAME).read_bytes()
+    except OSError:
+        return None

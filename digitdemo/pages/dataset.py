@@ -1,0 +1,40 @@
+"""Dataset: the lab's X and y, their shapes, and a grid of labelled digits."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from digitdemo import charts, state
+from digitdemo.data import row_to_image
+from digitdemo.pages.common import show_plot
+
+SETS = {"training set (the lab's 5000)": "training", "held-out test set (5000 more)": "test"}
+
+
+def render() -> None:
+    st.title("The dataset")
+    st.markdown(
+        "Each example is a 20x20 grey image of a handwritten digit, unrolled into a row of **400 numbers**. "
+        "`X` stacks 5000 rows; `y` holds the label, 0 to 9, of each. These are real MNIST digits, like "
+        "the lab's."
+    )
+    name = st.radio("Which set", list(SETS), key="dataset.set", horizontal=True)
+    X, y = state.dataset(SETS[name])
+    st.code(f"X.shape = {X.shape}    y.shape = {y.shape}    y[0] = {y[0, 0]}    y[-1] = {y[-1, 0]}")
+
+    with st.expander("The first element, X[0], as the 20x20 image it is (X[0].reshape(20, 20).T)"):
+        st.dataframe(pd.DataFrame(np.round(row_to_image(X[0]), 3)), height=400)
+        st.caption(
+            f"Values from {X[0].min():.3f} to {X[0].max():.3f}: bicubic resizing from MNIST's 28x28 "
+            "overshoots slightly outside 0..1."
+        )
+
+    st.subheader("64 random digits with their labels")
+    digit = st.selectbox("Only this digit", ["all", *range(10)], key="dataset.digit")
+    if st.button("Reshuffle", key="dataset.shuffle"):
+        st.session_state["dataset.seed"] = st.session_state.get("dataset.seed", 0) + 1
+    pool = np.arange(len(y)) if digit == "all" else np.flatnonzero(y[:, 0] == digit)
+    rng = np.random.default_rng(st.session_state.get("dataset.seed", 0))
+    chosen = rng.choice(pool, size=min(64, len(pool)), replace=False)
+    show_plot(charts.digit_mosaic(X[chosen], [f"{y[i, 0]}" for i in chosen], caption_size=15), key="dataset.grid")
+    st.caption(f"Showing {len(chosen)} of {len(pool)} examples. Indices: {', '.join(map(str, sorted(chosen)[:16]))}…")

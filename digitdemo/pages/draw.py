@@ -1,0 +1,133 @@
+"""Draw: a digit on the canvas, what the model sees, and its probabilities, live."""
+
+import numpy as np
+import streamlit as st
+
+from digitdemo import charts, config, state
+from digitdemo.nn import Forward
+from digitdemo.pages.common import pixels, show_plot
+from digitdemo.preprocess import ImageError, Steps, preprocess, read_image
+
+CANVAS_PX = 280
+DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
+SOURCES = ["Draw", "Upload a picture"]
+
+
+def render() -> None:
+    st.title("Draw a digit")
+    st.markdown(
+        "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
+        "into **10 numbers (logits)**, and softmax turns those into **probabilities**. " + state.model_caption()
+    )
+    _live()
+
+
+@st.fragment
+def _live() -> None:
+    # A fragment: a stroke reruns only this part of the page.
+    source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
+    left, right = st.columns([1, 1.25], gap="large")
+    with left:
+        image = _canvas() if source == SOURCES[0] else _upload()
+        with st.expander("Preprocessing switches: turn a step off and watch the answer change"):
+            crop = st.toggle("Crop to the ink", value=True, key="draw.crop")
+            fit = st.toggle("Fit in a 20x20 box, keeping the shape", value=True, key="draw.fit")
+            centre = st.toggle("Centre by centre of mass", value=True, key="draw.centre", disabled=not fit)
+    steps = None if image is None else preprocess(image, crop=crop, fit=fit, centre=centre)
+    out = None if steps is None or steps.x is None else state.current_model().forward(steps.x)
+    with right:
+        _prediction(steps, out)
+    if out is not None:
+        _what_the_model_sees(steps, out)
+
+
+def _clear() -> None:
+    # A new key gives a new, empty canvas.
+    st.session_state["draw.canvas_version"] = st.session_state.get("draw.canvas_version", 0) + 1
+    st.session_state.pop(state.LAST_LOGITS, None)
+
+
+def _canvas() -> np.ndarray | None:
+    from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit
+
+    result = st_canvas(
+        stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_PX,
+        width=CANVAS_PX,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"draw.canvas.{st.session_state.get('draw.canvas_version', 0)}",
+    )
+    clear, brush = st.columns([1, 2.5], vertical_alignment="bottom")
+    clear.button("Clear", key="draw.clear", on_click=_clear, width="stretch")
+    brush.slider("Brush width (px)", 6, 40, DEFAULT_BRUSH, key="draw.brush")
+    try:
+        return result.image_data
+    except (ValueError, OSError):  # a drawing that did not arrive whole
+        st.error("The drawing could not be read; please draw again.")
+        return None
+
+
+def _upload() -> object | None:
+    upload = st.file_uploader(
+        "A photo or picture of one digit (dark ink on paper works too)",
+        type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"],
+        key="draw.upload",
+    )
+    if upload is None:
+        return None
+    try:
+        image = read_image(upload.getvalue())
+    except ImageError as error:
+        st.error(str(error))
+        return None
+    st.image(image, caption="Your picture", width=CANVAS_PX)
+    return image
+
+
+def _prediction(steps: Steps | None, out: Forward | None) -> None:
+    if out is None:
+        st.metric("Prediction", "—")
+        st.info(steps.problem if steps is not None else "Draw a digit on the canvas to see what the network reads.")
+        st.session_state.pop(state.LAST_LOGITS, None)
+        return
+    probabilities, logits = out.probabilities[0], out.logits[0]
+    digit = int(out.predicted_digit[0])
+    st.session_state[state.LAST_LOGITS] = logits.tolist()
+    second = int(np.argsort(probabilities)[-2])
+    st.metric("Prediction", digit)
+    if probabilities[digit] < config.UNSURE_BELOW:
+        st.warning(
+            f"The model is unsure: {probabilities[digit]:.0%} for {digit}, {probabilities[second]:.0%} for "
+            f"{second}. Try drawing larger, in the middle, with a thicker brush."
+        )
+    else:
+        st.caption(f"{probabilities[digit]:.1%} sure; next best: {second} ({probabilities[second]:.1%}).")
+    if steps.problem:
+        st.warning(steps.problem)
+    show_plot(charts.probability_bars(probabilities), key="draw.probabilities")
+    show_plot(charts.value_bars(logits, title="Logits z (the last layer's linear output)"), key="draw.logits_chart")
+
+
+def _what_the_model_sees(steps: Steps, out: Forward) -> None:
+    st.subheader("What the model sees")
+    top, left, bottom, right = steps.box
+    captions = [
+        "1. your ink",
+        f"2. cropped ({right - left}x{bottom - top} px)",
+        f"3. fitted: {steps.fitted.shape[1]}x{steps.fitted.shape[0]}",
+        "4. centred in 28x28",
+        "5. 20x20: the 400 inputs",
+    ]
+    images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
+    for column, image, caption in zip(st.columns(5), images, captions, strict=True):
+        column.image(pixels(image), caption=caption)
+    st.subheader("Hidden units, live")
+    st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
+    widths = [a.shape[1] for a in out.hidden]
+    for i, (column, activations) in enumerate(zip(st.columns(widths), out.hidden, strict=True), start=1):
+        with column:
+            title = f"Layer {i}: {activations.shape[1]} units"
+            show_plot(charts.value_bars(activations[0], title=title), key=f"draw.hidden{i}")

@@ -1,0 +1,56 @@
+"""Errors: the examples the model gets wrong, counted, tabulated and shown."""
+
+import numpy as np
+import streamlit as st
+
+from digitdemo import charts, metrics, state
+from digitdemo.pages.common import show_plot
+
+GALLERY_LIMIT = 64
+
+
+def render() -> None:
+    st.title("Errors")
+    st.markdown(
+        "Which digits does the model get wrong? On its own training data, few (the lab counts **15 of "
+        "5000**); on digits it has never seen, more. " + state.model_caption()
+    )
+    model = state.current_model()
+    results = {}
+    for name in ("training", "test"):
+        X, y = state.dataset(name)
+        out = model.forward(X)
+        results[name] = (X, y[:, 0], out.predicted_digit, out.probabilities)
+    left, right = st.columns(2)
+    for column, name, title in [(left, "training", "Training set"), (right, "test", "Held-out test set")]:
+        _, labels, predicted, _ = results[name]
+        wrong = int(np.sum(labels != predicted))
+        column.metric(f"{title}: misclassified", f"{wrong} of {len(labels)}", f"{1 - wrong / len(labels):.2%} right")
+
+    which = st.radio("Examine", ["test", "training"], key="errors.set", horizontal=True, format_func=str.title)
+    X, labels, predicted, probabilities = results[which]
+    matrix = metrics.confusion_matrix(labels, predicted)
+    show_plot(charts.confusion(matrix, f"Confusion matrix, {which} set"), key="errors.matrix")
+
+    cells = [(t, p) for t in range(10) for p in range(10) if t != p and matrix[t, p] > 0]
+    cells.sort(key=lambda cell: -matrix[cell])
+    options = ["all mistakes", *cells]
+    cell = st.selectbox(
+        "Show the examples of one cell of the matrix",
+        options,
+        key=f"errors.cell.{which}",
+        format_func=lambda c: c if isinstance(c, str) else f"true {c[0]}, predicted {c[1]}: {matrix[c]} examples",
+    )
+    mistakes = np.flatnonzero(labels != predicted)
+    if not isinstance(cell, str):
+        mistakes = mistakes[(labels[mistakes] == cell[0]) & (predicted[mistakes] == cell[1])]
+    if len(mistakes) == 0:
+        st.success("No mistakes here.")
+        return
+    shown = mistakes[:GALLERY_LIMIT]
+    captions = [f"{labels[i]}→{predicted[i]} {probabilities[i, predicted[i]]:.0%}" for i in shown]
+    show_plot(charts.digit_mosaic(X[shown], captions, caption_size=12), key="errors.gallery")
+    more = f" (the first {GALLERY_LIMIT})" if len(mistakes) > GALLERY_LIMIT else ""
+    st.caption(
+        f"{len(mistakes)} examples{more}: label → prediction, with the probability the model gave its wrong answer."
+    )

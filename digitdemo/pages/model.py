@@ -1,0 +1,44 @@
+"""Model: the lab's three Dense layers, their parameters, and what the first layer learned."""
+
+import pandas as pd
+import streamlit as st
+
+from digitdemo import charts, config, state
+from digitdemo.pages.common import show_plot
+
+
+def render() -> None:
+    st.title("The model")
+    model = state.current_model()
+    st.markdown(
+        "Three `Dense` layers, as in the lab. Each unit of a layer computes $g(a \\cdot w + b)$ over "
+        "*every* output of the layer before: layer 1 looks at all 400 pixels. " + state.model_caption()
+    )
+    inputs = [config.N_PIXELS] + [layer.b.size for layer in model.layers[:-1]]
+    rows = [
+        {
+            "layer": layer.name,
+            "units": layer.b.size,
+            "activation": layer.activation,
+            "W shape": str(layer.W.shape),
+            "b shape": str(layer.b.shape),
+            "parameters": f"{n_in} x {layer.b.size} + {layer.b.size} = {layer.n_params:,}",
+        }
+        for layer, n_in in zip(model.layers, inputs, strict=True)
+    ]
+    st.table(pd.DataFrame(rows).set_index("layer"))
+    st.metric(
+        "Total parameters",
+        f"{model.n_params:,}",
+        help=" + ".join(f"{layer.n_params:,}" for layer in model.layers),
+    )
+    st.markdown(
+        "Softmax is not a layer here: the last layer outputs 10 **logits**, and the loss "
+        "`SparseCategoricalCrossentropy(from_logits=True)` applies softmax inside (see the Softmax page)."
+    )
+    st.subheader("The first layer's weights as images")
+    st.markdown(
+        "Unit j of layer 1 multiplies each pixel by a weight `W1[:, j]`. Drawn as a 20x20 image, blue pixels "
+        "push the unit on when inked, red pixels push it off: many look like strokes or parts of digits."
+    )
+    show_plot(charts.weight_images(model.layers[0].W), key="model.weights")

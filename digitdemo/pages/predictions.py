@@ -1,0 +1,53 @@
+"""Predictions: the lab's walk-through on one example, and a grid of 64 predictions."""
+
+import numpy as np
+import streamlit as st
+
+from digitdemo import charts, config, state
+from digitdemo.data import row_to_image
+from digitdemo.pages.common import pixels, show_plot
+
+SETS = {"training set": "training", "held-out test set": "test"}
+
+
+def render() -> None:
+    st.title("Predictions")
+    st.markdown(
+        "To predict, the model computes 10 logits for an image; softmax turns them into probabilities; "
+        "the prediction is the digit with the largest, `np.argmax`. The lab walks through example "
+        f"**{config.EXAMPLE_INDEX}**, a 2. " + state.model_caption()
+    )
+    name = st.radio("Which set", list(SETS), key="predictions.set", horizontal=True)
+    X, y = state.dataset(SETS[name])
+    model = state.current_model()
+    index = st.number_input(
+        "Example index", 0, len(X) - 1, min(config.EXAMPLE_INDEX, len(X) - 1), key="predictions.index"
+    )
+    out = model.forward(X[index])
+    image, logits, probabilities = st.columns([1, 1.5, 1.5])
+    with image:
+        st.image(pixels(row_to_image(X[index]), 200), caption=f"X[{index}], label y = {y[index, 0]}")
+        st.metric("np.argmax(probabilities)", int(out.predicted_digit[0]))
+    with logits:
+        show_plot(charts.value_bars(out.logits[0], title="1. logits = model(X[i])"), key="predictions.logits")
+    with probabilities:
+        show_plot(charts.probability_bars(out.probabilities[0], title="2. softmax(logits)"), key="predictions.probs")
+    st.code(
+        "prediction = model.predict(X[i].reshape(1, 400))   # logits\n"
+        f"{np.array2string(out.logits[0], precision=2, separator=', ')}\n"
+        "prediction_p = tf.nn.softmax(prediction)\n"
+        f"{np.array2string(out.probabilities[0], precision=3, separator=', ', suppress_small=True)}\n"
+        f"np.argmax(prediction_p) = {int(out.predicted_digit[0])}"
+    )
+
+    st.subheader("64 random examples: label, prediction")
+    if st.button("Reshuffle", key="predictions.shuffle"):
+        st.session_state["predictions.seed"] = st.session_state.get("predictions.seed", 0) + 1
+    chosen = np.random.default_rng(st.session_state.get("predictions.seed", 0)).choice(len(X), 64, replace=False)
+    predicted = model.forward(X[chosen]).predicted_digit
+    labels = y[chosen, 0]
+    captions = [f"{label},{pred}" for label, pred in zip(labels, predicted, strict=True)]
+    colors = ["black" if label == pred else "red" for label, pred in zip(labels, predicted, strict=True)]
+    show_plot(charts.digit_mosaic(X[chosen], captions, colors, caption_size=14), key="predictions.grid")
+    wrong = int(np.sum(labels != predicted))
+    st.caption(f"Mistakes in red: {wrong} of 64.")

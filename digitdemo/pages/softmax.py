@@ -1,0 +1,77 @@
+"""Softmax: the lab's my_softmax on sliders, with temperature and the overflow it avoids."""
+
+import numpy as np
+import streamlit as st
+
+from digitdemo import charts, state
+from digitdemo.nn import my_softmax, softmax
+from digitdemo.pages.common import show_plot
+
+LAB_Z = [1.0, 2.0, 3.0, 4.0]  # the lab's example input
+Z_LIMIT = 20.0
+TEMPERATURES = [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0]
+
+
+def render() -> None:
+    st.title("Softmax")
+    st.markdown(
+        r"Softmax turns any numbers $z_j$ into probabilities: "
+        r"$a_j = \dfrac{e^{z_j}}{\sum_k e^{z_k}}$. Each $a_j$ is between 0 and 1 and they add up to 1. "
+        "Move the sliders: the largest $z$ gets the largest share, and only the *differences* between "
+        "the $z$ matter."
+    )
+    logits = st.session_state.get(state.LAST_LOGITS)
+    from_drawing = st.toggle(
+        "Start from the ten logits of my current drawing",
+        key="softmax.from_drawing",
+        disabled=logits is None,
+        help=None if logits is not None else "Draw a digit on the Draw page first.",
+    )
+    initial = [round(float(v), 1) for v in logits] if from_drawing and logits else LAB_Z
+    prefix = "softmax.drawing" if from_drawing else "softmax.lab"
+    columns = st.columns(len(initial))
+    z = np.array(
+        [
+            column.slider(f"z{j}", -Z_LIMIT, Z_LIMIT, float(np.clip(v, -Z_LIMIT, Z_LIMIT)), 0.1, key=f"{prefix}.z{j}")
+            for j, (column, v) in enumerate(zip(columns, initial, strict=True))
+        ]
+    )
+    temperature = st.select_slider(
+        "Temperature T: softmax(z / T). Low T sharpens towards the largest z; high T flattens.",
+        TEMPERATURES,
+        value=1.0,
+        key="softmax.temperature",
+    )
+    a = softmax(z, temperature)
+    show_plot(charts.probability_bars(a, title=f"softmax(z / {temperature:g})", axis="j"), key="softmax.bars")
+    st.markdown(f"Sum of the probabilities: **{a.sum():.6f}**. Largest: **a{int(np.argmax(a))} = {a.max():.4f}**.")
+    if temperature == 1.0:
+        with np.errstate(over="ignore", invalid="ignore"):
+            lab = my_softmax(z)
+        st.caption(f"The lab's `my_softmax(z)` gives the same numbers: largest difference {np.abs(lab - a).max():.1e}.")
+
+    st.subheader("Why e^z needs care: overflow")
+    st.markdown(
+        "Adding the same number c to every z changes nothing mathematically. But $e^{z}$ overflows a 64-bit "
+        "float for z above about 709: the lab's `my_softmax` then gives `nan`. The stable form subtracts "
+        "max(z) first, so the largest exponent is $e^0 = 1$."
+    )
+    c = st.number_input("c, added to every z", -1000.0, 1000.0, 0.0, 100.0, key="softmax.shift")
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = my_softmax(z + c)
+    left, right = st.columns(2)
+    left.markdown("**my_softmax(z + c)**, as written")
+    left.code(np.array2string(naive, precision=4, separator=", "))
+    right.markdown("**softmax(z + c)**, stable")
+    right.code(np.array2string(softmax(z + c), precision=4, separator=", "))
+    if np.isnan(naive).any():
+        left.error("Overflow: e^(z + c) is infinite, and ∞/∞ is nan.")
+
+    st.subheader("Why the model's last layer is linear")
+    st.markdown(
+        "The lab's model ends in `Dense(10, activation='linear')` and is trained with "
+        "`SparseCategoricalCrossentropy(from_logits=True)`: the softmax is folded into the loss, where "
+        "TensorFlow computes it in this stable way together with the logarithm. Putting softmax in the "
+        "output layer instead would round tiny probabilities to 0 before the log, and the loss would "
+        "lose precision. So the model outputs logits, and we apply softmax afterwards to read them."
+    )

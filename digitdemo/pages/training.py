@@ -1,0 +1,122 @@
+"""Training: the loss curve, and retraining with your own recipe, live, in a subprocess."""
+
+import streamlit as st
+
+from digitdemo import artifacts, charts, config, state
+from digitdemo.jobs import BusyError, TrainingJob
+from digitdemo.pages.common import show_plot
+
+JOB = "training.job"
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+
+
+def render() -> None:
+    st.title("Training")
+    st.markdown(
+        "The lab trains for **40 epochs** with the **Adam** optimizer (learning rate **0.001**). One epoch "
+        "is one pass over all 5000 examples in batches of 32, so **157 steps**. The loss, the "
+        "cross-entropy of softmax(logits) against the true label, should fall epoch by epoch."
+    )
+    shipped = state.default_model()
+    model = state.current_model()
+    compare = shipped.meta["history"]["loss"] if model is not shipped else None
+    show_plot(charts.loss_curve(model.meta["history"]["loss"], compare=compare), key="training.loss")
+    _metrics(model)
+
+    st.subheader("Retrain")
+    st.markdown(
+        "Change the recipe and train a model of your own: it replaces the model **in your session only**, "
+        "on every page. Other students keep theirs. Training runs in the background in about 10 s."
+    )
+    job: TrainingJob | None = st.session_state.get(JOB)
+    running = job is not None and job.poll().state == "running"
+    with st.form("training.form"):
+        left, right = st.columns(2)
+        epochs = left.number_input("Epochs", 1, 200, config.EPOCHS, key="training.epochs")
+        rate = left.select_slider("Learning rate", LEARNING_RATES, config.LEARNING_RATE, key="training.rate")
+        seed = left.number_input("Seed", 0, 2**31 - 1, config.SEED, key="training.seed")
+        units1 = right.number_input("Layer 1 units", 1, 256, config.HIDDEN_UNITS[0], key="training.units1")
+        units2 = right.number_input("Layer 2 units", 1, 256, config.HIDDEN_UNITS[1], key="training.units2")
+        submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
+    if submitted:
+        _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed))
+    if st.session_state.get(JOB) is not None:
+        st.fragment(_progress, run_every=0.5)()
+    _session_model_actions()
+
+
+def _metrics(model: artifacts.TrainedModel) -> None:
+    m = model.meta["metrics"]
+    left, middle, right = st.columns(3)
+    left.metric("Final loss", f"{model.meta['history']['loss'][-1]:.4f}")
+    middle.metric("Training errors", f"{m['train_errors']} of {m['train_examples']}", help="The lab: 15 of 5000")
+    right.metric("Held-out accuracy", f"{m['test_accuracy']:.1%}", help="On 5000 digits never used in training")
+
+
+def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> None:
+    old: TrainingJob | None = st.session_state.get(JOB)
+    if old is not None and old.poll().state == "running":
+        st.warning("Your model is already training: wait for it to finish, or stop it.")
+        return
+    try:
+        st.session_state[JOB] = TrainingJob(epochs, rate, units, seed)
+    except BusyError as error:
+        st.warning(str(error))
+        return
+    if old is not None:
+        old.cleanup()
+
+
+def _progress() -> None:
+    job: TrainingJob | None = st.session_state.get(JOB)
+    if job is None:
+        return
+    progress = job.poll()
+    done = len(progress.losses)
+    if progress.state == "running":
+        st.progress(done / job.epochs, text=f"Epoch {done} of {job.epochs}")
+        if progress.losses:
+            show_plot(charts.loss_curve(progress.losses, title="Your model's loss so far"), key="training.live")
+        if st.button("Stop training", key="training.stop"):
+            job.cleanup()
+            del st.session_state[JOB]
+            st.rerun()
+        return
+    del st.session_state[JOB]
+    if progress.state == "done":
+        try:
+            st.session_state[state.SESSION_MODEL] = job.result()
+            st.session_state["training.keras"] = artifacts.keras_bytes(job.out_dir)
+        except artifacts.ModelError as error:
+            st.session_state["training.notice"] = ("error", f"The new model could not be read: {error}")
+        else:
+            st.session_state["training.notice"] = ("success", f"Trained for {job.epochs} epochs: now in use.")
+    else:
+        st.session_state["training.notice"] = (
+            "error",
+            f"Training failed: {progress.message}. Your previous model is still in use.",
+        )
+    job.cleanup()
+    st.rerun()  # the whole page, so its charts show the new model
+
+
+def _session_model_actions() -> None:
+    notice = st.session_state.pop("training.notice", None)
+    if notice is not None:
+        getattr(st, notice[0])(notice[1])
+    if st.session_state.get(state.SESSION_MODEL) is None:
+        return
+    left, right = st.columns(2)
+    if left.button("Use the shipped model again", key="training.reset"):
+        del st.session_state[state.SESSION_MODEL]
+        st.rerun()
+    with right:
+        confirm = st.checkbox("I want to replace the default model for everyone", key="training.confirm")
+        if st.button("Save as the default model", key="training.save", disabled=not confirm):
+            model = st.session_state[state.SESSION_MODEL]
+            try:
+                path = artifacts.save(model.layers, model.meta, keras_bytes=st.session_state.get("training.keras"))
+            except artifacts.ModelError as error:
+                st.error(str(error))
+            else:
+                st.success(f"Saved to {path}: every new page view now uses it.")

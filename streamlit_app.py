@@ -1,0 +1,27 @@
+"""digitdemo: the router. Run with `streamlit run streamlit_app.py`."""
+
+import streamlit as st
+
+from digitdemo.pages import activations, dataset, draw, errors, model, predictions, softmax, training
+
+st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=":material/draw:", layout="wide")
+
+PAGES = [
+    st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),
+    st.Page(softmax.render, title="Softmax", icon=":material/bar_chart:", url_path="softmax"),
+    st.Page(activations.render, title="Activations", icon=":material/show_chart:", url_path="activations"),
+    st.Page(dataset.render, title="Dataset", icon=":material/grid_on:", url_path="dataset"),
+    st.Page(model.render, title="Model", icon=":material/hub:", url_path="model"),
+    st.Page(training.render, title="Training", icon=":material/model_training:", url_path="training"),
+    st.Page(predictions.render, title="Predictions", icon=":material/target:", url_path="predictions"),
+    st.Page(errors.render, title="Errors", icon=":material/error:", url_path="errors"),
+]
+
+
+def _home() -> None:
+    # Streamlit serves the default page at "/" and ignores its url_path, so "/" hands over
+    # to the Draw page: that way "/draw" is a link a teacher can share.
+    st.switch_page(PAGES[0])
+
+
+st.navigation([st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]).run()

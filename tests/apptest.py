@@ -1,0 +1,45 @@
+"""Helpers for AppTest: render one page, inject a drawing into the canvas."""
+
+import base64
+import io
+import json
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+PAGES = ["draw", "softmax", "activations", "dataset", "model", "training", "predictions", "errors"]
+
+
+def _page_script(name: str) -> None:
+    import importlib
+
+    importlib.import_module(f"digitdemo.pages.{name}").render()
+
+
+def page(name: str) -> AppTest:
+    """An AppTest that renders one page, not yet run."""
+    return AppTest.from_function(_page_script, args=(name,), default_timeout=60)
+
+
+def inject_drawing(at: AppTest, rgba: np.ndarray, version: int = 0) -> None:
+    """Put a drawing where the canvas component reports it: its session-state value."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    at.session_state[f"draw.canvas.{version}"] = {
+        "drawing": {"raw": {"objects": [{"type": "path"}], "background": "#000000"}, "data": url},
+        "backgroundFit": None,
+    }
+
+
+def plot_spec(at: AppTest, key_part: str) -> dict:
+    """The plotly figure (as JSON) of the chart whose element id contains key_part."""
+    for element in at.get("plotly_chart"):
+        if key_part in element.proto.id:
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no plotly chart with {key_part!r}")
+
+
+def captions_of(spec: dict) -> list[str]:
+    return [a["text"] for a in spec["layout"].get("annotations", [])]

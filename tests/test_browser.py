@@ -1,0 +1,194 @@
+"""End to end in a real headless Chromium: draw with a mouse and a finger, clear, upload, visit every page."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitdemo import config, data
+from tests.apptest import PAGES
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# A 7 as a student draws it, in canvas pixels: the bar, then the stem.
+SEVEN = [(90, 70), (190, 70), (190, 90), (160, 150), (130, 230)]
+ONE = [(140, 50), (140, 240)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1"],
+        cwd=config.REPO_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the Streamlit server did not start")
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: scripts/test installs it (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def open_draw(page, url: str):
+    page.goto(f"{url}/draw")
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    time.sleep(1)  # the canvas wires its handlers just after it appears
+    return canvas
+
+
+def draw(page, canvas, stroke):
+    box = canvas.bounding_box()
+    (x, y), rest = stroke[0], stroke[1:]
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.down()
+    for x, y in rest:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
+    page.mouse.up()
+
+
+def prediction(page):
+    return page.get_by_test_id("stMetricValue").first
+
+
+def no_errors(page):
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+
+
+def test_drawing_a_seven_is_recognised_with_a_probability_chart(page, server):
+    canvas = open_draw(page, server)
+    expect(prediction(page)).to_have_text("—")
+    draw(page, canvas, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=15_000)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    expect(page.get_by_text("What the model sees")).to_be_visible()
+    expect(page.get_by_text("5. 20x20: the 400 inputs")).to_be_visible()
+    no_errors(page)
+
+
+def test_clear_empties_the_canvas_and_the_prediction(page, server):
+    canvas = open_draw(page, server)
+    draw(page, canvas, ONE)
+    expect(prediction(page)).to_have_text("1", timeout=15_000)
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_text("—", timeout=15_000)
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    time.sleep(1)
+    draw(page, canvas, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=15_000)
+
+
+def test_drawing_with_a_finger_on_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        canvas = open_draw(page, server)
+        box = canvas.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "the canvas fits a phone's screen"
+        cdp = context.new_cdp_session(page)
+        points = [(box["x"] + x, box["y"] + y) for x, y in SEVEN]
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]}
+        )
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            for t in np.linspace(0, 1, 10)[1:]:
+                point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        expect(prediction(page)).to_have_text("7", timeout=15_000)
+    finally:
+        context.close()
+
+
+def test_uploading_a_photo_of_ink_on_paper(page, server, tmp_path, shipped_model):
+    images, labels = data.load_source()
+    held_out = np.flatnonzero(~data.is_training_example())
+    # A held-out 3 that the model reads right in the dataset itself; the photo must be read alike.
+    X_test, _ = data.load_test_data()
+    right = shipped_model.forward(X_test).predicted_digit == labels[held_out]
+    index = int(held_out[right & (labels[held_out] == 3)][0])
+    paper = Image.fromarray((235 - images[index] * 200).astype(np.uint8)).resize((300, 300))
+    photo = tmp_path / "photo.jpg"
+    paper.convert("RGB").save(photo, quality=90)
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+
+    open_draw(page, server)
+    page.get_by_text("Upload a picture").click()
+    chooser = page.locator("input[type=file]")
+    chooser.set_input_files(str(text))
+    expect(page.get_by_text("not an image that can be read")).to_be_visible(timeout=15_000)
+    chooser.set_input_files(str(photo))
+    expect(prediction(page)).to_have_text(str(labels[index]), timeout=15_000)
+    no_errors(page)
+
+
+def test_root_opens_the_draw_page(page, server):
+    page.goto(server)
+    expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=15_000)
+    assert page.url.rstrip("/").endswith("/draw")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_loads_by_its_url_without_error(page, server, name):
+    page.goto(f"{server}/{name}")
+    expect(page.get_by_test_id("stHeading").first).to_be_visible(timeout=15_000)
+    page.wait_for_load_state("networkidle")
+    time.sleep(0.5)
+    no_errors(page)
+    assert page.url.rstrip("/").endswith(f"/{name}")
