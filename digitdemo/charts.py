@@ -69,6 +69,34 @@ def value_bars(values: np.ndarray, labels=None, title: str = "", axis: str = "",
     }
 
 
+def hidden_bars(activations: list[np.ndarray]) -> dict:
+    """Each hidden layer's unit outputs as bars, side by side in one figure (one chart to send)."""
+    widths = np.array([len(a) for a in activations], dtype=float)
+    edges = np.concatenate([[0], np.cumsum(widths + 3) / (widths.sum() + 3 * len(widths))])
+    data, layout = [], _layout("", 300, showlegend=False)
+    for i, a in enumerate(activations, start=1):
+        axis = "" if i == 1 else str(i)
+        data.append(
+            {
+                "type": "bar",
+                "x": list(range(len(a))),
+                "y": np.round(np.asarray(a, dtype=float), 4).tolist(),
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"color": BLUE},
+                "hovertemplate": f"layer {i}, unit " + "%{x}: %{y:.3f}<extra></extra>",
+            }
+        )
+        layout[f"xaxis{axis}"] = {
+            "domain": [edges[i - 1], edges[i] - 0.03],
+            "title": {"text": f"layer {i}: {len(a)} units"},
+            "tickmode": "array",
+            "tickvals": list(range(0, len(a), 2)),
+        }
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero"}
+    return {"data": data, "layout": layout}
+
+
 def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int = 8, colors=None, **options) -> dict:
     """Images (n, h, w) tiled in one heatmap with a caption above each; ``colors`` per caption."""
     images = np.asarray(images, dtype=float)

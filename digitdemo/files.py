@@ -22,4 +22,8 @@ def write_temp(path: Path, payload: bytes) -> Path:
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Replace ``path`` with payload: readers see the old bytes or the new, never a mix."""
-    os.replace(write_temp(path, payload), path)
+    temp = write_temp(path, payload)
+    try:
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)

@@ -22,6 +22,14 @@ NOISE_LEVEL = 0.2
 BLANK_LEVEL = 0.15
 # The ink fits in a 20x20 box inside MNIST's 28x28 field.
 BOX_SIZE = 20
+# A dot, not a digit: a roundish blob that fills most of its box, its longer side under this
+# share of the image's longer side (a tap of the brush on the canvas). Small digits are strokes:
+# a 20 px MNIST digit on a 280 px canvas fills 42% of its box (median).
+DOT_SHARE = 0.12
+DOT_FILL = 0.7
+# Mean ink over the 20x20 box above this is a filled area, not strokes: MNIST digits reach 0.55,
+# drawings with the thickest brush 0.65 (measured on 2000 of each).
+FILLED_LEVEL = 0.7
 # Photos are shrunk to this longest side before anything else: enough detail, bounded work.
 WORKING_SIZE = 560
 # Uploads larger than this many pixels are refused before they are decoded (decompression bombs).
@@ -76,27 +84,29 @@ def read_image(payload: bytes) -> Image.Image:
 
 
 def _as_rgba(image) -> np.ndarray:
-    """A PIL image or an array -> (H, W, 4) float RGBA in [0, 1]."""
+    """A PIL image or an array -> (H, W, 4) float32 RGBA in [0, 1]."""
     if isinstance(image, Image.Image):
         if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-            grey = np.asarray(image, dtype=np.float64)
-            top = 65535.0 if image.mode.startswith("I;16") else max(grey.max(), 1.0)
+            grey = np.asarray(image, dtype=np.float32)
+            top = 65535.0 if image.mode.startswith("I;16") else max(float(grey.max()), 1.0)
             return _as_rgba(np.clip(grey / top, 0, 1))
-        return np.asarray(image.convert("RGBA"), dtype=np.float64) / 255
+        image = np.asarray(image.convert("RGBA"))
     array = np.asarray(image)
-    scale = 255.0 if array.dtype == np.uint8 else 1.0
-    array = array.astype(np.float64) / scale
+    if array.dtype == np.uint8:  # the canvas: already in range, no NaN possible
+        array = array.astype(np.float32) * np.float32(1 / 255)
+    else:
+        array = np.clip(np.nan_to_num(array.astype(np.float64)), 0, 1).astype(np.float32)
     if array.ndim == 2:
         array = np.stack([array, array, array, np.ones_like(array)], axis=-1)
     elif array.ndim == 3 and array.shape[-1] == 3:
-        array = np.concatenate([array, np.ones(array.shape[:2] + (1,))], axis=-1)
+        array = np.concatenate([array, np.ones(array.shape[:2] + (1,), dtype=np.float32)], axis=-1)
     if array.ndim != 3 or array.shape[-1] != 4 or min(array.shape[:2]) < 1:
         raise ImageError(f"An image must be (H, W), (H, W, 3) or (H, W, 4), not {array.shape}.")
-    return np.clip(np.nan_to_num(array), 0, 1)
+    return array
 
 
 def to_ink(image) -> np.ndarray:
-    """(H, W) float ink in [0, 1] from RGBA, RGB or grey, light-on-dark or dark-on-light.
+    """(H, W) float32 ink in [0, 1] from RGBA, RGB or grey, light-on-dark or dark-on-light.
 
     With transparency (a canvas on a transparent background, a PNG cut-out) the ink is the
     alpha. Otherwise the background is the typical border colour and the ink is how far each
@@ -106,10 +116,9 @@ def to_ink(image) -> np.ndarray:
     alpha = rgba[..., 3]
     if alpha.min() < 0.99:
         return alpha
-    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    background = np.median(border)
-    return np.clip(np.abs(grey - background), 0, 1)
+    return np.abs(grey - np.median(border))
 
 
 # --- The steps ----------------------------------------------------------------
@@ -159,26 +168,43 @@ def place_in_field(image: np.ndarray, by_mass: bool = True, size: int = config.M
     return field
 
 
+def _is_dot(cropped: np.ndarray, image_size: int) -> bool:
+    h, w = cropped.shape
+    roundish = 0.6 <= h / w <= 1 / 0.6
+    return max(h, w) < DOT_SHARE * image_size and roundish and (cropped > 0).mean() > DOT_FILL
+
+
 def preprocess(image, crop: bool = True, fit: bool = True, centre: bool = True) -> Steps:
     """Run every step on a drawing or photo; see the module docstring. Switch steps off to compare."""
     raw = to_ink(image)
     strongest = float(raw.max())
     if strongest < BLANK_LEVEL:
-        return Steps(raw, None, None, None, None, None, None, problem="The canvas is blank: draw a digit.")
+        problem = "The canvas is blank (one flat colour, nothing drawn): draw a digit."
+        return Steps(raw, None, None, None, None, None, None, problem=problem)
     # Faint ink (a pencil photo) is stretched to full strength; grain below the noise level goes.
     ink = raw / strongest
     ink = np.where(ink >= NOISE_LEVEL, ink, 0).astype(np.float32)
     box = ink_box(ink)
     top, left, bottom, right = box
+    if _is_dot(ink[top:bottom, left:right], max(ink.shape)):
+        problem = "That is only a dot: draw a whole digit, bigger (or crop a photo closer to the digit)."
+        return Steps(ink, box, None, None, None, None, None, problem=problem)
     cropped = ink[top:bottom, left:right] if crop else ink
+    problem = None
     if fit:
         fitted = fit_in_box(cropped)
         centred = place_in_field(fitted, by_mass=centre)
+        if fitted.sum() / BOX_SIZE**2 > FILLED_LEVEL:
+            problem = (
+                "This looks like a filled-in area rather than the strokes of a digit: the model must still "
+                "answer with a digit, so take its guess with a pinch of salt."
+            )
     else:
         fitted = _resize(cropped, config.MNIST_SIZE, config.MNIST_SIZE)
         centred = fitted
     small = resample_to_lab_size(centred)
-    return Steps(ink, box, cropped, fitted, centred, small, image_to_row(small).astype(np.float32))
+    x = image_to_row(small).astype(np.float32)
+    return Steps(ink, box, cropped, fitted, centred, small, x, problem=problem)
 
 
 def plain_resize(image) -> np.ndarray:

@@ -82,10 +82,12 @@ def test_a_drawing_is_recognised_with_probabilities(seven):
     bars = plot_spec(at, "draw.probabilities")["data"][0]["y"]
     assert len(bars) == 10 and sum(bars) == pytest.approx(1) and int(np.argmax(bars)) == 7
     assert len(plot_spec(at, "draw.logits_chart")["data"][0]["y"]) == 10
-    assert len(plot_spec(at, "draw.hidden1")["data"][0]["y"]) == 25
-    assert len(plot_spec(at, "draw.hidden2")["data"][0]["y"]) == 15
-    steps = [image.captions[0] for image in at.get("image")]
-    assert len(steps) == 5 and steps[-1].startswith("5. 20x20"), "the preprocessing steps are shown"
+    hidden = plot_spec(at, "draw.hidden")["data"]
+    assert [len(layer["y"]) for layer in hidden] == [25, 15]
+    assert min(min(layer["y"]) for layer in hidden) >= 0, "ReLU outputs are never negative"
+    assert len(at.get("image")) == 1, "the preprocessing steps, side by side"
+    steps = [caption.value for caption in at.caption if caption.value.startswith("Step ")]
+    assert len(steps) == 5 and steps[-1] == "Step 5: 20x20, the 400 inputs", "each step is named"
     assert len(at.session_state[state.LAST_LOGITS]) == 10, "the Softmax page can start from these logits"
 
 
@@ -115,15 +117,35 @@ def test_switching_preprocessing_off_changes_the_answer():
     assert metric(at, "Prediction") != str(labels[9000])
 
 
-def test_a_scribble_gets_an_unsure_note_or_a_guess_not_an_error():
-    rng = np.random.default_rng(3)
+def test_a_scribble_gets_a_warning_and_a_dot_no_guess():
     canvas = np.zeros((280, 280, 4), dtype=np.uint8)
     canvas[..., 3] = 255
-    canvas[60:220, 60:220, :3] = (rng.random((160, 160, 1)) > 0.5) * 255
+    for row in range(40, 240, 12):  # scribbled back and forth
+        canvas[row : row + 18, 40:240, :3] = 255
     at = page("draw")
     inject_drawing(at, canvas)
     at.run()
     assert not at.exception and metric(at, "Prediction") in list("0123456789")
+    assert any("filled-in area" in w.value for w in at.warning)
+
+    dot = np.zeros((280, 280, 4), dtype=np.uint8)
+    dot[..., 3] = 255
+    dot[130:148, 130:148, :3] = 255
+    at = page("draw")
+    inject_drawing(at, dot)
+    at.run()
+    assert metric(at, "Prediction") == "—" and "only a dot" in at.info[0].value
+
+
+def test_a_drawing_that_does_not_decode_gets_a_sentence():
+    at = page("draw")
+    at.session_state["draw.canvas.0"] = {
+        "drawing": {"raw": {"objects": [{"type": "path"}]}, "data": "data:image/png;base64,bm90IGEgcG5n"},
+        "backgroundFit": None,
+    }
+    at.run()
+    assert not at.exception
+    assert "could not be read" in at.error[0].value and metric(at, "Prediction") == "—"
 
 
 # --- The other pages ------------------------------------------------------------
@@ -201,18 +223,62 @@ def test_errors_counts_and_cell_filter(shipped_model):
     assert captions and len({c.split(" ")[0] for c in captions}) == 1, "one cell: one true→predicted pair"
 
 
-def test_broken_model_gives_a_clear_message_on_every_page(tmp_path, monkeypatch):
+def _truncated(folder):
     payload = (config.MODEL_DIR / config.WEIGHTS_NAME).read_bytes()
-    (tmp_path / config.WEIGHTS_NAME).write_bytes(payload[:1000])
+    (folder / config.WEIGHTS_NAME).write_bytes(payload[:1000])
+
+
+def _other_architecture(folder):
+    import io
+    import json
+
+    buffer = io.BytesIO()
+    meta = {"architecture": {"layers": [{"name": "L1", "activation": "relu"}]}}
+    np.savez(buffer, W1=np.zeros((784, 10), np.float32), b1=np.zeros(10, np.float32), meta=np.array(json.dumps(meta)))
+    (folder / config.WEIGHTS_NAME).write_bytes(buffer.getvalue())
+
+
+MODEL_FAULTS = {
+    "missing": (lambda folder: None, "There is no model"),
+    "truncated": (_truncated, "damaged or not a digitdemo model"),
+    "another architecture": (_other_architecture, "another architecture"),
+}
+
+
+@pytest.mark.parametrize("fault", MODEL_FAULTS)
+def test_a_broken_model_gives_a_clear_message_on_every_page(tmp_path, monkeypatch, fault):
+    make, message = MODEL_FAULTS[fault]
+    make(tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
-    for name in ["draw", "model", "training", "predictions", "errors"]:
+    for name in PAGES:
         at = page(name)
         if name == "draw":
             images, _ = data.load_source()
             inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))
         at.run()
         assert not at.exception, name
-        assert "damaged or not a digitdemo model" in at.error[0].value, name
+        if name in ("softmax", "activations", "dataset"):
+            continue  # these pages need no model
+        assert message in at.error[0].value and "git checkout models/" in at.error[0].value, name
+
+
+BAD_COURSE_FILES = {
+    "wrong shape": (np.zeros((10, 401)), np.zeros((10, 1))),
+    "NaN": (np.full((10, 400), np.nan), np.zeros((10, 1))),
+    "labels": (np.zeros((10, 400)), np.full((10, 1), 12)),
+}
+
+
+@pytest.mark.parametrize("case", BAD_COURSE_FILES)
+def test_bad_course_files_give_a_clear_message(tmp_path, monkeypatch, case):
+    X, y = BAD_COURSE_FILES[case]
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    monkeypatch.setenv(config.LAB_DATA_ENV, str(tmp_path))
+    for name in ("dataset", "predictions", "errors"):
+        at = page(name).run()
+        assert not at.exception
+        assert at.error[0].value.startswith("The dataset cannot be loaded:"), name
 
 
 # --- Training -------------------------------------------------------------------
@@ -278,3 +344,57 @@ def test_saving_as_default_is_deliberate_and_atomic(tmp_path, monkeypatch, shipp
     saved = artifacts.load(tmp_path)
     assert len(saved.meta["history"]["loss"]) == 2 and (tmp_path / config.KERAS_NAME).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [config.KERAS_NAME, config.WEIGHTS_NAME]
+
+
+def test_a_second_retrain_while_one_runs_is_refused_kindly():
+    at = page("training").run()
+    at.number_input(key="training.epochs").set_value(200)
+    at.button(key="FormSubmitter:training.form-Retrain").click().run()
+    first = at.session_state["training.job"]
+    try:
+        assert at.button(key="FormSubmitter:training.form-Retrain").disabled, "no second run while one goes"
+        assert at.get("progress") and at.button(key="training.stop")
+        at.button(key="training.stop").click().run()
+        assert "training.job" not in at.session_state and first.process.poll() is not None
+    finally:
+        first.cleanup()
+
+
+def test_saving_to_a_read_only_folder_keeps_the_old_model(tmp_path, monkeypatch, shipped_model):
+    import os
+
+    from digitdemo import artifacts
+
+    artifacts.save(shipped_model.layers, shipped_model.meta, tmp_path, keras_bytes=b"the old keras file")
+    before = (tmp_path / config.WEIGHTS_NAME).read_bytes()
+    monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
+    at = page("training").run()
+    at.number_input(key="training.epochs").set_value(1)
+    at.button(key="FormSubmitter:training.form-Retrain").click().run()
+    wait_for_training(at)
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "replace", read_only)
+    at.checkbox(key="training.confirm").check().run()
+    at.button(key="training.save").click().run()
+    assert "Read-only file system. The previous model is unchanged." in at.error[0].value
+    assert (tmp_path / config.WEIGHTS_NAME).read_bytes() == before
+    assert (tmp_path / config.KERAS_NAME).read_bytes() == b"the old keras file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [config.KERAS_NAME, config.WEIGHTS_NAME]
+
+
+def test_a_busy_server_asks_the_student_to_wait():
+    from digitdemo import jobs
+
+    others = [jobs.TrainingJob(200, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
+    try:
+        at = page("training").run()
+        at.button(key="FormSubmitter:training.form-Retrain").click().run()
+        assert not at.exception
+        assert "training runs are already going on this server" in at.warning[0].value
+        assert "training.job" not in at.session_state
+    finally:
+        for job in others:
+            job.cleanup()

@@ -116,7 +116,7 @@ def test_drawing_a_seven_is_recognised_with_a_probability_chart(page, server):
     expect(prediction(page)).to_have_text("7", timeout=15_000)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     expect(page.get_by_text("What the model sees")).to_be_visible()
-    expect(page.get_by_text("5. 20x20: the 400 inputs")).to_be_visible()
+    expect(page.get_by_text("Step 5: 20x20, the 400 inputs")).to_be_visible()
     no_errors(page)
 
 

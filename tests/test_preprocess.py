@@ -95,6 +95,34 @@ def test_blank_gives_no_digit(image):
     assert steps.x is None and "blank" in steps.problem
 
 
+def test_a_dot_is_not_a_digit():
+    from PIL import ImageDraw
+
+    canvas = Image.new("L", (280, 280))
+    ImageDraw.Draw(canvas).ellipse([130, 130, 148, 148], fill=255)  # one tap of an 18 px brush
+    steps = preprocess(np.asarray(canvas))
+    assert steps.x is None and "only a dot" in steps.problem
+
+
+def test_small_digits_are_not_taken_for_dots():
+    images, _ = data.load_source()
+    dots = 0
+    for image in images[::100]:
+        canvas = np.zeros((280, 280), dtype=np.float32)
+        canvas[200:228, 10:38] = image  # 28 px: a tenth of the canvas
+        dots += preprocess(canvas).x is None
+    assert dots <= 2, f"{dots} of 100 small digits taken for dots"
+
+
+def test_a_filled_area_is_read_with_a_warning(drawings):
+    canvas = np.zeros((280, 280), dtype=np.float32)
+    for row in range(40, 240, 12):  # back-and-forth strokes of an 18 px brush
+        canvas[row : row + 18, 40:240] = 1
+    steps = preprocess(canvas)
+    assert steps.x is not None and "filled-in area" in steps.problem
+    assert all(preprocess(d).problem is None for d in drawings[0][:50]), "real drawings get no such warning"
+
+
 def test_sixteen_bit_and_cmyk_images(drawings):
     grey = drawings[0][4][..., 0]
     expected = preprocess(grey).x

@@ -18,3 +18,12 @@ def pixels(image: np.ndarray, size: int = 140) -> Image.Image:
     square = np.zeros((side, side), dtype=np.uint8)
     square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = grey
     return Image.fromarray(square).resize((size, size), Image.Resampling.NEAREST)
+
+
+def strip(images: list[np.ndarray], size: int = 140, gap: int = 12) -> Image.Image:
+    """Several float images side by side on white, each padded square and enlarged: one picture to send."""
+    tiles = [pixels(image, size) for image in images]
+    canvas = Image.new("L", (len(tiles) * (size + gap) - gap, size), 255)
+    for i, tile in enumerate(tiles):
+        canvas.paste(tile, (i * (size + gap), 0))
+    return canvas

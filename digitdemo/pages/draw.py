@@ -5,7 +5,7 @@ import streamlit as st
 
 from digitdemo import charts, config, state
 from digitdemo.nn import Forward
-from digitdemo.pages.common import pixels, show_plot
+from digitdemo.pages.common import show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, preprocess, read_image
 
 CANVAS_PX = 280
@@ -115,19 +115,17 @@ def _what_the_model_sees(steps: Steps, out: Forward) -> None:
     st.subheader("What the model sees")
     top, left, bottom, right = steps.box
     captions = [
-        "1. your ink",
-        f"2. cropped ({right - left}x{bottom - top} px)",
-        f"3. fitted: {steps.fitted.shape[1]}x{steps.fitted.shape[0]}",
-        "4. centred in 28x28",
-        "5. 20x20: the 400 inputs",
+        "Step 1: your ink",
+        f"Step 2: cropped ({right - left}x{bottom - top} px)",
+        f"Step 3: fitted, {steps.fitted.shape[1]}x{steps.fitted.shape[0]}",
+        "Step 4: centred in 28x28",
+        "Step 5: 20x20, the 400 inputs",
     ]
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
-    for column, image, caption in zip(st.columns(5), images, captions, strict=True):
-        column.image(pixels(image), caption=caption)
+    # One picture rather than five: each image is a request the server has to answer.
+    st.image(strip(images), width="stretch")
+    for column, caption in zip(st.columns(5), captions, strict=True):
+        column.caption(caption)
     st.subheader("Hidden units, live")
     st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
-    widths = [a.shape[1] for a in out.hidden]
-    for i, (column, activations) in enumerate(zip(st.columns(widths), out.hidden, strict=True), start=1):
-        with column:
-            title = f"Layer {i}: {activations.shape[1]} units"
-            show_plot(charts.value_bars(activations[0], title=title), key=f"draw.hidden{i}")
+    show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden")

@@ -38,8 +38,8 @@ def render() -> None:
         units1 = right.number_input("Layer 1 units", 1, 256, config.HIDDEN_UNITS[0], key="training.units1")
         units2 = right.number_input("Layer 2 units", 1, 256, config.HIDDEN_UNITS[1], key="training.units2")
         submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
-    if submitted:
-        _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed))
+    if submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed)):
+        st.rerun()  # show the run going: the form disabled, the progress bar
     if st.session_state.get(JOB) is not None:
         st.fragment(_progress, run_every=0.5)()
     _session_model_actions()
@@ -53,18 +53,20 @@ def _metrics(model: artifacts.TrainedModel) -> None:
     right.metric("Held-out accuracy", f"{m['test_accuracy']:.1%}", help="On 5000 digits never used in training")
 
 
-def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> None:
+def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> bool:
+    """Start a run for this session; False, with a sentence, if one is going or the server is busy."""
     old: TrainingJob | None = st.session_state.get(JOB)
     if old is not None and old.poll().state == "running":
         st.warning("Your model is already training: wait for it to finish, or stop it.")
-        return
+        return False
     try:
         st.session_state[JOB] = TrainingJob(epochs, rate, units, seed)
     except BusyError as error:
         st.warning(str(error))
-        return
+        return False
     if old is not None:
         old.cleanup()
+    return True
 
 
 def _progress() -> None:

@@ -1,0 +1,106 @@
+"""Server CPU, latency and memory per drawing, digitdemo beside a typical demo, in one run.
+
+    python -m bench.drawing_server [--drawings 20]
+
+Each drawing is what a student does: press Clear, draw a 7 in a real headless Chromium, and
+wait for the Prediction metric to show 7. Only the Streamlit server process is measured
+(CPU from /proc/PID/stat, RSS from /proc/PID/status); Chromium runs in its own processes.
+"""
+
+import argparse
+import statistics
+import time
+
+from playwright.sync_api import sync_playwright
+
+from bench.harness import canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+
+# app, page path, options: the baseline runs with Streamlit's defaults, as typical demos do.
+APPS = {
+    "baseline (Keras in server, plain resize)": (
+        "bench/baseline_app.py",
+        "",
+        ["--runner.postScriptGC", "true", "--server.fileWatcherType", "auto"],
+    ),
+    "digitdemo": ("streamlit_app.py", "/draw", []),
+}
+
+
+def measure(browser, app: str, path: str, options: list[str], drawings: int) -> dict:
+    with streamlit_server(app, *options) as (process, url, started):
+        healthy = time.perf_counter() - started
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(url + path)
+        page.locator("canvas.upper-canvas").first.wait_for(timeout=60_000)
+        ready = time.perf_counter() - started
+        canvas = canvas_on(page)
+        draw(page, canvas)
+        up = time.perf_counter()
+        wait_metric(page, "7", timeout=120_000)  # the first prediction also loads the model
+        cold = ready + time.perf_counter() - up
+        # Idle CPU (Streamlit polls its config files) over a quiet spell, to tell apart.
+        idle_start, idle_cpu = time.perf_counter(), cpu_seconds(process.pid)
+        time.sleep(5)
+        idle = (cpu_seconds(process.pid) - idle_cpu) / (time.perf_counter() - idle_start)
+        latencies = []
+        wall_before, cpu_before = time.perf_counter(), cpu_seconds(process.pid)
+        for _ in range(drawings):
+            page.get_by_role("button", name="Clear").click()
+            wait_metric(page, "—")
+            canvas = canvas_on(page, settle=0.5)  # a remount after Clear; a student is no faster
+            draw(page, canvas)
+            up = time.perf_counter()
+            wait_metric(page, "7")
+            latencies.append(time.perf_counter() - up)
+        cpu = (cpu_seconds(process.pid) - cpu_before) / drawings
+        wall = (time.perf_counter() - wall_before) / drawings
+        rss = rss_mb(process.pid)
+        page.close()
+    return {
+        "cpu": cpu,
+        "work": cpu - idle * wall,
+        "idle": idle,
+        "wall": wall,
+        "latencies": latencies,
+        "rss": rss,
+        "cold": cold,
+        "healthy": healthy,
+        "ready": ready,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drawings", type=int, default=20)
+    args = parser.parse_args()
+    results = {}
+    with sync_playwright() as p:
+        browser = launch(p)
+        for name, (app, path, options) in APPS.items():
+            results[name] = measure(browser, app, path, options, args.drawings)
+        browser.close()
+    base = results[next(iter(APPS))]
+    print(f"{args.drawings} drawings each (Clear + one stroke of a 7), server process only")
+    header = f"{'app':<42} {'CPU/drawing':>12} {'vs base':>8} {'less idle':>10} {'vs base':>8}"
+    print(f"{header} {'latency p50':>12} {'p90':>7} {'RSS':>8} {'start→1st':>10}")
+    for name, r in results.items():
+        lat = sorted(r["latencies"])
+        p90 = lat[int(0.9 * (len(lat) - 1))]
+        print(
+            f"{name:<42} {r['cpu'] * 1000:9.0f} ms {r['cpu'] / base['cpu']:8.1%} {r['work'] * 1000:7.0f} ms "
+            f"{r['work'] / base['work']:8.1%} {statistics.median(lat):10.3f} s {p90:5.3f} s {r['rss']:5.0f} MB "
+            f"{r['cold']:8.2f} s"
+        )
+    print("CPU/drawing: all the server's CPU during the drawings, divided by their number.")
+    print("less idle: the same less what the server burns idle over that time (polling its config files):")
+    for name, r in results.items():
+        print(f"  {name}: idle {r['idle'] * 1000:.1f} ms/s over {r['wall']:.2f} s per drawing")
+    print("latency: mouse-up to the Prediction metric showing 7 (the canvas itself waits 200 ms).")
+    print("start→1st: `streamlit run` to the canvas showing, plus mouse-up to the first prediction")
+    print("           (the time a student waits; the drawing itself not counted). Parts:")
+    for name, r in results.items():
+        print(f"  {name}: server healthy {r['healthy']:.2f} s, canvas shown {r['ready']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
