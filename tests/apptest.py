@@ -33,6 +33,18 @@ def inject_drawing(at: AppTest, rgba: np.ndarray, version: int = 0) -> None:
     }
 
 
+def run_with_a_drawing(name: str) -> AppTest:
+    """Run one page; the Draw page with a held-out digit on its canvas."""
+    at = page(name)
+    if name == "draw":
+        from digitdemo import data
+        from digitdemo.drawings import render_drawing
+
+        images, _ = data.load_source()
+        inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))
+    return at.run()
+
+
 def plot_spec(at: AppTest, key_part: str) -> dict:
     """The plotly figure (as JSON) of the chart whose element id contains key_part."""
     for element in at.get("plotly_chart"):

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitdemo import config, data, state
 from digitdemo.drawings import render_drawing
-from tests.apptest import PAGES, captions_of, inject_drawing, page, plot_spec
+from tests.apptest import PAGES, captions_of, inject_drawing, page, plot_spec, run_with_a_drawing
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -36,16 +36,9 @@ def test_the_server_never_imports_tensorflow():
     code = textwrap.dedent(
         """
         import sys
-        import numpy as np
-        from tests.apptest import PAGES, inject_drawing, page
-        from digitdemo.drawings import render_drawing
-        from digitdemo import data
+        from tests.apptest import PAGES, run_with_a_drawing
         for name in PAGES:
-            at = page(name)
-            if name == "draw":
-                images, _ = data.load_source()
-                inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))
-            at.run()
+            at = run_with_a_drawing(name)
             assert not at.exception, (name, at.exception)
         leaked = [m for m in ("tensorflow", "keras") if m in sys.modules]
         assert not leaked, leaked
@@ -251,11 +244,7 @@ def test_a_broken_model_gives_a_clear_message_on_every_page(tmp_path, monkeypatc
     make(tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
     for name in PAGES:
-        at = page(name)
-        if name == "draw":
-            images, _ = data.load_source()
-            inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))
-        at.run()
+        at = run_with_a_drawing(name)
         assert not at.exception, name
         if name in ("softmax", "activations", "dataset"):
             continue  # these pages need no model
