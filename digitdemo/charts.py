@@ -125,7 +125,7 @@ def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int =
         "type": "heatmap",
         "z": np.where(np.isnan(grid), None, np.round(grid, 3)).tolist(),
         "colorscale": "RdBu" if symmetric else "Greys",
-        "reversescale": False,
+        "reversescale": not symmetric,  # digits white on black, as the lab draws them
         "showscale": symmetric,
         "hoverinfo": "skip",
     }
@@ -162,8 +162,10 @@ def weight_images(W1: np.ndarray) -> dict:
     )
 
 
-def loss_curve(losses: list[float], title: str = "Training loss", compare: list[float] | None = None) -> dict:
-    """Loss per epoch; ``compare`` draws a second curve (the shipped model) in grey."""
+def loss_curve(
+    losses: list[float], title: str = "Training loss", compare: list[float] | None = None, epochs: int | None = None
+) -> dict:
+    """Loss per epoch; ``compare`` draws the shipped model's curve in grey; ``epochs`` fixes the x range."""
     data = []
     if compare:
         data.append(
@@ -176,25 +178,41 @@ def loss_curve(losses: list[float], title: str = "Training loss", compare: list[
             }
         )
     data.append(
-        {"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": losses, "name": "loss", "mode": "lines+markers"}
+        {
+            "type": "scatter",
+            "x": list(range(1, len(losses) + 1)),
+            "y": losses,
+            "name": "your model" if compare else "loss",
+            "mode": "lines+markers",
+        }
     )
+    xaxis = {"title": {"text": "epoch"}, "rangemode": "tozero"}
+    if epochs:
+        xaxis["range"] = [0, epochs + 0.5]  # the curve grows into a fixed frame
     return {
         "data": data,
         "layout": _layout(
-            title,
-            340,
-            xaxis={"title": {"text": "epoch"}, "rangemode": "tozero"},
-            yaxis={"title": {"text": "loss (cross-entropy)"}, "rangemode": "tozero"},
+            title, 340, xaxis=xaxis, yaxis={"title": {"text": "loss (cross-entropy)"}, "rangemode": "tozero"}
         ),
     }
 
 
-def curves(x: np.ndarray, series: dict[str, np.ndarray], title: str = "", height: int = 300, **layout) -> dict:
-    """Line plots of several functions of x."""
+def curves(
+    x: np.ndarray, series: dict[str, np.ndarray], title: str = "", height: int = 300, styles=None, **layout
+) -> dict:
+    """Line plots of several functions of x; ``styles`` maps a series name to a plotly line style."""
+    styles = styles or {}
     return {
         "data": [
-            {"type": "scatter", "mode": "lines", "x": np.round(x, 4).tolist(), "y": np.round(y, 4).tolist(), "name": n}
-            for n, y in series.items()
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "x": np.round(x, 4).tolist(),
+                "y": np.round(y, 4).tolist(),
+                "name": name,
+                **({"line": styles[name]} if name in styles else {}),
+            }
+            for name, y in series.items()
         ],
         "layout": _layout(title, height, **layout),
     }
@@ -223,28 +241,5 @@ def confusion(matrix: np.ndarray, title: str) -> dict:
             520,
             xaxis={"title": {"text": "predicted digit"}, "tickvals": DIGITS, "side": "top"},
             yaxis={"title": {"text": "true digit"}, "tickvals": DIGITS, "autorange": "reversed"},
-        ),
-    }
-
-
-def small_image(image: np.ndarray, title: str, height: int = 200) -> dict:
-    """One grey image as a heatmap with its pixel grid visible on hover."""
-    image = np.asarray(image, dtype=float)
-    return {
-        "data": [
-            {
-                "type": "heatmap",
-                "z": np.round(image, 3).tolist(),
-                "colorscale": "Greys",
-                "reversescale": False,
-                "showscale": False,
-                "hovertemplate": "row %{y}, col %{x}: %{z}<extra></extra>",
-            }
-        ],
-        "layout": _layout(
-            title,
-            height,
-            xaxis={"visible": False, "constrain": "domain"},
-            yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
         ),
     }

@@ -43,11 +43,16 @@ def render() -> None:
         w = column.slider(f"unit {i}: w", -4.0, 4.0, 1.0, 0.5, key=f"activations.w{i}")
         b = column.slider(f"unit {i}: b", -8.0, 8.0, 0.0, 0.5, key=f"activations.b{i}")
         unit = relu(w * TARGET_X + b)
-        series[f"unit {i}: ReLU({w:g}x {b:+g})"] = unit
+        series[f"unit {i}: ReLU({w:g}·x {b:+g})"] = unit
         total += unit
     series["sum of the units"] = total
+    styles = {
+        "target": {"color": "black", "width": 6, "dash": "dot"},
+        "sum of the units": {"color": charts.ORANGE, "width": 4},
+    }
     error = float(np.mean((total - TARGET_Y) ** 2))
-    show_plot(charts.curves(TARGET_X, series, height=420, xaxis={"title": {"text": "x"}}), key="activations.sum")
+    figure = charts.curves(TARGET_X, series, height=420, styles=styles, xaxis={"title": {"text": "x"}})
+    show_plot(figure, key="activations.sum")
     if error < 1e-9:
         st.success("The sum matches the target exactly: three ReLU units, three pieces.")
     else:

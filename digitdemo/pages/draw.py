@@ -26,6 +26,7 @@ def render() -> None:
 def _live() -> None:
     # A fragment: a stroke reruns only this part of the page.
     source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
+    st.space("small")  # room for the canvas's floating toolbar
     left, right = st.columns([1, 1.25], gap="large")
     with left:
         image = _canvas() if source == SOURCES[0] else _upload()

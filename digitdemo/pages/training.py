@@ -78,7 +78,8 @@ def _progress() -> None:
     if progress.state == "running":
         st.progress(done / job.epochs, text=f"Epoch {done} of {job.epochs}")
         if progress.losses:
-            show_plot(charts.loss_curve(progress.losses, title="Your model's loss so far"), key="training.live")
+            live = charts.loss_curve(progress.losses, title="Your model's loss so far", epochs=job.epochs)
+            show_plot(live, key="training.live")
         if st.button("Stop training", key="training.stop"):
             job.cleanup()
             del st.session_state[JOB]
