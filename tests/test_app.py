@@ -78,9 +78,8 @@ def test_a_drawing_is_recognised_with_probabilities(seven):
     hidden = plot_spec(at, "draw.hidden")["data"]
     assert [len(layer["y"]) for layer in hidden] == [25, 15]
     assert min(min(layer["y"]) for layer in hidden) >= 0, "ReLU outputs are never negative"
-    assert len(at.get("image")) == 1, "the preprocessing steps, side by side"
-    steps = [caption.value for caption in at.caption if caption.value.startswith("Step ")]
-    assert len(steps) == 5 and steps[-1] == "Step 5: 20x20, the 400 inputs", "each step is named"
+    (steps,) = at.get("image")
+    assert steps.captions[0].count("Step ") == 5 and "Step 5: 20x20: the input" in steps.captions[0]
     assert len(at.session_state[state.LAST_LOGITS]) == 10, "the Softmax page can start from these logits"
 
 

@@ -116,7 +116,7 @@ def test_drawing_a_seven_is_recognised_with_a_probability_chart(page, server):
     expect(prediction(page)).to_have_text("7", timeout=15_000)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     expect(page.get_by_text("What the model sees")).to_be_visible()
-    expect(page.get_by_text("Step 5: 20x20, the 400 inputs")).to_be_visible()
+    expect(page.get_by_text("Step 5: 20x20: the input")).to_be_visible()
     no_errors(page)
 
 
@@ -175,6 +175,26 @@ def test_uploading_a_photo_of_ink_on_paper(page, server, tmp_path, shipped_model
     expect(page.get_by_text("not an image that can be read")).to_be_visible(timeout=15_000)
     chooser.set_input_files(str(photo))
     expect(prediction(page)).to_have_text(str(labels[index]), timeout=15_000)
+    no_errors(page)
+
+
+def test_clicking_a_confusion_matrix_cell_shows_its_examples(page, server, shipped_model):
+    matrix = np.array(shipped_model.meta["metrics"]["test_confusion_matrix"])
+    np.fill_diagonal(matrix, 0)
+    true, predicted = np.unravel_index(np.argmax(matrix), matrix.shape)
+    page.goto(f"{server}/errors")
+    points = page.locator(".js-plotly-plot .scatterlayer .point")
+    expect(points).to_have_count(100, timeout=15_000)
+    cell = points.nth(int(true) * 10 + int(predicted))
+    cell.scroll_into_view_if_needed()
+    time.sleep(0.5)
+    box = cell.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)  # plotly's drag layer takes the events, and wants a hover first
+    time.sleep(0.3)
+    page.mouse.click(x, y)
+    gallery = page.get_by_text(f"{matrix[true, predicted]} examples: label → prediction")
+    expect(gallery).to_be_visible(timeout=15_000)
     no_errors(page)
 
 

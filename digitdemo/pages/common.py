@@ -1,8 +1,10 @@
 """Small display helpers the pages share."""
 
+import functools
+
 import numpy as np
 import streamlit as st
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 
 def show_plot(figure: dict, key: str) -> None:
@@ -20,10 +22,22 @@ def pixels(image: np.ndarray, size: int = 140) -> Image.Image:
     return Image.fromarray(square).resize((size, size), Image.Resampling.NEAREST)
 
 
-def strip(images: list[np.ndarray], size: int = 140, gap: int = 12) -> Image.Image:
-    """Several float images side by side on white, each padded square and enlarged: one picture to send."""
+@functools.cache
+def _label_font() -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=15)  # Pillow's own font: nothing to install, works offline
+
+
+def strip(images: list[np.ndarray], labels: list[tuple[str, str]], size: int = 140, gap: int = 14) -> Image.Image:
+    """Float images side by side, each padded square and enlarged, with a two-line label under each.
+
+    One picture, not one per step: each picture is a request the server must answer.
+    """
+    font = _label_font()
     tiles = [pixels(image, size) for image in images]
-    canvas = Image.new("L", (len(tiles) * (size + gap) - gap, size), 255)
-    for i, tile in enumerate(tiles):
+    canvas = Image.new("L", (len(tiles) * (size + gap) - gap, size + 44), 255)
+    pen = ImageDraw.Draw(canvas)
+    for i, (tile, (first, second)) in enumerate(zip(tiles, labels, strict=True)):
         canvas.paste(tile, (i * (size + gap), 0))
+        pen.text((i * (size + gap), size + 4), first, font=font, fill=0)
+        pen.text((i * (size + gap), size + 23), second, font=font, fill=90)
     return canvas

@@ -19,22 +19,27 @@ def render() -> None:
         "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
         "into **10 numbers (logits)**, and softmax turns those into **probabilities**. " + state.model_caption()
     )
-    _live()
+    # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
+    source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
+    crop, fit, centre = st.columns(3)
+    switches = {
+        "crop": crop.toggle("Crop to the ink", value=True, key="draw.crop"),
+        "fit": fit.toggle("Fit in a 20x20 box", value=True, key="draw.fit"),
+    }
+    switches["centre"] = centre.toggle(
+        "Centre of mass to the centre", value=True, key="draw.centre", disabled=not switches["fit"]
+    )
+    st.caption("Turn a preprocessing step off and watch the answer change.")
+    _live(source, switches)
 
 
 @st.fragment
-def _live() -> None:
+def _live(source: str, switches: dict[str, bool]) -> None:
     # A fragment: a stroke reruns only this part of the page.
-    source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
-    st.space("small")  # room for the canvas's floating toolbar
     left, right = st.columns([1, 1.25], gap="large")
     with left:
         image = _canvas() if source == SOURCES[0] else _upload()
-        with st.expander("Preprocessing switches: turn a step off and watch the answer change"):
-            crop = st.toggle("Crop to the ink", value=True, key="draw.crop")
-            fit = st.toggle("Fit in a 20x20 box, keeping the shape", value=True, key="draw.fit")
-            centre = st.toggle("Centre by centre of mass", value=True, key="draw.centre", disabled=not fit)
-    steps = None if image is None else preprocess(image, crop=crop, fit=fit, centre=centre)
+    steps = None if image is None else preprocess(image, **switches)
     out = None if steps is None or steps.x is None else state.current_model().forward(steps.x)
     with right:
         _prediction(steps, out)
@@ -115,18 +120,15 @@ def _prediction(steps: Steps | None, out: Forward | None) -> None:
 def _what_the_model_sees(steps: Steps, out: Forward) -> None:
     st.subheader("What the model sees")
     top, left, bottom, right = steps.box
-    captions = [
-        "Step 1: your ink",
-        f"Step 2: cropped ({right - left}x{bottom - top} px)",
-        f"Step 3: fitted, {steps.fitted.shape[1]}x{steps.fitted.shape[0]}",
-        "Step 4: centred in 28x28",
-        "Step 5: 20x20, the 400 inputs",
+    labels = [
+        ("Step 1", "your ink"),
+        ("Step 2", f"cropped {right - left}x{bottom - top}"),
+        ("Step 3", f"fitted {steps.fitted.shape[1]}x{steps.fitted.shape[0]}"),
+        ("Step 4", "centred in 28x28"),
+        ("Step 5", "20x20: the input"),
     ]
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
-    # One picture rather than five: each image is a request the server has to answer.
-    st.image(strip(images), width="stretch")
-    for column, caption in zip(st.columns(5), captions, strict=True):
-        column.caption(caption)
+    st.image(strip(images, labels), caption="; ".join(f"{a}: {b}" for a, b in labels))
     st.subheader("Hidden units, live")
     st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
     show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden")

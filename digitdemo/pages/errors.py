@@ -9,6 +9,13 @@ from digitdemo.pages.common import show_plot
 GALLERY_LIMIT = 64
 
 
+def _cell_clicked(which: str) -> None:
+    """Show the clicked cell's examples: the click sets the selectbox below the matrix."""
+    points = st.session_state[f"errors.matrix.{which}"].selection.points
+    if points:
+        st.session_state[f"errors.cell.{which}"] = (int(points[0]["y"]), int(points[0]["x"]))
+
+
 def render() -> None:
     st.title("Errors")
     st.markdown(
@@ -30,15 +37,24 @@ def render() -> None:
     which = st.radio("Examine", ["test", "training"], key="errors.set", horizontal=True, format_func=str.title)
     X, labels, predicted, probabilities = results[which]
     matrix = metrics.confusion_matrix(labels, predicted)
-    show_plot(charts.confusion(matrix, f"Confusion matrix, {which} set"), key="errors.matrix")
-
     cells = [(t, p) for t in range(10) for p in range(10) if t != p and matrix[t, p] > 0]
     cells.sort(key=lambda cell: -matrix[cell])
     options = ["all mistakes", *cells]
+    cell_key = f"errors.cell.{which}"
+    if st.session_state.get(cell_key, options[0]) not in options:  # a click on the diagonal or an empty cell
+        st.session_state[cell_key] = options[0]
+    st.plotly_chart(
+        charts.confusion(matrix, f"Confusion matrix, {which} set: click a cell to see its examples"),
+        key=f"errors.matrix.{which}",
+        on_select=lambda: _cell_clicked(which),
+        selection_mode="points",
+        width="stretch",
+        config={"displayModeBar": False},
+    )
     cell = st.selectbox(
-        "Show the examples of one cell of the matrix",
+        "Examples shown",
         options,
-        key=f"errors.cell.{which}",
+        key=cell_key,
         format_func=lambda c: c if isinstance(c, str) else f"true {c[0]}, predicted {c[1]}: {matrix[c]} examples",
     )
     mistakes = np.flatnonzero(labels != predicted)
