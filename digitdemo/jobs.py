@@ -11,13 +11,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digitdemo import artifacts, config
 
 MAX_RUNNING = 2
-_running: set["TrainingJob"] = set()
+# Weak: a job whose session has ended (its tab closed) is collected, and its finalizer stops it.
+_running: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
 _lock = threading.Lock()
 
 
@@ -40,7 +42,7 @@ class TrainingJob:
 
     def __init__(self, epochs: int, learning_rate: float, hidden_units: tuple[int, ...], seed: int):
         self.epochs = epochs
-        self._folder = tempfile.TemporaryDirectory(prefix="digitdemo-train-")
+        self._folder = tempfile.TemporaryDirectory(prefix="digitdemo-train-", ignore_cleanup_errors=True)
         self.out_dir = Path(self._folder.name)
         self._log_path = self.out_dir / "progress.jsonl"
         command = [
@@ -60,6 +62,9 @@ class TrainingJob:
                     command, stdout=log, stderr=errors, stdin=subprocess.DEVNULL, cwd=config.REPO_DIR
                 )
             _running.add(self)
+        # When nobody holds the job any more (the student closed the tab and the session
+        # ended), stop its process and delete its folder.
+        weakref.finalize(self, _stop, self.process, self._folder)
 
     def poll(self) -> Progress:
         """Read the progress so far; done or failed once the process has ended."""
@@ -93,20 +98,20 @@ class TrainingJob:
         """The trained model, loaded without TensorFlow; only after poll() says done."""
         return artifacts.load(self.out_dir)
 
-    def cancel(self) -> None:
-        """Stop the run (if it is still going)."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
     def cleanup(self) -> None:
-        """Stop the run and delete its folder."""
-        self.cancel()
-        self._folder.cleanup()
+        """Stop the run (if it is still going) and delete its folder."""
+        _stop(self.process, self._folder)
 
     @property
     def keras_path(self) -> Path:
         return self.out_dir / config.KERAS_NAME
+
+
+def _stop(process: subprocess.Popen, folder: tempfile.TemporaryDirectory) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    folder.cleanup()
 
 
 def _forget_finished() -> None:

@@ -51,3 +51,16 @@ def test_at_most_two_runs_at_once():
             job.cleanup()
     assert jobs.running_count() == 0
     jobs.TrainingJob(1, 0.001, (25, 15), 0).cleanup()
+
+
+def test_a_job_nobody_holds_is_stopped_and_removed():
+    """A student closes the tab: the session, and with it the job, is dropped."""
+    import gc
+
+    job = jobs.TrainingJob(200, 0.001, (25, 15), seed=5)
+    process, folder = job.process, job.out_dir
+    del job
+    gc.collect()
+    assert process.poll() is not None, "the training process was stopped"
+    assert not folder.exists()
+    assert jobs.running_count() == 0
