@@ -91,8 +91,16 @@ class TrainingJob:
             elif code < 0:
                 progress.message = f"the training process was stopped (signal {-code})"
             else:
-                progress.message = f"the training process ended with exit code {code}"
+                progress.message = f"the training process ended with exit code {code}{self._last_error()}"
         return progress
+
+    def _last_error(self) -> str:
+        """The last line the process wrote to stderr (a Python error, say), for the message."""
+        try:
+            lines = (self.out_dir / "stderr.txt").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return f" ({lines[-1][:200]})" if lines else ""
 
     def result(self) -> artifacts.TrainedModel:
         """The trained model, loaded without TensorFlow; only after poll() says done."""
@@ -101,10 +109,6 @@ class TrainingJob:
     def cleanup(self) -> None:
         """Stop the run (if it is still going) and delete its folder."""
         _stop(self.process, self._folder)
-
-    @property
-    def keras_path(self) -> Path:
-        return self.out_dir / config.KERAS_NAME
 
 
 def _stop(process: subprocess.Popen, folder: tempfile.TemporaryDirectory) -> None:

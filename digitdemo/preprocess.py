@@ -147,8 +147,10 @@ def fit_in_box(image: np.ndarray, size: int = BOX_SIZE) -> np.ndarray:
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
-    """(row, column) of the ink's centre of mass."""
+    """(row, column) of the ink's centre of mass (the middle, for an image with no ink left)."""
     total = image.sum()
+    if total <= 0:
+        return (image.shape[0] - 1) / 2, (image.shape[1] - 1) / 2
     rows, cols = np.indices(image.shape)
     return float((rows * image).sum() / total), float((cols * image).sum() / total)
 

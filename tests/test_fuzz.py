@@ -22,9 +22,9 @@ images = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(images)
-def test_preprocess_answers_every_array(image):
-    steps = preprocess(image)
+@given(images, st.booleans(), st.booleans(), st.booleans())
+def test_preprocess_answers_every_array(image, crop, fit, centre):
+    steps = preprocess(image, crop=crop, fit=fit, centre=centre)
     if steps.x is None:
         assert steps.problem
     else:
