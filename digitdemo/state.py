@@ -63,3 +63,57 @@ def model_caption() -> str:
             f"hidden units {recipe['hidden_units']}). The Training page can switch back."
         )
     return "Using the shipped model, trained with the lab's recipe."
+
+
+def _link_name(key: str) -> str:
+    return key.rsplit(".", 1)[1]  # "softmax.lab.z0" -> "z0"
+
+
+def from_link(key: str, default, parse=str) -> str:
+    """Seed a widget's value from the page's link (``?z0=2.5``), once per session; return its key.
+
+    The link name is the key's last part. ``parse`` turns the text into a valid value or raises
+    ValueError, and then the default is used: a mangled link still opens the page. Call
+    ``to_link`` after the widget so the link follows what the user sets.
+    """
+    if key not in st.session_state:
+        text = st.query_params.get(_link_name(key))
+        try:
+            st.session_state[key] = default if text is None else parse(text)
+        except ValueError:
+            st.session_state[key] = default
+    return key
+
+
+def to_link(*keys: str) -> None:
+    """Put these widgets' values in the page's link, so a teacher can share the setup."""
+    for key in keys:
+        st.query_params[_link_name(key)] = str(st.session_state[key])
+
+
+def parse_in(low: float, high: float, kind=float):
+    """A parser for from_link: a number of ``kind`` from low to high, or ValueError."""
+
+    def parse(text: str):
+        value = kind(text)
+        if not low <= value <= high:
+            raise ValueError(f"{value} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
+def parse_choice(options):
+    """A parser for from_link: the option whose text is ``text`` (or, for numbers, whose value is)."""
+
+    def parse(text: str):
+        for option in options:
+            if str(option) == text:
+                return option
+        number = float(text)  # ValueError for text that is no option and no number
+        for option in options:
+            if isinstance(option, int | float) and option == number:
+                return option
+        raise ValueError(f"{text!r} is not one of {options}")
+
+    return parse

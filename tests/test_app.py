@@ -184,7 +184,7 @@ def test_dataset_shapes_and_filter():
     assert "y[-1] = 9" in at.code[0].value
     at.selectbox(key="dataset.digit").set_value(3).run()
     assert set(captions_of(plot_spec(at, "dataset.grid"))) == {"3"}
-    at.radio(key="dataset.set").set_value("held-out test set (5000 more)").run()
+    at.radio(key="dataset.set").set_value("test").run()
     assert len(captions_of(plot_spec(at, "dataset.grid"))) == 64
 
 
@@ -386,3 +386,39 @@ def test_a_busy_server_asks_the_student_to_wait():
     finally:
         for job in others:
             job.cleanup()
+
+
+# --- Links a teacher can share -------------------------------------------------------
+
+
+def test_a_softmax_link_reproduces_the_setup_and_follows_the_sliders():
+    at = page("softmax")
+    at.query_params.update({"z0": "5.5", "z3": "-2", "temperature": "2.0", "shift": "800"})
+    at.run()
+    assert [s.value for s in at.slider][:4] == [5.5, 2.0, 3.0, -2.0]
+    assert at.select_slider(key="softmax.temperature").value == 2.0
+    assert at.number_input(key="softmax.shift").value == 800
+    at.slider(key="softmax.lab.z1").set_value(7.0).run()
+    assert at.query_params["z1"] == "7.0" and at.query_params["z0"] == "5.5"
+
+
+def test_a_mangled_link_still_opens_the_page_with_defaults():
+    at = page("softmax")
+    at.query_params.update({"z0": "lots", "z1": "99", "temperature": "3.3", "shift": "1e9"})
+    at.run()
+    assert not at.exception
+    assert [s.value for s in at.slider][:2] == [1.0, 2.0]
+    assert at.select_slider(key="softmax.temperature").value == 1.0
+
+
+def test_dataset_and_prediction_links():
+    at = page("dataset")
+    at.query_params.update({"set": "test", "digit": "4"})
+    at.run()
+    assert set(captions_of(plot_spec(at, "dataset.grid"))) == {"4"}
+    assert "y[0] = 0" in at.code[0].value and at.radio(key="dataset.set").value == "test"
+    at = page("predictions")
+    at.query_params.update({"index": "7", "set": "training"})
+    at.run()
+    assert at.number_input(key="predictions.index").value == 7
+    assert "X[7], label y = 0" in at.get("image")[0].captions[0]

@@ -198,6 +198,16 @@ def test_clicking_a_confusion_matrix_cell_shows_its_examples(page, server, shipp
     no_errors(page)
 
 
+def test_a_shared_link_opens_the_same_setup(page, server):
+    page.goto(f"{server}/softmax?z0=5.5&temperature=2.0")
+    expect(page.get_by_test_id("stSlider").first).to_contain_text("5.50", timeout=15_000)
+    expect(page.get_by_text("softmax(z / 2)")).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_text("Predictions", exact=True).click()
+    expect(page.get_by_role("heading", name="Predictions")).to_be_visible(timeout=15_000)
+    # Playwright's page.url can lag a history.pushState; the browser's own location does not.
+    page.wait_for_function("location.pathname === '/predictions' && location.search.includes('index=1015')")
+
+
 def test_root_opens_the_draw_page(page, server):
     page.goto(server)
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=15_000)
@@ -211,4 +221,4 @@ def test_every_page_loads_by_its_url_without_error(page, server, name):
     page.wait_for_load_state("networkidle")
     time.sleep(0.5)
     no_errors(page)
-    assert page.url.rstrip("/").endswith(f"/{name}")
+    assert page.evaluate("location.pathname") == f"/{name}"

@@ -8,7 +8,8 @@ from digitdemo import charts, state
 from digitdemo.data import row_to_image
 from digitdemo.pages.common import show_plot
 
-SETS = {"training set (the lab's 5000)": "training", "held-out test set (5000 more)": "test"}
+SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set (5000 more)"}
+DIGITS = ["all", *range(10)]
 
 
 def render() -> None:
@@ -18,8 +19,14 @@ def render() -> None:
         "`X` stacks 5000 rows; `y` holds the label, 0 to 9, of each. These are real MNIST digits, like "
         "the lab's."
     )
-    name = st.radio("Which set", list(SETS), key="dataset.set", horizontal=True)
-    X, y = state.dataset(SETS[name])
+    which = st.radio(
+        "Which set",
+        list(SETS),
+        format_func=SETS.get,
+        horizontal=True,
+        key=state.from_link("dataset.set", "training", state.parse_choice(list(SETS))),
+    )
+    X, y = state.dataset(which)
     st.code(f"X.shape = {X.shape}    y.shape = {y.shape}    y[0] = {y[0, 0]}    y[-1] = {y[-1, 0]}")
 
     with st.expander("The first element, X[0], as the 20x20 image it is (X[0].reshape(20, 20).T)"):
@@ -30,7 +37,10 @@ def render() -> None:
         )
 
     st.subheader("64 random digits with their labels")
-    digit = st.selectbox("Only this digit", ["all", *range(10)], key="dataset.digit")
+    digit = st.selectbox(
+        "Only this digit", DIGITS, key=state.from_link("dataset.digit", "all", state.parse_choice(DIGITS))
+    )
+    state.to_link("dataset.set", "dataset.digit")
     if st.button("Reshuffle", key="dataset.shuffle"):
         st.session_state["dataset.seed"] = st.session_state.get("dataset.seed", 0) + 1
     pool = np.arange(len(y)) if digit == "all" else np.flatnonzero(y[:, 0] == digit)

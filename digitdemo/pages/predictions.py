@@ -7,7 +7,7 @@ from digitdemo import charts, config, state
 from digitdemo.data import row_to_image
 from digitdemo.pages.common import pixels, show_plot
 
-SETS = {"training set": "training", "held-out test set": "test"}
+SETS = {"training": "training set", "test": "held-out test set"}
 
 
 def render() -> None:
@@ -17,12 +17,19 @@ def render() -> None:
         "the prediction is the digit with the largest, `np.argmax`. The lab walks through example "
         f"**{config.EXAMPLE_INDEX}**, a 2. " + state.model_caption()
     )
-    name = st.radio("Which set", list(SETS), key="predictions.set", horizontal=True)
-    X, y = state.dataset(SETS[name])
-    model = state.current_model()
-    index = st.number_input(
-        "Example index", 0, len(X) - 1, min(config.EXAMPLE_INDEX, len(X) - 1), key="predictions.index"
+    which = st.radio(
+        "Which set",
+        list(SETS),
+        format_func=SETS.get,
+        horizontal=True,
+        key=state.from_link("predictions.set", "training", state.parse_choice(list(SETS))),
     )
+    X, y = state.dataset(which)
+    model = state.current_model()
+    start = min(config.EXAMPLE_INDEX, len(X) - 1)
+    link = state.from_link("predictions.index", start, state.parse_in(0, len(X) - 1, int))
+    index = st.number_input("Example index", 0, len(X) - 1, key=link)
+    state.to_link("predictions.set", "predictions.index")
     out = model.forward(X[index])
     image, logits, probabilities = st.columns([1, 1.5, 1.5])
     with image:

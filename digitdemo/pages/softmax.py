@@ -29,18 +29,24 @@ def render() -> None:
     )
     initial = [round(float(v), 1) for v in logits] if from_drawing and logits else LAB_Z
     prefix = "softmax.drawing" if from_drawing else "softmax.lab"
+    keys = [f"{prefix}.z{j}" for j in range(len(initial))]
+    for key, value in zip(keys, initial, strict=True):
+        start = float(np.clip(value, -Z_LIMIT, Z_LIMIT))
+        if from_drawing:
+            st.session_state.setdefault(key, start)
+        else:  # the lab's four z can come from a shared link
+            state.from_link(key, start, state.parse_in(-Z_LIMIT, Z_LIMIT))
     columns = st.columns(len(initial))
     z = np.array(
         [
-            column.slider(f"z{j}", -Z_LIMIT, Z_LIMIT, float(np.clip(v, -Z_LIMIT, Z_LIMIT)), 0.1, key=f"{prefix}.z{j}")
-            for j, (column, v) in enumerate(zip(columns, initial, strict=True))
+            column.slider(f"z{j}", -Z_LIMIT, Z_LIMIT, step=0.1, key=key)
+            for j, (column, key) in enumerate(zip(columns, keys, strict=True))
         ]
     )
     temperature = st.select_slider(
         "Temperature T: softmax(z / T). Low T sharpens towards the largest z; high T flattens.",
         TEMPERATURES,
-        value=1.0,
-        key="softmax.temperature",
+        key=state.from_link("softmax.temperature", 1.0, state.parse_choice(TEMPERATURES)),
     )
     a = softmax(z, temperature)
     show_plot(charts.probability_bars(a, title=f"softmax(z / {temperature:g})", axis="j"), key="softmax.bars")
@@ -56,7 +62,14 @@ def render() -> None:
         "float for z above about 709: the lab's `my_softmax` then gives `nan`. The stable form subtracts "
         "max(z) first, so the largest exponent is $e^0 = 1$."
     )
-    c = st.number_input("c, added to every z", -1000.0, 1000.0, 0.0, 100.0, key="softmax.shift")
+    c = st.number_input(
+        "c, added to every z",
+        -1000.0,
+        1000.0,
+        step=100.0,
+        key=state.from_link("softmax.shift", 0.0, state.parse_in(-1000, 1000)),
+    )
+    state.to_link("softmax.temperature", "softmax.shift", *([] if from_drawing else keys))
     with np.errstate(over="ignore", invalid="ignore"):
         naive = my_softmax(z + c)
     left, right = st.columns(2)
