@@ -422,3 +422,21 @@ def test_dataset_and_prediction_links():
     at.run()
     assert at.number_input(key="predictions.index").value == 7
     assert "X[7], label y = 0" in at.get("image")[0].captions[0]
+
+
+def test_a_draw_link_can_switch_preprocessing_off():
+    images, labels = data.load_source()
+    canvas = np.zeros((280, 280, 4), dtype=np.uint8)
+    canvas[..., 3] = 255
+    canvas[220:248, 20:48, :3] = (images[9000] * 255).astype(np.uint8)[..., None]
+    at = page("draw")
+    at.query_params.update({"crop": "False", "fit": "False"})
+    inject_drawing(at, canvas)
+    at.run()
+    assert not at.toggle(key="draw.crop").value and not at.toggle(key="draw.fit").value
+    assert at.toggle(key="draw.centre").value and at.toggle(key="draw.centre").disabled
+    assert metric(at, "Prediction") != str(labels[9000]), "a plain resize misreads the small digit"
+    at.toggle(key="draw.crop").set_value(True)
+    at.toggle(key="draw.fit").set_value(True).run()
+    assert metric(at, "Prediction") == str(labels[9000])
+    assert at.query_params["crop"] == "True" and at.query_params["fit"] == "True"

@@ -11,6 +11,7 @@ from digitdemo.preprocess import ImageError, Steps, preprocess, read_image
 CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
 SOURCES = ["Draw", "Upload a picture"]
+STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
 
 
 def render() -> None:
@@ -21,14 +22,15 @@ def render() -> None:
     )
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
     source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
+    # The switches are in the page's link: /draw?crop=False&fit=False shows a plain resize.
+    keys = [state.from_link(f"draw.{step}", True, state.parse_choice([True, False])) for step in STEPS]
     crop, fit, centre = st.columns(3)
     switches = {
-        "crop": crop.toggle("Crop to the ink", value=True, key="draw.crop"),
-        "fit": fit.toggle("Fit in a 20x20 box", value=True, key="draw.fit"),
+        "crop": crop.toggle("Crop to the ink", key=keys[0]),
+        "fit": fit.toggle("Fit in a 20x20 box", key=keys[1]),
     }
-    switches["centre"] = centre.toggle(
-        "Centre of mass to the centre", value=True, key="draw.centre", disabled=not switches["fit"]
-    )
+    switches["centre"] = centre.toggle("Centre of mass to the centre", key=keys[2], disabled=not switches["fit"])
+    state.to_link(*keys)
     st.caption("Turn a preprocessing step off and watch the answer change.")
     _live(source, switches)
 
