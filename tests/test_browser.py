@@ -211,7 +211,7 @@ def test_a_shared_link_opens_the_same_setup(page, server):
 def test_root_opens_the_draw_page(page, server):
     page.goto(server)
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=15_000)
-    assert page.url.rstrip("/").endswith("/draw")
+    page.wait_for_function("location.pathname === '/draw'")
 
 
 @pytest.mark.parametrize("name", PAGES)
