@@ -24,6 +24,7 @@ def render() -> None:
     source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
     # The switches are in the page's link: /draw?crop=False&fit=False shows a plain resize.
     keys = [state.from_link(f"draw.{step}", True, state.parse_choice([True, False])) for step in STEPS]
+    st.caption("Preprocessing steps: turn one off and watch the answer change.")
     crop, fit, centre = st.columns(3)
     switches = {
         "crop": crop.toggle("Crop to the ink", key=keys[0]),
@@ -31,7 +32,7 @@ def render() -> None:
     }
     switches["centre"] = centre.toggle("Centre of mass to the centre", key=keys[2], disabled=not switches["fit"])
     state.to_link(*keys)
-    st.caption("Turn a preprocessing step off and watch the answer change.")
+    st.space("small")  # room for the canvas's floating toolbar
     _live(source, switches)
 
 
