@@ -6,10 +6,20 @@ import numpy as np
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
+from digitdemo import state
+
+SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set (5000 more)"}
+
 
 def show_plot(figure: dict, key: str) -> None:
     """A plotly figure at full width, without plotly's toolbar (it covers small charts)."""
     st.plotly_chart(figure, key=key, width="stretch", config={"displayModeBar": False})
+
+
+def choose_set(page: str) -> str:
+    """A radio for the training or held-out set, kept in the page's link (?set=test)."""
+    key = state.from_link(f"{page}.set", "training", state.parse_choice(list(SETS)))
+    return st.radio("Which set", list(SETS), format_func=SETS.get, horizontal=True, key=key)
 
 
 def pixels(image: np.ndarray, size: int = 140) -> Image.Image:

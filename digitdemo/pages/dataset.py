@@ -6,9 +6,8 @@ import streamlit as st
 
 from digitdemo import charts, state
 from digitdemo.data import row_to_image
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import choose_set, show_plot
 
-SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set (5000 more)"}
 DIGITS = ["all", *range(10)]
 
 
@@ -19,13 +18,7 @@ def render() -> None:
         "`X` stacks 5000 rows; `y` holds the label, 0 to 9, of each. These are real MNIST digits, like "
         "the lab's."
     )
-    which = st.radio(
-        "Which set",
-        list(SETS),
-        format_func=SETS.get,
-        horizontal=True,
-        key=state.from_link("dataset.set", "training", state.parse_choice(list(SETS))),
-    )
+    which = choose_set("dataset")
     X, y = state.dataset(which)
     st.code(f"X.shape = {X.shape}    y.shape = {y.shape}    y[0] = {y[0, 0]}    y[-1] = {y[-1, 0]}")
 

@@ -5,9 +5,7 @@ import streamlit as st
 
 from digitdemo import charts, config, state
 from digitdemo.data import row_to_image
-from digitdemo.pages.common import pixels, show_plot
-
-SETS = {"training": "training set", "test": "held-out test set"}
+from digitdemo.pages.common import choose_set, pixels, show_plot
 
 
 def render() -> None:
@@ -17,13 +15,7 @@ def render() -> None:
         "the prediction is the digit with the largest, `np.argmax`. The lab walks through example "
         f"**{config.EXAMPLE_INDEX}**, a 2. " + state.model_caption()
     )
-    which = st.radio(
-        "Which set",
-        list(SETS),
-        format_func=SETS.get,
-        horizontal=True,
-        key=state.from_link("predictions.set", "training", state.parse_choice(list(SETS))),
-    )
+    which = choose_set("predictions")
     X, y = state.dataset(which)
     model = state.current_model()
     start = min(config.EXAMPLE_INDEX, len(X) - 1)
