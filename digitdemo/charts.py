@@ -11,7 +11,7 @@ from digitdemo.data import row_to_image
 
 FONT = {"size": 16}
 DIGITS = list(range(config.N_CLASSES))
-BLUE, ORANGE, RED, GREY = "#1f77b4", "#ff7f0e", "#d62728", "#9e9e9e"
+BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9e9e9e"
 
 
 def _layout(title: str = "", height: int = 320, **extra) -> dict:
@@ -49,23 +49,21 @@ def probability_bars(probabilities: np.ndarray, title: str = "Softmax probabilit
     }
 
 
-def value_bars(values: np.ndarray, labels=None, title: str = "", axis: str = "", height: int = 280) -> dict:
-    """Signed bars (logits, activations): positive blue, negative grey."""
+def value_bars(values: np.ndarray, title: str = "") -> dict:
+    """Signed bars, one per index (logits): positive blue, negative grey."""
     values = np.asarray(values, dtype=float)
-    labels = list(range(len(values))) if labels is None else list(labels)
+    indices = list(range(len(values)))
     return {
         "data": [
             {
                 "type": "bar",
-                "x": labels,
+                "x": indices,
                 "y": values.tolist(),
                 "marker": {"color": [BLUE if v >= 0 else GREY for v in values]},
                 "hovertemplate": "%{x}: %{y:.3f}<extra></extra>",
             }
         ],
-        "layout": _layout(
-            title, height, xaxis={"tickmode": "array", "tickvals": labels}, yaxis={"title": {"text": axis}}
-        ),
+        "layout": _layout(title, 280, xaxis={"tickmode": "array", "tickvals": indices}),
     }
 
 

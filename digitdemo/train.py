@@ -94,4 +94,5 @@ def train(
         },
     }
     artifacts.save(layers, meta, out_dir, keras_bytes)
-    return artifacts.TrainedModel(layers=layers, meta=meta)
+    # What was written, read back: its meta also holds the architecture and the .keras checksum.
+    return artifacts.load(out_dir)

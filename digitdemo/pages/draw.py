@@ -51,9 +51,8 @@ def _live(source: str, switches: dict[str, bool]) -> None:
 
 
 def _clear() -> None:
-    # A new key gives a new, empty canvas.
+    # A new key gives a new, empty canvas (and the blank canvas then forgets the logits).
     st.session_state["draw.canvas_version"] = st.session_state.get("draw.canvas_version", 0) + 1
-    st.session_state.pop(state.LAST_LOGITS, None)
 
 
 def _canvas() -> np.ndarray | None:
