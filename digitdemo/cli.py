@@ -18,7 +18,7 @@ def _predict(args) -> int:
     failures = 0
     for path in args.images:
         try:
-            steps = preprocess(read_image(Path(path).read_bytes()))
+            steps = preprocess(read_image(Path(path).read_bytes()), source="image")
         except (OSError, ImageError) as error:
             failures += 1
             message = error.strerror if isinstance(error, OSError) else str(error)

@@ -176,21 +176,33 @@ def _is_dot(cropped: np.ndarray, image_size: int) -> bool:
     return max(h, w) < DOT_SHARE * image_size and roundish and (cropped > 0).mean() > DOT_FILL
 
 
-def preprocess(image, crop: bool = True, fit: bool = True, centre: bool = True) -> Steps:
-    """Run every step on a drawing or photo; see the module docstring. Switch steps off to compare."""
+# Why there is no digit, in the words of where the image came from: "canvas" or "image" (a file).
+BLANK = {
+    "canvas": "The canvas is blank (one flat colour, nothing drawn): draw a digit.",
+    "image": "The image is blank (one flat colour): there is no digit in it to read.",
+}
+DOT = {
+    "canvas": "That is only a dot: draw a whole digit, bigger.",
+    "image": "That is only a dot: use a picture where the digit is bigger, or crop it closer to the digit.",
+}
+
+
+def preprocess(image, crop: bool = True, fit: bool = True, centre: bool = True, source: str = "canvas") -> Steps:
+    """Run every step on a drawing ("canvas") or a file ("image"); see the module docstring.
+
+    Switch steps off to compare. ``source`` only words the problem when there is no digit.
+    """
     raw = to_ink(image)
     strongest = float(raw.max())
     if strongest < BLANK_LEVEL:
-        problem = "The canvas is blank (one flat colour, nothing drawn): draw a digit."
-        return Steps(raw, None, None, None, None, None, None, problem=problem)
+        return Steps(raw, None, None, None, None, None, None, problem=BLANK[source])
     # Faint ink (a pencil photo) is stretched to full strength; grain below the noise level goes.
     ink = raw / strongest
     ink = np.where(ink >= NOISE_LEVEL, ink, 0).astype(np.float32)
     box = ink_box(ink)
     top, left, bottom, right = box
     if _is_dot(ink[top:bottom, left:right], max(ink.shape)):
-        problem = "That is only a dot: draw a whole digit, bigger (or crop a photo closer to the digit)."
-        return Steps(ink, box, None, None, None, None, None, problem=problem)
+        return Steps(ink, box, None, None, None, None, None, problem=DOT[source])
     cropped = ink[top:bottom, left:right] if crop else ink
     problem = None
     if fit:

@@ -434,9 +434,11 @@ def test_a_draw_link_can_switch_preprocessing_off():
     inject_drawing(at, canvas)
     at.run()
     assert not at.toggle(key="draw.crop").value and not at.toggle(key="draw.fit").value
-    assert at.toggle(key="draw.centre").value and at.toggle(key="draw.centre").disabled
+    unavailable = at.toggle(key="draw.centre_unavailable")
+    assert not unavailable.value and unavailable.disabled, "centring is not applied: shown off"
     assert metric(at, "Prediction") != str(labels[9000]), "a plain resize misreads the small digit"
     at.toggle(key="draw.crop").set_value(True)
     at.toggle(key="draw.fit").set_value(True).run()
     assert metric(at, "Prediction") == str(labels[9000])
+    assert at.toggle(key="draw.centre").value, "the link's choice is back with the fit"
     assert at.query_params["crop"] == "True" and at.query_params["fit"] == "True"

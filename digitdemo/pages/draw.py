@@ -30,7 +30,11 @@ def render() -> None:
         "crop": crop.toggle("Crop to the ink", key=keys[0]),
         "fit": fit.toggle("Fit in a 20x20 box", key=keys[1]),
     }
-    switches["centre"] = centre.toggle("Centre of mass to the centre", key=keys[2], disabled=not switches["fit"])
+    if switches["fit"]:
+        switches["centre"] = centre.toggle("Centre of mass to the centre", key=keys[2])
+    else:  # centring needs the fitted box: shown off, while the link keeps the choice for when fit is back
+        centre.toggle("Centre of mass to the centre", False, key="draw.centre_unavailable", disabled=True)
+        switches["centre"] = False
     state.to_link(*keys)
     st.space("small")  # room for the canvas's floating toolbar
     _live(source, switches)
@@ -42,12 +46,13 @@ def _live(source: str, switches: dict[str, bool]) -> None:
     left, right = st.columns([1, 1.25], gap="large")
     with left:
         image = _canvas() if source == SOURCES[0] else _upload()
-    steps = None if image is None else preprocess(image, **switches)
+    kind = "canvas" if source == SOURCES[0] else "image"
+    steps = None if image is None else preprocess(image, **switches, source=kind)
     out = None if steps is None or steps.x is None else state.current_model().forward(steps.x)
     with right:
-        _prediction(steps, out)
+        _prediction(steps, out, kind)
     if out is not None:
-        _what_the_model_sees(steps, out)
+        _what_the_model_sees(steps, out, switches)
 
 
 def _clear() -> None:
@@ -95,10 +100,16 @@ def _upload() -> object | None:
     return image
 
 
-def _prediction(steps: Steps | None, out: Forward | None) -> None:
+HINTS = {
+    "canvas": "Draw a digit on the canvas to see what the network reads.",
+    "image": "Upload a picture of a digit to see what the network reads.",
+}
+
+
+def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     if out is None:
         st.metric("Prediction", "—")
-        st.info(steps.problem if steps is not None else "Draw a digit on the canvas to see what the network reads.")
+        st.info(steps.problem if steps is not None else HINTS[kind])
         st.session_state.pop(state.LAST_LOGITS, None)
         return
     probabilities, logits = out.probabilities[0], out.logits[0]
@@ -119,16 +130,28 @@ def _prediction(steps: Steps | None, out: Forward | None) -> None:
     show_plot(charts.value_bars(logits, title="Logits z (the last layer's linear output)"), key="draw.logits_chart")
 
 
-def _what_the_model_sees(steps: Steps, out: Forward) -> None:
-    st.subheader("What the model sees")
-    top, left, bottom, right = steps.box
-    labels = [
+def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]]:
+    """What each step actually did with these switches, for the labels under the pictures."""
+    height, width = steps.cropped.shape
+    fitted_h, fitted_w = steps.fitted.shape
+    if not switches["fit"]:
+        fitted, placed = f"stretched to {fitted_w}x{fitted_h}", "not centred"
+    elif switches["centre"]:
+        fitted, placed = f"fitted {fitted_w}x{fitted_h}", "mass centred, 28x28"
+    else:
+        fitted, placed = f"fitted {fitted_w}x{fitted_h}", "box centred, 28x28"
+    return [
         ("Step 1", "your ink"),
-        ("Step 2", f"cropped {right - left}x{bottom - top}"),
-        ("Step 3", f"fitted {steps.fitted.shape[1]}x{steps.fitted.shape[0]}"),
-        ("Step 4", "centred in 28x28"),
+        ("Step 2", f"cropped {width}x{height}" if switches["crop"] else f"not cropped ({width}x{height})"),
+        ("Step 3", fitted),
+        ("Step 4", placed),
         ("Step 5", "20x20: the input"),
     ]
+
+
+def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool]) -> None:
+    st.subheader("What the model sees")
+    labels = step_labels(steps, switches)
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
     st.image(strip(images, labels), caption="; ".join(f"{a}: {b}" for a, b in labels))
     st.subheader("Hidden units, live")

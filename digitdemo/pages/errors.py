@@ -32,7 +32,9 @@ def render() -> None:
     for column, name, title in [(left, "training", "Training set"), (right, "test", "Held-out test set")]:
         _, labels, predicted, _ = results[name]
         wrong = int(np.sum(labels != predicted))
-        column.metric(f"{title}: misclassified", f"{wrong} of {len(labels)}", f"{1 - wrong / len(labels):.2%} right")
+        # Plain figures: a delta arrow would read as a change since last time.
+        column.metric(f"{title}: misclassified", f"{wrong} of {len(labels)}")
+        column.caption(f"{1 - wrong / len(labels):.2%} right")
 
     which = st.radio("Examine", ["test", "training"], key="errors.set", horizontal=True, format_func=str.title)
     X, labels, predicted, probabilities = results[which]

@@ -39,6 +39,9 @@ def render() -> None:
     st.subheader("The first layer's weights as images")
     st.markdown(
         "Unit j of layer 1 multiplies each pixel by a weight `W1[:, j]`. Drawn as a 20x20 image, blue pixels "
-        "push the unit on when inked, red pixels push it off: many look like strokes or parts of digits."
+        "push the unit on when inked, red pixels push it off. Expect no digits and few clean strokes: most "
+        "units look like speckle with a soft blob or two. The strongest colours sit near the edges, on pixels "
+        "few digits ever ink, where a large weight lets a unit pick out those rare digits. A unit means little "
+        "alone; the 25 together feed layer 2."
     )
     show_plot(charts.weight_images(model.layers[0].W), key="model.weights")

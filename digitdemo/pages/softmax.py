@@ -12,6 +12,17 @@ Z_LIMIT = 20.0
 TEMPERATURES = [0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0]
 
 
+def naive_problem(z: np.ndarray) -> str | None:
+    """What goes wrong in the lab's my_softmax(z) as written, in one sentence, or None."""
+    with np.errstate(over="ignore", under="ignore"):
+        ez = np.exp(z)
+    if np.isinf(ez).any():
+        return "Overflow: e^(z + c) is larger than a float can hold (∞), and ∞/∞ is nan."
+    if not ez.sum() > 0:
+        return "Underflow: every e^(z + c) is smaller than a float can hold and rounds to 0, and 0/0 is nan."
+    return None
+
+
 def render() -> None:
     st.title("Softmax")
     st.markdown(
@@ -56,11 +67,11 @@ def render() -> None:
             lab = my_softmax(z)
         st.caption(f"The lab's `my_softmax(z)` gives the same numbers: largest difference {np.abs(lab - a).max():.1e}.")
 
-    st.subheader("Why e^z needs care: overflow")
+    st.subheader("Why e^z needs care: overflow and underflow")
     st.markdown(
         "Adding the same number c to every z changes nothing mathematically. But $e^{z}$ overflows a 64-bit "
-        "float for z above about 709: the lab's `my_softmax` then gives `nan`. The stable form subtracts "
-        "max(z) first, so the largest exponent is $e^0 = 1$."
+        "float for z above about 709 and underflows to 0 below about −745: the lab's `my_softmax` then "
+        "gives `nan`. The stable form subtracts max(z) first, so the largest exponent is $e^0 = 1$."
     )
     c = st.number_input(
         "c, added to every z",
@@ -77,8 +88,9 @@ def render() -> None:
     left.code(np.array2string(naive, precision=4, separator=", "))
     right.markdown("**softmax(z + c)**, stable")
     right.code(np.array2string(softmax(z + c), precision=4, separator=", "))
-    if np.isnan(naive).any():
-        left.error("Overflow: e^(z + c) is infinite, and ∞/∞ is nan.")
+    problem = naive_problem(z + c)
+    if problem:
+        left.error(problem)
 
     st.subheader("Why the model's last layer is linear")
     st.markdown(
