@@ -252,3 +252,47 @@ def confusion(matrix: np.ndarray, title: str) -> dict:
             margin={"l": 60, "r": 20, "t": 110, "b": 20},
         ),
     }
+
+
+def softmax_stages(z: np.ndarray, temperature: float = 1.0) -> dict:
+    """The lab's softmax figure: z on the left, e^z in the middle, the probabilities on the right.
+
+    e^z is shifted by max(z) (the same probabilities, no overflow), so its bars are e^(z - max z).
+    """
+    z = np.asarray(z, dtype=float) / temperature
+    ez = np.exp(z - z.max())
+    a = ez / ez.sum()
+    best = int(np.argmax(a))
+    indices = list(range(len(z)))
+    top = "z" if temperature == 1 else f"z / {temperature:g}"
+    panels = [
+        (top, z, "%{y:.2f}"),
+        (f"e^({top} − max)", ez, "%{y:.3g}"),
+        ("a = e^z / Σ e^z", a, "%{y:.3f}"),
+    ]
+    data, layout = [], _layout("", 300, showlegend=False)
+    for i, (name, values, number) in enumerate(panels, start=1):
+        axis = "" if i == 1 else str(i)
+        data.append(
+            {
+                "type": "bar",
+                "x": indices,
+                "y": np.round(values, 6).tolist(),
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"color": [ORANGE if j == best else BLUE for j in indices]},
+                "texttemplate": number if len(indices) <= 5 else "",  # ten labels in a third would overlap
+                "textposition": "outside",
+                "cliponaxis": False,
+                "hovertemplate": f"{name}, j = " + "%{x}: " + number + "<extra></extra>",
+            }
+        )
+        layout[f"xaxis{axis}"] = {
+            "domain": [(i - 1) / 3 + 0.02, i / 3 - 0.04],
+            "title": {"text": name},
+            "tickmode": "array",
+            "tickvals": indices,
+        }
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero", "automargin": True}
+    layout["margin"] = {"l": 50, "r": 20, "t": 30, "b": 60}
+    return {"data": data, "layout": layout}

@@ -48,9 +48,10 @@ def _train(args) -> int:
         epochs=args.epochs, learning_rate=args.learning_rate, hidden_units=tuple(args.hidden_units), seed=args.seed
     )
 
-    def report(epoch: int, loss: float) -> None:
+    def report(epoch: int, loss: float, seconds: float) -> None:
         if args.progress == "json":
-            print(json.dumps({"epoch": epoch, "epochs": recipe.epochs, "loss": loss}), flush=True)
+            record = {"epoch": epoch, "epochs": recipe.epochs, "loss": loss, "seconds": round(seconds, 4)}
+            print(json.dumps(record), flush=True)
         else:
             print(f"Epoch {epoch}/{recipe.epochs}  loss: {loss:.4f}", flush=True)
 

@@ -32,6 +32,7 @@ class Progress:
     """What a job has reported so far."""
 
     losses: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # each epoch's duration, for Keras' progress line
     epochs: int = 0
     state: str = "running"  # running | done | failed
     message: str = ""
@@ -77,6 +78,7 @@ class TrainingJob:
                 continue  # a line still being written
             if "epoch" in record:
                 progress.losses.append(record["loss"])
+                progress.seconds.append(record.get("seconds", 0.0))
             else:
                 final = record
         code = self.process.poll()

@@ -41,20 +41,27 @@ class Recipe:
 
 
 class _EpochReporter(tf.keras.callbacks.Callback):
-    def __init__(self, on_epoch: Callable[[int, float], None]):
+    def __init__(self, on_epoch: Callable[[int, float, float], None]):
         super().__init__()
         self.on_epoch = on_epoch
+        self.started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.on_epoch(epoch + 1, float(logs["loss"]))
+        self.on_epoch(epoch + 1, float(logs["loss"]), time.perf_counter() - self.started)
 
 
 def train(
     recipe: Recipe = Recipe(),
     out_dir: Path | str | None = None,
-    on_epoch: Callable[[int, float], None] = lambda epoch, loss: None,
+    on_epoch: Callable[[int, float, float], None] = lambda epoch, loss, seconds: None,
 ) -> artifacts.TrainedModel:
-    """Train on the lab's data, evaluate, and write weights.npz and model.keras to out_dir."""
+    """Train on the lab's data, evaluate, and write weights.npz and model.keras to out_dir.
+
+    ``on_epoch(epoch, loss, seconds)`` is called after each epoch, as Keras prints its progress line.
+    """
     recipe.check()
     X, y = data.load_data()
     X_test, y_test = data.load_test_data()

@@ -1,13 +1,17 @@
 """The lab on screen, as the notebook has it, and what each page says being true (issue 10)."""
 
+import re
 import subprocess
 import sys
+import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
-from digitdemo import data
-from tests.apptest import inject_drawing, page
+from digitdemo import data, notebook
+from digitdemo.nn import softmax
+from tests.apptest import inject_drawing, page, plot_spec
 
 
 def _small_digit_in_a_corner() -> tuple[np.ndarray, int]:
@@ -30,7 +34,7 @@ def test_softmax_names_underflow_and_overflow_for_what_they_are():
     assert not at.error, "c = 0: nothing goes wrong"
     at.number_input(key="softmax.shift").set_value(-1000.0).run()
     assert "Underflow" in at.error[0].value and "0/0" in at.error[0].value
-    assert "nan" in at.code[-2].value or any("nan" in c.value for c in at.code)
+    assert "nan" in at.code[-2].value and "nan" not in at.code[-1].value  # naive, then stable
     at.number_input(key="softmax.shift").set_value(1000.0).run()
     assert "Overflow" in at.error[0].value and "∞/∞" in at.error[0].value
 
@@ -82,3 +86,107 @@ def test_cli_calls_a_blank_file_an_image_not_a_canvas(tmp_path):
         [sys.executable, "-m", "digitdemo", "predict", str(blank)], capture_output=True, text=True, check=True
     )
     assert "image is blank" in result.stdout and "canvas" not in result.stdout
+
+
+# --- Missing from the lab: the notebook's code and printouts, with our numbers -------------------
+
+
+def _codes(at) -> str:
+    return "\n".join(c.value for c in at.code)
+
+
+def test_softmax_draws_z_then_exp_then_probabilities():
+    at = page("softmax").run()
+    figure = plot_spec(at, "softmax.stages")
+    z, ez, a = (np.array(trace["y"]) for trace in figure["data"])
+    assert z.tolist() == [1.0, 2.0, 3.0, 4.0], "the lab's z, left"
+    assert np.allclose(ez, np.exp(z - z.max()), rtol=1e-5), "e^z in the middle"
+    assert np.allclose(a, softmax(z), atol=1e-6) and a.sum() == pytest.approx(1), "probabilities, right"
+    titles = [figure["layout"][f"xaxis{s}"]["title"]["text"] for s in ("", "2", "3")]
+    assert titles[0] == "z" and titles[1].startswith("e^") and titles[2].startswith("a")
+    # The exponential magnifies the differences: z4 - z3 is 1, but e^z4 / e^z3 is e.
+    assert ez[3] / ez[2] == pytest.approx(np.e, rel=1e-4)
+
+
+def test_softmax_shows_exercise_1_and_its_output_on_the_sliders():
+    at = page("softmax").run()
+    codes = _codes(at)
+    assert "def my_softmax(z):" in codes and "ez = np.exp(z)" in codes and "a = ez / np.sum(ez)" in codes
+    assert "my_softmax(z):         [0.03 0.09 0.24 0.64]" in codes, "the lab's printout for z = [1, 2, 3, 4]"
+    at.slider(key="softmax.lab.z3").set_value(1.0).run()
+    assert f"my_softmax(z):         {notebook.lab_print(softmax(np.array([1.0, 2, 3, 1])))}" in _codes(at)
+
+
+def test_dataset_shows_x0_unrolled_and_as_a_picture():
+    at = page("dataset").run()
+    X, _ = data.load_data()
+    block = next(c.value for c in at.code if "The first element of X is:" in c.value)
+    printed = block.split("The first element of X is:", 2)[2].strip().strip("[]").split()
+    assert len(printed) == 400 and np.allclose([float(v) for v in printed], X[0], atol=0.006)
+    assert any("e-" in v for v in printed), "small values readable, as numpy prints them in the lab"
+    assert not at.dataframe, "no cut-off number table"
+    assert any("X[0].reshape((20,20)).T" in image.captions[0] for image in at.get("image"))
+    assert any("notebook" in i.value and "X[0]" in i.value for i in at.info)
+
+
+def test_predictions_print_as_the_lab_with_both_figures_for_1015(shipped_model):
+    at = page("predictions").run()
+    codes = _codes(at)
+    assert "Total of predictions: 1.000" in codes and "Largest Prediction index: 2" in codes
+    assert "np.argmax(prediction_p): 2" in codes
+    assert re.search(r"\d\.\d\de-\d\d", codes), "small probabilities as 1.2e-05, not 0."
+    text = " ".join(m.value for m in at.markdown)
+    assert "argmax` of the logits gives the answer" in text
+    X, _ = data.load_data()
+    ours = shipped_model.forward(X[1015]).probabilities[0].max()
+    comparison = next(i.value for i in at.info if "notebook" in i.value)
+    assert "2 with 89.8%" in comparison and f"2 with {ours:.1%}" in comparison
+
+
+def test_model_page_shows_exercise_2_and_the_summary():
+    at = page("model").run()
+    codes = _codes(at)
+    assert "Dense(25, activation='relu',   name='L1')" in codes and 'name = "my_model"' in codes
+    assert "L1 (Dense)                   (None, 25)                10025" in codes
+    assert "Total params: 10,575" in codes and "Output Shape" in codes
+
+
+def test_the_summary_has_keras_own_shapes_and_counts(shipped_model):
+    from digitdemo.model import build_model  # Keras, in the test only: the page never imports it
+
+    keras_model = build_model()
+    ours = notebook.summary(shipped_model.layers).splitlines()
+    rows = [line for line in ours if "(Dense)" in line]
+    for row, layer in zip(rows, keras_model.layers, strict=True):
+        assert str(tuple(layer.output.shape)) in row and row.rstrip().endswith(str(layer.count_params()))
+    assert f"Total params: {keras_model.count_params():,}" in ours
+
+
+def test_training_page_shows_compile_fit_and_what_fit_printed(shipped_model):
+    at = page("training").run()
+    codes = _codes(at)
+    assert "SparseCategoricalCrossentropy(from_logits=True)" in codes and "epochs=40" in codes
+    losses = shipped_model.meta["history"]["loss"]
+    assert "Epoch 40/40" in codes and f"157/157 [{'=' * 30}]" in codes and f"loss: {losses[-1]:.4f}" in codes
+    comparison = next(i.value for i in at.info if "notebook" in i.value)
+    assert "loss: 2.2770" in comparison and f"{losses[0]:.4f}" in comparison
+    assert any("100 epochs" in c.value and "epochs=40" in c.value for c in at.caption), "the note for the teacher"
+
+
+def test_a_running_training_shows_keras_progress_lines_per_epoch():
+    at = page("training").run()
+    at.number_input(key="training.epochs").set_value(60)
+    at.button(key="FormSubmitter:training.form-Retrain").click().run()
+    deadline = time.monotonic() + 120
+    seen = ""
+    while time.monotonic() < deadline and "training.job" in at.session_state:
+        time.sleep(0.5)
+        at.run()
+        seen = next((c.value for c in at.code if "/60\n157/157 [" in c.value), "")
+        if seen.count("Epoch") >= 2:
+            break
+    try:
+        assert re.search(r"Epoch \d+/60\n157/157 \[=+\] - \d+s \d+ms/step - loss: \d\.\d{4}", seen), seen
+    finally:
+        if "training.job" in at.session_state:
+            at.session_state["training.job"].cleanup()

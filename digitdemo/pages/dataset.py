@@ -1,12 +1,11 @@
 """Dataset: the lab's X and y, their shapes, and a grid of labelled digits."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
-from digitdemo import charts, state
+from digitdemo import charts, notebook, state
 from digitdemo.data import row_to_image
-from digitdemo.pages.common import choose_set, show_plot
+from digitdemo.pages.common import choose_set, pixels, show_plot
 
 DIGITS = ["all", *range(10)]
 
@@ -15,18 +14,31 @@ def render() -> None:
     st.title("The dataset")
     st.markdown(
         "Each example is a 20x20 grey image of a handwritten digit, unrolled into a row of **400 numbers**. "
-        "`X` stacks 5000 rows; `y` holds the label, 0 to 9, of each. These are real MNIST digits, like "
-        "the lab's."
+        "`X` stacks 5000 rows; `y` holds the label, 0 to 9, of each. These are real MNIST digits, but not "
+        "the notebook's 5000: its numbers (X[0] below, a loss, a prediction) differ from ours."
     )
     which = choose_set("dataset")
     X, y = state.dataset(which)
     st.code(f"X.shape = {X.shape}    y.shape = {y.shape}    y[0] = {y[0, 0]}    y[-1] = {y[-1, 0]}")
 
-    with st.expander("The first element, X[0], as the 20x20 image it is (X[0].reshape(20, 20).T)"):
-        st.dataframe(pd.DataFrame(np.round(row_to_image(X[0]), 3)), height=400)
+    st.subheader("The first element of X")
+    values, picture = st.columns([2, 1])
+    with values:
+        st.code(
+            f"print('The first element of X is: ', X[0])\nThe first element of X is:  {notebook.lab_print(X[0])}",
+            language="python",
+            height=300,
+        )
         st.caption(
-            f"Values from {X[0].min():.3f} to {X[0].max():.3f}: bicubic resizing from MNIST's 28x28 "
-            "overshoots slightly outside 0..1."
+            f"The 400 values, unrolled (scroll). They run from {X[0].min():.2f} to {X[0].max():.2f}: bicubic "
+            "resizing from MNIST's 28x28 overshoots slightly outside 0..1, as in the lab."
+        )
+    with picture:
+        st.image(pixels(row_to_image(X[0]), 220), caption=f"X[0].reshape((20,20)).T: a {y[0, 0]}")
+    if which == "training":
+        st.info(
+            "Comparing with the notebook? Its X[0] is a 0 too, but another person's 0: the values differ. "
+            "Our 5000 digits are other MNIST digits, picked 500 per class in the same label order."
         )
 
     st.subheader("64 random digits with their labels")

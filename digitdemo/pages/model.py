@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from digitdemo import charts, config, state
+from digitdemo import charts, config, notebook, state
 from digitdemo.pages.common import show_plot
 
 
@@ -27,6 +27,11 @@ def render() -> None:
         for layer, n_in in zip(model.layers, inputs, strict=True)
     ]
     st.table(pd.DataFrame(rows).set_index("layer"))
+    code, summary = st.columns(2)
+    code.markdown("**Exercise 2**, as the lab writes it")
+    code.code(notebook.EXERCISE_2_MODEL, language="python")
+    summary.markdown("**`model.summary()`** of the model in use")
+    summary.code(notebook.summary(model.layers), language="text")
     st.metric(
         "Total parameters",
         f"{model.n_params:,}",

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts, config, state
+from digitdemo import artifacts, charts, config, notebook, state
 from digitdemo.data import row_to_image
 from digitdemo.pages.common import choose_set, pixels, show_plot
 
@@ -31,13 +31,28 @@ def render() -> None:
         show_plot(charts.value_bars(out.logits[0], title="1. logits = model(X[i])"), key="predictions.logits")
     with probabilities:
         show_plot(charts.probability_bars(out.probabilities[0], title="2. softmax(logits)"), key="predictions.probs")
-    st.code(
-        "prediction = model.predict(X[i].reshape(1, 400))   # logits\n"
-        f"{np.array2string(out.logits[0], precision=2, separator=', ')}\n"
-        "prediction_p = tf.nn.softmax(prediction)\n"
-        f"{np.array2string(out.probabilities[0], precision=3, separator=', ', suppress_small=True)}\n"
-        f"np.argmax(prediction_p) = {int(out.predicted_digit[0])}"
-    )
+    logits_text, probabilities_text = st.columns(2)
+    with logits_text:
+        st.code(
+            f"image_of_two = X[{index}]\n{notebook.PREDICT_CODE}\n\n"
+            f" predicting a Two: \n[{notebook.lab_print(out.logits[0])}]\n"
+            f" Largest Prediction index: {int(np.argmax(out.logits[0]))}",
+            language="python",
+        )
+        st.markdown(
+            "The largest logit already names the digit: **`np.argmax` of the logits gives the answer**. "
+            "Softmax is needed only when you want probabilities; it never changes which is largest."
+        )
+    with probabilities_text:
+        st.code(
+            f"{notebook.SOFTMAX_CODE}\n\n"
+            f" predicting a Two. Probability vector: \n[{notebook.lab_print(out.probabilities[0])}]\n"
+            f"Total of predictions: {np.sum(out.probabilities[0]):0.3f}\n\n"
+            f"{notebook.ARGMAX_CODE}\n\n"
+            f"np.argmax(prediction_p): {int(out.predicted_digit[0])}",
+            language="python",
+        )
+    _compare_with_the_notebook(model)
 
     st.subheader("64 random examples: label, prediction")
     if st.button("Reshuffle", key="predictions.shuffle"):
@@ -50,3 +65,17 @@ def render() -> None:
     show_plot(charts.digit_mosaic(X[chosen], captions, colors, caption_size=14), key="predictions.grid")
     wrong = int(np.sum(labels != predicted))
     st.caption(f"Mistakes in red: {wrong} of 64.")
+
+
+def _compare_with_the_notebook(model: artifacts.TrainedModel) -> None:
+    """Example 1015 in the notebook and here: both a 2, other drawings, other numbers."""
+    X, _ = state.dataset("training")
+    ours = model.forward(X[config.EXAMPLE_INDEX])
+    digit = int(ours.predicted_digit[0])
+    st.info(
+        f"**Comparing with the notebook?** Its X[{config.EXAMPLE_INDEX}] is another 2 than ours (our 5000 "
+        f"digits are other MNIST digits), so the numbers differ. The notebook reads **2 with "
+        f"{notebook.LAB_1015_PROBABILITY:.1%}** from the logits `[{notebook.lab_print(notebook.LAB_1015_LOGITS)}]`; "
+        f"this app reads **{digit} with {ours.probabilities[0, digit]:.1%}** (its X[{config.EXAMPLE_INDEX}], "
+        "the model in use)."
+    )

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts, state
+from digitdemo import charts, notebook, state
 from digitdemo.nn import my_softmax, softmax
 from digitdemo.pages.common import show_plot
 
@@ -60,12 +60,27 @@ def render() -> None:
         key=state.from_link("softmax.temperature", 1.0, state.parse_choice(TEMPERATURES)),
     )
     a = softmax(z, temperature)
-    show_plot(charts.probability_bars(a, title=f"softmax(z / {temperature:g})", axis="j"), key="softmax.bars")
+    # The lab's figure: the exponential magnifies the differences between the z.
+    show_plot(charts.softmax_stages(z, temperature), key="softmax.stages")
     st.markdown(f"Sum of the probabilities: **{a.sum():.6f}**. Largest: **a{int(np.argmax(a))} = {a.max():.4f}**.")
+
+    st.subheader("Exercise 1: `my_softmax`")
+    code, output = st.columns([1.3, 1])
+    code.code(notebook.EXERCISE_1, language="python")
+    with np.errstate(over="ignore", invalid="ignore"):
+        lab = my_softmax(z)
+    output.markdown("Run on the z above, as the lab tests it:")
+    output.code(
+        f"z = np.array({np.array2string(z, precision=2, separator=', ')})\n"
+        "a = my_softmax(z)\n"
+        'print(f"my_softmax(z):         {a}")\n'
+        f"my_softmax(z):         {notebook.lab_print(lab)}",
+        language="python",
+    )
     if temperature == 1.0:
-        with np.errstate(over="ignore", invalid="ignore"):
-            lab = my_softmax(z)
-        st.caption(f"The lab's `my_softmax(z)` gives the same numbers: largest difference {np.abs(lab - a).max():.1e}.")
+        output.caption(f"The same numbers as the chart: largest difference {np.abs(lab - a).max():.1e}.")
+    else:
+        output.caption(f"The chart divides z by T = {temperature:g} first; the lab's exercise does not.")
 
     st.subheader("Why e^z needs care: overflow and underflow")
     st.markdown(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digitdemo import artifacts, charts, config, state
+from digitdemo import artifacts, charts, config, notebook, state
 from digitdemo.jobs import BusyError, TrainingJob
 from digitdemo.pages.common import show_plot
 
@@ -22,6 +22,7 @@ def render() -> None:
     compare = shipped.meta["history"]["loss"] if model is not shipped else None
     show_plot(charts.loss_curve(model.meta["history"]["loss"], compare=compare), key="training.loss")
     _metrics(model)
+    _exercise_2(model)
 
     st.subheader("Retrain")
     st.markdown(
@@ -53,6 +54,32 @@ def _metrics(model: artifacts.TrainedModel) -> None:
     right.metric("Held-out accuracy", f"{m['test_accuracy']:.1%}", help="On 5000 digits never used in training")
 
 
+def _steps(model: artifacts.TrainedModel) -> int:
+    return notebook.steps_per_epoch(model.meta["data"]["examples"], model.meta["recipe"]["batch_size"])
+
+
+def _exercise_2(model: artifacts.TrainedModel) -> None:
+    """The lab's compile and fit, what fit printed for the model in use, and the notebook's own figures."""
+    losses = model.meta["history"]["loss"]
+    code, output = st.columns(2)
+    code.markdown("**Exercise 2**: compile and fit, as the lab writes them")
+    code.code(notebook.EXERCISE_2_FIT, language="python")
+    per_epoch = [model.meta.get("train_seconds", 0) / len(losses)] * len(losses)
+    output.markdown("**What `fit` printed** for the model in use (scroll)")
+    output.code(notebook.fit_lines(losses, len(losses), _steps(model), per_epoch), language="text", height=250)
+    st.info(
+        "**Comparing with the notebook?** Its text quotes its own first epoch, "
+        f"`{notebook.LAB_FIRST_EPOCH_LINE.splitlines()[1]}`; here the first epoch ends at loss "
+        f"**{losses[0]:.4f}** and the last at **{losses[-1]:.4f}**. Our 5000 digits are other MNIST digits "
+        "than the notebook's, so the losses differ; the notebook counts "
+        f"{notebook.LAB_TRAIN_ERRORS} training errors, this model {model.meta['metrics']['train_errors']}."
+    )
+    st.caption(
+        f"For the teacher: the notebook's text says {notebook.LAB_PROSE_EPOCHS} epochs, while its code runs "
+        f"`epochs={config.EPOCHS}`. The app follows the code."
+    )
+
+
 def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> bool:
     """Start a run for this session; False, with a sentence, if one is going or the server is busy."""
     old: TrainingJob | None = st.session_state.get(JOB)
@@ -77,6 +104,9 @@ def _progress() -> None:
     done = len(progress.losses)
     if progress.state == "running":
         st.progress(done / job.epochs, text=f"Epoch {done} of {job.epochs}")
+        if progress.losses:  # the last epochs as Keras prints them in the notebook
+            recent = notebook.fit_lines(progress.losses, job.epochs, _steps(state.default_model()), progress.seconds)
+            st.code("\n".join(recent.splitlines()[-6:]), language="text")
         if progress.losses:
             live = charts.loss_curve(progress.losses, title="Your model's loss so far", epochs=job.epochs)
             show_plot(live, key="training.live")
