@@ -11,7 +11,7 @@ from PIL import Image
 
 from digitdemo import data, notebook
 from digitdemo.nn import softmax
-from tests.apptest import inject_drawing, page, plot_spec
+from tests.apptest import captions_of, inject_drawing, page, plot_spec
 
 
 def _small_digit_in_a_corner() -> tuple[np.ndarray, int]:
@@ -20,6 +20,10 @@ def _small_digit_in_a_corner() -> tuple[np.ndarray, int]:
     canvas[..., 3] = 255
     canvas[220:248, 20:48, :3] = (images[9000] * 255).astype(np.uint8)[..., None]
     return canvas, int(labels[9000])
+
+
+def metric_value(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
 
 
 def _steps_caption(at) -> str:
@@ -190,3 +194,34 @@ def test_a_running_training_shows_keras_progress_lines_per_epoch():
     finally:
         if "training.job" in at.session_state:
             at.session_state["training.job"].cleanup()
+
+
+# --- Predict, then reveal ------------------------------------------------------------------------
+
+
+def test_predictions_hide_the_answers_until_revealed(shipped_model):
+    at = page("predictions")
+    at.query_params["reveal"] = "0"
+    at.run()
+    assert metric_value(at, "np.argmax(probabilities)") == "?"
+    assert not [c for c in at.code if "Largest Prediction index" in c.value], "no printed answer"
+    captions = captions_of(plot_spec(at, "predictions.grid"))
+    assert len(captions) == 64 and all(c.endswith(",?") for c in captions)
+    at.button(key="predictions.reveal_now").click().run()
+    assert metric_value(at, "np.argmax(probabilities)") == "2"
+    captions = captions_of(plot_spec(at, "predictions.grid"))
+    assert not any("?" in c for c in captions)
+    assert at.query_params["reveal"] == "True", "the link follows: revealed"
+
+
+def test_errors_hide_the_models_answers_until_revealed():
+    at = page("errors")
+    at.query_params["reveal"] = "0"
+    at.run()
+    assert not at.toggle(key="errors.reveal").value
+    captions = captions_of(plot_spec(at, "errors.gallery"))
+    assert captions and all(c.endswith("→?") for c in captions)
+    assert not [c for c in at.get("plotly_chart") if "errors.matrix" in c.proto.id], "the matrix would tell"
+    at.toggle(key="errors.reveal").set_value(True).run()
+    captions = captions_of(plot_spec(at, "errors.gallery"))
+    assert not any("?" in c for c in captions) and any("errors.matrix" in c.proto.id for c in at.get("plotly_chart"))

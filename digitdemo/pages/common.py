@@ -22,6 +22,23 @@ def choose_set(page: str) -> str:
     return st.radio("Which set", list(SETS), format_func=SETS.get, horizontal=True, key=key)
 
 
+def answers_shown(page: str) -> bool:
+    """Predict, then reveal: a switch (in the link: ?reveal=0 hides) and, while hidden, a Reveal button.
+
+    With the answers hidden the class guesses first; the button, or the switch, shows them.
+    """
+    key = state.from_link(f"{page}.reveal", True, state.parse_choice([True, False]))
+    shown = st.toggle("Show the model's answers", key=key, help="Off: the class guesses first, then reveal.")
+    state.to_link(key)
+    if not shown:
+        st.button("Reveal the model's answers", key=f"{page}.reveal_now", type="primary", on_click=_reveal, args=(key,))
+    return shown
+
+
+def _reveal(key: str) -> None:
+    st.session_state[key] = True
+
+
 def pixels(image: np.ndarray, size: int = 140) -> Image.Image:
     """A float image (0 = black, 1 = white) padded to a square and enlarged with visible pixels."""
     grey = (np.clip(np.nan_to_num(image), 0, 1) * 255).astype(np.uint8)

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import charts, metrics, state
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import answers_shown, show_plot
 
 GALLERY_LIMIT = 64
 
@@ -38,6 +38,9 @@ def render() -> None:
 
     which = st.radio("Examine", ["test", "training"], key="errors.set", horizontal=True, format_func=str.title)
     X, labels, predicted, probabilities = results[which]
+    if not answers_shown("errors"):
+        _guess_first(X, labels, predicted)
+        return
     matrix = metrics.confusion_matrix(labels, predicted)
     cells = [(t, p) for t in range(10) for p in range(10) if t != p and matrix[t, p] > 0]
     cells.sort(key=lambda cell: -matrix[cell])
@@ -71,4 +74,18 @@ def render() -> None:
     more = f" (the first {GALLERY_LIMIT})" if len(mistakes) > GALLERY_LIMIT else ""
     st.caption(
         f"{len(mistakes)} examples{more}: label → prediction, with the probability the model gave its wrong answer."
+    )
+
+
+def _guess_first(X: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> None:
+    """The mistakes without the model's answers (and no matrix, which would give them away)."""
+    mistakes = np.flatnonzero(labels != predicted)[:GALLERY_LIMIT]
+    if len(mistakes) == 0:
+        st.success("No mistakes here.")
+        return
+    captions = [f"{labels[i]}→?" for i in mistakes]
+    show_plot(charts.digit_mosaic(X[mistakes], captions, caption_size=12), key="errors.gallery")
+    st.caption(
+        f"{len(mistakes)} digits the model gets wrong, each with its label. What did the model read instead? "
+        "Guess, then reveal."
     )

@@ -5,7 +5,7 @@ import streamlit as st
 
 from digitdemo import artifacts, charts, config, notebook, state
 from digitdemo.data import row_to_image
-from digitdemo.pages.common import choose_set, pixels, show_plot
+from digitdemo.pages.common import answers_shown, choose_set, pixels, show_plot
 
 
 def render() -> None:
@@ -22,11 +22,22 @@ def render() -> None:
     link = state.from_link("predictions.index", start, state.parse_in(0, len(X) - 1, int))
     index = st.number_input("Example index", 0, len(X) - 1, key=link)
     state.to_link("predictions.set", "predictions.index")
+    shown = answers_shown("predictions")
     out = model.forward(X[index])
     image, logits, probabilities = st.columns([1, 1.5, 1.5])
     with image:
         st.image(pixels(row_to_image(X[index]), 200), caption=f"X[{index}], label y = {y[index, 0]}")
-        st.metric("np.argmax(probabilities)", int(out.predicted_digit[0]))
+        st.metric("np.argmax(probabilities)", int(out.predicted_digit[0]) if shown else "?")
+    if shown:
+        _walk_through(index, out, logits, probabilities)
+        _compare_with_the_notebook(model)
+    else:
+        logits.info("What will the model read? Guess, then reveal its answers.")
+    _grid(X, y, model, shown)
+
+
+def _walk_through(index: int, out, logits, probabilities) -> None:
+    """The logits and probabilities as charts, then as the notebook prints them."""
     with logits:
         show_plot(charts.value_bars(out.logits[0], title="1. logits = model(X[i])"), key="predictions.logits")
     with probabilities:
@@ -52,14 +63,20 @@ def render() -> None:
             f"np.argmax(prediction_p): {int(out.predicted_digit[0])}",
             language="python",
         )
-    _compare_with_the_notebook(model)
 
+
+def _grid(X: np.ndarray, y: np.ndarray, model: artifacts.TrainedModel, shown: bool) -> None:
     st.subheader("64 random examples: label, prediction")
     if st.button("Reshuffle", key="predictions.shuffle"):
         st.session_state["predictions.seed"] = st.session_state.get("predictions.seed", 0) + 1
     chosen = np.random.default_rng(st.session_state.get("predictions.seed", 0)).choice(len(X), 64, replace=False)
     predicted = model.forward(X[chosen]).predicted_digit
     labels = y[chosen, 0]
+    if not shown:
+        captions = [f"{label},?" for label in labels]
+        show_plot(charts.digit_mosaic(X[chosen], captions, caption_size=14), key="predictions.grid")
+        st.caption("Label, and ? for the model's answer: which will it get wrong?")
+        return
     captions = [f"{label},{pred}" for label, pred in zip(labels, predicted, strict=True)]
     colors = ["black" if label == pred else "red" for label, pred in zip(labels, predicted, strict=True)]
     show_plot(charts.digit_mosaic(X[chosen], captions, colors, caption_size=14), key="predictions.grid")
