@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, data
+from digitdemo.text import plural
 
 SESSION_MODEL = "model.session"  # this student's retrained model, if any
 LAST_LOGITS = "draw.logits"  # the current drawing's logits, for the Softmax page
@@ -59,8 +60,9 @@ def model_caption() -> str:
     if st.session_state.get(SESSION_MODEL) is not None:
         recipe = st.session_state[SESSION_MODEL].meta["recipe"]
         return (
-            f"Using **your retrained model** ({recipe['epochs']} epochs, learning rate {recipe['learning_rate']}, "
-            f"hidden units {recipe['hidden_units']}). The Training page can switch back."
+            f"Using **your retrained model** ({plural(recipe['epochs'], 'epoch')}, "
+            f"learning rate {recipe['learning_rate']}, hidden units {recipe['hidden_units']}). "
+            "The Training page can switch back."
         )
     return "Using the shipped model, trained with the lab's recipe."
 

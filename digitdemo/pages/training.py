@@ -5,6 +5,7 @@ import streamlit as st
 from digitdemo import artifacts, charts, config, notebook, state
 from digitdemo.jobs import BusyError, TrainingJob
 from digitdemo.pages.common import show_plot
+from digitdemo.text import plural
 
 JOB = "training.job"
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
@@ -123,7 +124,7 @@ def _progress() -> None:
         except artifacts.ModelError as error:
             st.session_state["training.notice"] = ("error", f"The new model could not be read: {error}")
         else:
-            st.session_state["training.notice"] = ("success", f"Trained for {job.epochs} epochs: now in use.")
+            st.session_state["training.notice"] = ("success", f"Trained for {plural(job.epochs, 'epoch')}: now in use.")
     else:
         st.session_state["training.notice"] = (
             "error",
