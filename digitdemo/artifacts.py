@@ -9,6 +9,9 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import time
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,18 +135,27 @@ def save(
     Both files go to temporary names first and the renames come last, so a failure (a full or
     read-only disk) raises ModelError and leaves the previous model whole.
     """
-    directory = model_dir(directory)
-    path = directory / config.WEIGHTS_NAME
     if keras_bytes is not None:
         meta = {**meta, "keras_sha256": hashlib.sha256(keras_bytes).hexdigest()}
-    payload = to_bytes(layers, meta)
+    return _write_files(model_dir(directory), to_bytes(layers, meta), keras_bytes)
+
+
+def _write_files(directory: Path, weights: bytes, keras: bytes | None, drop_keras: bool = False) -> Path:
+    """Put weights.npz (and model.keras) in place, temporary names first and renames last.
+
+    ``drop_keras``: with no .keras bytes, remove an old model.keras rather than leave it
+    beside weights it does not belong to.
+    """
+    path = directory / config.WEIGHTS_NAME
     keras_temp = None
     try:
-        if keras_bytes is not None:
-            keras_temp = write_temp(directory / config.KERAS_NAME, keras_bytes)
-        atomic_write_bytes(path, payload)
+        if keras is not None:
+            keras_temp = write_temp(directory / config.KERAS_NAME, keras)
+        atomic_write_bytes(path, weights)
         if keras_temp is not None:
             os.replace(keras_temp, directory / config.KERAS_NAME)
+        elif drop_keras:
+            (directory / config.KERAS_NAME).unlink(missing_ok=True)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ModelError(
@@ -161,3 +173,128 @@ def keras_bytes(directory: Path | str | None = None) -> bytes | None:
         return (model_dir(directory) / config.KERAS_NAME).read_bytes()
     except OSError:
         return None
+
+
+# --- The default model, with an undo ------------------------------------------------------
+# Replacing the default model (models/) keeps the one it replaces in models/previous/: the
+# newest KEEP_PREVIOUS there, plus, forever, the first one ever replaced (on a fresh install,
+# the shipped model) in previous/shipped/. So a bad save is one call away from undone.
+PREVIOUS_DIR = "previous"
+SHIPPED = "shipped"
+KEEP_PREVIOUS = 5
+
+
+def previous_defaults(directory: Path | str | None = None) -> list[Path]:
+    """The kept earlier defaults, newest first (folders holding weights.npz), the shipped one excluded."""
+    folder = model_dir(directory) / PREVIOUS_DIR
+    try:
+        kept = [p for p in folder.iterdir() if p.name[0].isdigit() and (p / config.WEIGHTS_NAME).is_file()]
+    except OSError:
+        return []
+    return sorted(kept, key=lambda p: p.name, reverse=True)
+
+
+def shipped_default(directory: Path | str | None = None) -> Path | None:
+    """The folder keeping the first default ever replaced (the shipped model), if one was replaced."""
+    folder = model_dir(directory) / PREVIOUS_DIR / SHIPPED
+    return folder if (folder / config.WEIGHTS_NAME).is_file() else None
+
+
+def save_default(
+    layers: list[Layer], meta: dict, keras_bytes: bytes | None = None, directory: Path | str | None = None
+) -> Path:
+    """Make this model the default for everyone, keeping the one it replaces; ModelError if not saved.
+
+    The current default is copied to previous/ first; then the new one is written atomically
+    (see save). Any failure leaves the current default whole and says so in one sentence.
+    """
+    directory = model_dir(directory)
+    if keras_bytes is not None:
+        meta = {**meta, "keras_sha256": hashlib.sha256(keras_bytes).hexdigest()}
+    weights = to_bytes(layers, meta)  # checked before anything is touched
+    kept = _keep_current(directory)
+    try:
+        return _write_files(directory, weights, keras_bytes, drop_keras=True)
+    except ModelError:
+        if kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
+        raise
+
+
+def restore_previous_default(directory: Path | str | None = None) -> Path:
+    """Undo the last change of the default: put back the newest kept earlier default, and drop it from the list.
+
+    Returns the folder it came from (now gone); ModelError with one sentence if none is kept.
+    """
+    directory = model_dir(directory)
+    kept = previous_defaults(directory)
+    if not kept:
+        raise ModelError(
+            f"No earlier default model is kept in {directory / PREVIOUS_DIR}: "
+            "the default has not been replaced since it was installed, so there is nothing to undo."
+        )
+    _put_back(directory, kept[0])
+    shutil.rmtree(kept[0], ignore_errors=True)
+    return kept[0]
+
+
+def restore_shipped_default(directory: Path | str | None = None) -> Path:
+    """Make the shipped model the default again; the current one is kept, so this can be undone too."""
+    directory = model_dir(directory)
+    shipped = shipped_default(directory)
+    if shipped is None:
+        raise ModelError(f"The default model in {directory} has never been replaced, so it is still the shipped one.")
+    kept = _keep_current(directory)
+    try:
+        _put_back(directory, shipped)
+    except ModelError:
+        if kept is not None:
+            shutil.rmtree(kept, ignore_errors=True)
+        raise
+    return shipped
+
+
+def _put_back(directory: Path, kept: Path) -> None:
+    """Copy a kept model's files, byte for byte, over the default, after checking they load."""
+    try:
+        weights = (kept / config.WEIGHTS_NAME).read_bytes()
+    except OSError as error:
+        raise ModelError(f"The kept model in {kept} cannot be read ({error.strerror}).") from None
+    from_bytes(weights, source=str(kept / config.WEIGHTS_NAME))  # never put back a damaged file
+    _write_files(directory, weights, keras_bytes(kept), drop_keras=True)
+
+
+def _keep_current(directory: Path) -> Path | None:
+    """Copy the current default into previous/ (and, the first time, previous/shipped/); its folder.
+
+    None if there is no current default. The oldest beyond KEEP_PREVIOUS are removed.
+    """
+    if not (directory / config.WEIGHTS_NAME).is_file():
+        return None
+    folder = directory / PREVIOUS_DIR
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{time.time_ns() % 10**9:09d}"
+    try:
+        if shipped_default(directory) is None:
+            _copy_model(directory, folder / SHIPPED)
+        _copy_model(directory, folder / stamp)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ModelError(
+            f"Could not keep a copy of the current default model in {folder}: {reason}. Nothing was changed."
+        ) from None
+    for old in previous_defaults(directory)[KEEP_PREVIOUS:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folder / stamp
+
+
+def _copy_model(source: Path, target: Path) -> None:
+    """Copy weights.npz (and model.keras) into a new folder ``target``, whole or not at all."""
+    temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temp.mkdir(parents=True)
+        for name in (config.WEIGHTS_NAME, config.KERAS_NAME):
+            if (source / name).is_file():
+                write_temp(temp / name, (source / name).read_bytes()).rename(temp / name)
+        os.replace(temp, target)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)

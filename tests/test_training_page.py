@@ -20,12 +20,14 @@ def wait_for_training(at: AppTest, seconds: float = 120) -> AppTest:
     return at
 
 
-def test_one_epoch_is_said_in_the_singular():
+def test_a_one_epoch_run_is_said_in_the_singular_and_no_student_can_make_it_the_default():
     at = page("training").run()
     at.number_input(key="training.epochs").set_value(1)
     at.button(key="FormSubmitter:training.form-Retrain").click().run()
     wait_for_training(at)
     assert "Trained for 1 epoch:" in at.success[0].value
+    labels = [b.label for b in at.button] + [c.label for c in at.checkbox]
+    assert labels and not any("default" in label.lower() for label in labels), labels
     other = page("model")
     other.session_state[state.SESSION_MODEL] = at.session_state[state.SESSION_MODEL]
     other.run()

@@ -120,6 +120,7 @@ def _progress() -> None:
     if progress.state == "done":
         try:
             st.session_state[state.SESSION_MODEL] = job.result()
+            # Its Keras twin, for artifacts.save_default should a teacher make it the default.
             st.session_state["training.keras"] = artifacts.keras_bytes(job.out_dir)
         except artifacts.ModelError as error:
             st.session_state["training.notice"] = ("error", f"The new model could not be read: {error}")
@@ -140,17 +141,8 @@ def _session_model_actions() -> None:
         getattr(st, notice[0])(notice[1])
     if st.session_state.get(state.SESSION_MODEL) is None:
         return
-    left, right = st.columns(2)
-    if left.button("Use the shipped model again", key="training.reset"):
+    # Saving a model as the default for everyone is a teacher's act (artifacts.save_default),
+    # not a student's: no page offers it until teachers sign in.
+    if st.button("Use the shipped model again", key="training.reset"):
         del st.session_state[state.SESSION_MODEL]
         st.rerun()
-    with right:
-        confirm = st.checkbox("I want to replace the default model for everyone", key="training.confirm")
-        if st.button("Save as the default model", key="training.save", disabled=not confirm):
-            model = st.session_state[state.SESSION_MODEL]
-            try:
-                path = artifacts.save(model.layers, model.meta, keras_bytes=st.session_state.get("training.keras"))
-            except artifacts.ModelError as error:
-                st.error(str(error))
-            else:
-                st.success(f"Saved to {path}: every new page view now uses it.")
