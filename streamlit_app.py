@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from digitdemo import state
 from digitdemo.pages import activations, dataset, draw, errors, model, predictions, softmax, training
 
 st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=":material/draw:", layout="wide")
@@ -24,4 +25,5 @@ def _home() -> None:
     st.switch_page(PAGES[0])
 
 
+state.watch_training()  # once per server: clear the run folders a dead server left; watch runs' pages
 st.navigation([st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]).run()

@@ -2,10 +2,14 @@
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 
-from digitdemo import artifacts, config, data, metrics
+from digitdemo import artifacts, config, data, jobs, metrics
 from digitdemo.preprocess import ImageError, preprocess, read_image
 from digitdemo.text import plural
 
@@ -43,6 +47,15 @@ def _predict(args) -> int:
 
 
 def _train(args) -> int:
+    started = time.monotonic()
+    if args.parent_pid is not None:
+        _exit_with_parent(args.parent_pid, args.out)
+
+    def say(record: dict) -> None:
+        if args.progress == "json":
+            print(json.dumps(record), flush=True)
+
+    say({"stage": "starting"})  # importing TensorFlow takes seconds: the page says so
     from digitdemo.train import Recipe, train  # imports TensorFlow: only here
 
     recipe = Recipe(
@@ -50,17 +63,18 @@ def _train(args) -> int:
     )
 
     def report(epoch: int, loss: float, seconds: float) -> None:
-        if args.progress == "json":
-            record = {"epoch": epoch, "epochs": recipe.epochs, "loss": loss, "seconds": round(seconds, 4)}
-            print(json.dumps(record), flush=True)
-        else:
+        elapsed = round(time.monotonic() - started, 3)  # since the run started: the page's clock
+        say({"epoch": epoch, "epochs": recipe.epochs, "loss": loss, "seconds": round(seconds, 4), "elapsed": elapsed})
+        if args.progress == "text":
             print(f"Epoch {epoch}/{recipe.epochs}  loss: {loss:.4f}", flush=True)
 
+    deadline = None if args.time_limit is None else started + args.time_limit
     try:
-        model = train(recipe, args.out, on_epoch=report)
+        model = train(
+            recipe, args.out, on_epoch=report, on_stage=lambda stage: say({"stage": stage}), deadline=deadline
+        )
     except (ValueError, OSError) as error:
-        if args.progress == "json":
-            print(json.dumps({"error": str(error)}), flush=True)
+        say({"error": str(error)})
         print(f"error: {error}", file=sys.stderr)
         return 2
     done = {"done": True, "dir": str(artifacts.model_dir(args.out)), **model.meta["metrics"]}
@@ -70,6 +84,31 @@ def _train(args) -> int:
         m = model.meta["metrics"]
         print(f"Saved to {done['dir']}: {m['train_errors']} training errors, test accuracy {m['test_accuracy']:.1%}")
     return 0
+
+
+def _exit_with_parent(parent_pid: int, out: str | None) -> None:
+    """A server's run: end it, and delete its run folder, as soon as that server is gone (even by kill -9).
+
+    The parent is watched rather than asked for PR_SET_PDEATHSIG: that signal follows the
+    thread that started the process, and Streamlit starts it from a script thread that ends
+    with each rerun.
+    """
+    folder = Path(out).resolve() if out else None
+    private = folder is not None and folder.parent == jobs.ROOT.resolve()  # never anything but a run's own folder
+
+    def gone() -> None:
+        if private:
+            shutil.rmtree(folder, ignore_errors=True)
+        os._exit(3)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(0.2)
+        gone()
+
+    if os.getppid() != parent_pid:
+        gone()
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _evaluate(args) -> int:
@@ -158,6 +197,10 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--hidden-units", type=int, nargs="+", default=list(config.HIDDEN_UNITS))
     train.add_argument("--seed", type=int, default=config.SEED)
     train.add_argument("--progress", choices=["text", "json"], default="text")
+    train.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop with an error after this long")
+    train.add_argument(
+        "--parent-pid", type=int, metavar="PID", help="a server's run: stop (and delete --out) when PID ends"
+    )
     train.set_defaults(run=_train)
 
     evaluate = sub.add_parser("evaluate", help="training errors and held-out accuracy (no TensorFlow)")

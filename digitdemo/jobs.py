@@ -1,30 +1,65 @@
 """Training runs as subprocesses, so the server never imports TensorFlow. No Streamlit here.
 
-A job runs ``python -m digitdemo train --progress json`` into its own temporary folder and
-writes one JSON line per epoch to a log file there; ``poll()`` reads it. At most
-MAX_RUNNING jobs run at once on one server, so a class retraining together cannot starve
+A job runs ``python -m digitdemo train --progress json`` into its own folder under ROOT and
+writes one JSON line per stage and epoch to a log file there; ``poll()`` reads it. A run:
+- has a budget (epochs x units, BUDGET) checked before it starts, and a wall-clock limit
+  (MAX_SECONDS) the trainer keeps and the server enforces;
+- belongs to the pages (sessions) holding it: ``reap`` stops it, and deletes its folder, once
+  none of them has been connected for ORPHAN_GRACE seconds (a reload comes back sooner, and
+  finds it again by its ``token``);
+- dies with the server that started it, even on ``kill -9`` (the trainer watches its parent);
+- leaves no folder behind: ``remove_stale_folders`` deletes those of servers that are gone.
+At most MAX_RUNNING run at once on one server, so a class retraining together cannot starve
 the drawing pages of the machine's cores.
 """
 
 import json
+import logging
+import os
+import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-import weakref
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digitdemo import artifacts, config
+from digitdemo.text import plural
 
 MAX_RUNNING = 2
-# Weak: a job whose session has ended (its tab closed) is collected, and its finalizer stops it.
-_running: "weakref.WeakSet[TrainingJob]" = weakref.WeakSet()
+# Epochs x (layer 1 + layer 2 units) per run: the lab's recipe is 40 x (25 + 15) = 1,600.
+BUDGET = 6000
+# Start to finish, TensorFlow's start included. The trainer stops itself at the limit; the
+# server kills it KILL_AFTER seconds later if it has not.
+MAX_SECONDS = 90
+KILL_AFTER = 10
+# A run whose pages have all been disconnected this long is stopped: a reload reconnects in
+# a second or two; a closed tab never does.
+ORPHAN_GRACE = 10
+# Until a run reports its own pace: the stages' lengths measured by bench/training_runs.py
+# on this 2-core machine (start to first epoch, one epoch at the lab's size, evaluate + save).
+START_SECONDS = 8.0
+EPOCH_SECONDS = 0.45
+SAVE_SECONDS = 4.0
+# Every server's runs live here, one folder each; SERVER_FILE says which server started it.
+ROOT = Path(tempfile.gettempdir()) / "digitdemo-training"
+SERVER_FILE = "server.json"
+
+_jobs: dict[str, "TrainingJob"] = {}  # token -> job, until it is collected, stopped or reaped
 _lock = threading.Lock()
+_watching = False
 
 
 class BusyError(RuntimeError):
-    """Too many training runs on this server right now."""
+    """Too many training runs on this server right now; the message says how long to wait."""
+
+
+class BudgetError(ValueError):
+    """A recipe over the per-run budget; the message says what fits."""
 
 
 @dataclass
@@ -34,44 +69,77 @@ class Progress:
     losses: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # each epoch's duration, for Keras' progress line
     epochs: int = 0
+    stage: str = "starting"  # starting (TensorFlow loading) | training | saving
     state: str = "running"  # running | done | failed
     message: str = ""
+    elapsed: float = 0.0  # seconds since the run started
+    epoch_times: list[float] = field(default_factory=list)  # when each epoch ended, in seconds since the start
+
+
+def check_budget(epochs: int, hidden_units: tuple[int, ...]) -> None:
+    """Raise BudgetError with one sentence if the recipe is over the per-run budget."""
+    cost = epochs * sum(hidden_units)
+    if cost > BUDGET:
+        fits = max(1, BUDGET // max(1, sum(hidden_units)))
+        raise BudgetError(
+            f"{plural(epochs, 'epoch')} x {sum(hidden_units)} hidden units is {cost:,}, over the budget of "
+            f"{BUDGET:,} per run: with these units, train at most {plural(fits, 'epoch')}, or use fewer units."
+        )
 
 
 class TrainingJob:
     """One training run in a subprocess, with its own folder for the model it writes."""
 
-    def __init__(self, epochs: int, learning_rate: float, hidden_units: tuple[int, ...], seed: int):
+    def __init__(
+        self,
+        epochs: int,
+        learning_rate: float,
+        hidden_units: tuple[int, ...],
+        seed: int,
+        owner: str | None = None,
+        max_seconds: float = MAX_SECONDS,
+    ):
+        check_budget(epochs, hidden_units)
         self.epochs = epochs
-        self._folder = tempfile.TemporaryDirectory(prefix="digitdemo-train-", ignore_cleanup_errors=True)
-        self.out_dir = Path(self._folder.name)
-        self._log_path = self.out_dir / "progress.jsonl"
-        command = [
-            sys.executable, "-m", "digitdemo", "train", "--progress", "json", "--out", str(self.out_dir),
-            "--epochs", str(epochs), "--learning-rate", repr(learning_rate), "--seed", str(seed),
-            "--hidden-units", *map(str, hidden_units),
-        ]  # fmt: skip
+        self.max_seconds = max_seconds
+        self.token = secrets.token_urlsafe(12)  # finds the run again from a reloaded page's link
+        self.sessions: set[str] = {owner} if owner else set()
+        self.orphaned_since: float | None = None
+        self.stop_reason = ""  # why the server stopped it, for the message
         with _lock:
-            _forget_finished()
-            if len(_running) >= MAX_RUNNING:
-                self._folder.cleanup()
-                raise BusyError(
-                    f"{len(_running)} training runs are already going on this server; try again in a few seconds."
-                )
-            with open(self._log_path, "wb") as log, open(self.out_dir / "stderr.txt", "wb") as errors:
-                self.process = subprocess.Popen(
-                    command, stdout=log, stderr=errors, stdin=subprocess.DEVNULL, cwd=config.REPO_DIR
-                )
-            _running.add(self)
-        # When nobody holds the job any more (the student closed the tab and the session
-        # ended), stop its process and delete its folder.
-        weakref.finalize(self, _stop, self.process, self._folder)
+            _poll_all()
+            running = [job for job in _jobs.values() if job.process.poll() is None]
+            if len(running) >= MAX_RUNNING:
+                raise BusyError(_busy_sentence(running))
+            self.out_dir = _new_folder()
+            self._log_path = self.out_dir / "progress.jsonl"
+            command = [
+                sys.executable, "-m", "digitdemo", "train", "--progress", "json", "--out", str(self.out_dir),
+                "--epochs", str(epochs), "--learning-rate", repr(learning_rate), "--seed", str(seed),
+                "--hidden-units", *map(str, hidden_units),
+                "--time-limit", str(max_seconds), "--parent-pid", str(os.getpid()),
+            ]  # fmt: skip
+            try:
+                with open(self._log_path, "wb") as log, open(self.out_dir / "stderr.txt", "wb") as errors:
+                    self.process = subprocess.Popen(
+                        command, stdout=log, stderr=errors, stdin=subprocess.DEVNULL, cwd=config.REPO_DIR
+                    )
+            except BaseException:
+                shutil.rmtree(self.out_dir, ignore_errors=True)
+                raise
+            self.started = time.monotonic()
+            _jobs[self.token] = self
 
     def poll(self) -> Progress:
         """Read the progress so far; done or failed once the process has ended."""
-        progress = Progress(epochs=self.epochs)
+        self._enforce_limit()
+        progress = Progress(epochs=self.epochs, elapsed=time.monotonic() - self.started)
         final = None
-        for line in self._log_path.read_text().splitlines():
+        try:
+            lines = self._log_path.read_text().splitlines()
+        except OSError:
+            lines = []  # stopped and removed meanwhile
+        for line in lines:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
@@ -79,6 +147,10 @@ class TrainingJob:
             if "epoch" in record:
                 progress.losses.append(record["loss"])
                 progress.seconds.append(record.get("seconds", 0.0))
+                progress.epoch_times.append(record.get("elapsed", progress.elapsed))
+                progress.stage = "training" if len(progress.losses) < self.epochs else "saving"
+            elif "stage" in record:
+                progress.stage = record["stage"]
             else:
                 final = record
         code = self.process.poll()
@@ -90,11 +162,31 @@ class TrainingJob:
             progress.state = "failed"
             if final and "error" in final:
                 progress.message = final["error"]
+            elif self.stop_reason:
+                progress.message = self.stop_reason
+            elif code < 0 and progress.elapsed > self.max_seconds:
+                progress.message = f"it went over the {self.max_seconds:g} s limit per run and was stopped"
             elif code < 0:
                 progress.message = f"the training process was stopped (signal {-code})"
             else:
                 progress.message = f"the training process ended with exit code {code}{self._last_error()}"
         return progress
+
+    def seconds_left(self) -> float:
+        """About how long until this run ends: from its own pace once it has one, at most its limit."""
+        progress = self.poll()
+        if progress.state != "running":
+            return 0.0
+        times, done = progress.epoch_times, len(progress.losses)
+        per_epoch = (times[-1] - times[0]) / (done - 1) if done >= 2 else EPOCH_SECONDS
+        start_left = max(0.0, START_SECONDS - progress.elapsed) if done == 0 else 0.0
+        estimate = start_left + (self.epochs - done) * per_epoch + SAVE_SECONDS
+        return max(0.0, min(estimate, self.max_seconds + KILL_AFTER - progress.elapsed))
+
+    def _enforce_limit(self) -> None:
+        if self.process.poll() is None and time.monotonic() - self.started > self.max_seconds + KILL_AFTER:
+            self.process.kill()
+            self.process.wait()
 
     def _last_error(self) -> str:
         """The last line the process wrote to stderr (a Python error, say), for the message."""
@@ -109,24 +201,138 @@ class TrainingJob:
         return artifacts.load(self.out_dir)
 
     def cleanup(self) -> None:
-        """Stop the run (if it is still going) and delete its folder."""
-        _stop(self.process, self._folder)
+        """Stop the run (if it is still going), delete its folder and forget it."""
+        with _lock:
+            _jobs.pop(self.token, None)
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.out_dir, ignore_errors=True)
 
 
-def _stop(process: subprocess.Popen, folder: tempfile.TemporaryDirectory) -> None:
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    folder.cleanup()
-
-
-def _forget_finished() -> None:
-    for job in [job for job in _running if job.process.poll() is not None]:
-        _running.discard(job)
+def claim(token: str, session: str) -> TrainingJob | None:
+    """The run with this token, now held by this session too (a reloaded page); None if it is gone."""
+    with _lock:
+        job = _jobs.get(token)
+        if job is not None:
+            job.sessions.add(session)
+            job.orphaned_since = None
+        return job
 
 
 def running_count() -> int:
     """How many training runs are going on this server."""
     with _lock:
-        _forget_finished()
-        return len(_running)
+        _poll_all()
+        return sum(job.process.poll() is None for job in _jobs.values())
+
+
+def reap(session_alive: Callable[[str], bool], now: float | None = None) -> list[TrainingJob]:
+    """Stop and remove the runs none of whose sessions has been connected for ORPHAN_GRACE s; those runs.
+
+    Also collects ended processes (no zombies) and enforces the time limit. A run with no
+    session (started outside a page) is left to its time limit.
+    """
+    now = time.monotonic() if now is None else now
+    gone = []
+    with _lock:
+        _poll_all()
+        for job in list(_jobs.values()):
+            if not job.sessions or any(session_alive(s) for s in job.sessions):
+                job.orphaned_since = None
+            elif job.orphaned_since is None:
+                job.orphaned_since = now
+            elif now - job.orphaned_since >= ORPHAN_GRACE:
+                gone.append(job)
+    for job in gone:
+        job.stop_reason = f"its page was closed or disconnected for more than {ORPHAN_GRACE} s, so it was stopped"
+        job.cleanup()
+    return gone
+
+
+def watch(session_alive: Callable[[str], bool], every: float = 1.0) -> None:
+    """Once per process: a daemon thread that calls reap every ``every`` seconds."""
+    global _watching
+    with _lock:
+        if _watching:
+            return
+        _watching = True
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                reap(session_alive)
+            except Exception:  # the watch must outlive any one bad check
+                logging.getLogger(__name__).exception("the training watch failed once")
+
+    threading.Thread(target=loop, name="digitdemo-training-watch", daemon=True).start()
+
+
+def remove_stale_folders(root: Path | None = None, min_age: float = 60.0) -> list[Path]:
+    """Delete the run folders whose server is gone (a crash, a ``kill -9``); the folders deleted.
+
+    A folder without its server file is deleted only once it is ``min_age`` seconds old: a
+    server may be between creating it and writing the file.
+    """
+    root = ROOT if root is None else root
+    removed = []
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir()]
+    except OSError:
+        return removed
+    for folder in folders:
+        try:
+            server = json.loads((folder / SERVER_FILE).read_text())
+            alive = _process_alive(int(server["pid"]), server.get("start"))
+        except (OSError, ValueError, KeyError, TypeError):
+            try:
+                alive = time.time() - folder.stat().st_mtime < min_age
+            except OSError:
+                continue
+        if not alive:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _new_folder() -> Path:
+    """A fresh run folder under ROOT, marked with this server's pid and start time."""
+    ROOT.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=ROOT))
+    (folder / SERVER_FILE).write_text(json.dumps({"pid": os.getpid(), "start": _start_time(os.getpid())}))
+    return folder
+
+
+def _start_time(pid: int) -> str | None:
+    """When the process started (Linux: clock ticks since boot), so a reused pid is not taken for it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command name
+
+
+def _process_alive(pid: int, start: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process: it exists
+    return start is None or _start_time(pid) in (start, None)
+
+
+def _poll_all() -> None:
+    """Collect the exit status of ended runs (else they stay zombies) and enforce time limits."""
+    for job in _jobs.values():
+        job._enforce_limit()
+
+
+def _busy_sentence(running: list[TrainingJob]) -> str:
+    wait = max(1, round(min(job.seconds_left() for job in running)))
+    verb = "is" if len(running) == 1 else "are"
+    return (
+        f"{plural(len(running), 'training run')} {verb} already going on this server, the most it runs at once; "
+        f"the first ends in about {plural(wait, 'second')}: try again then."
+    )

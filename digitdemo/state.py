@@ -9,7 +9,7 @@ import os
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, config, data
+from digitdemo import artifacts, config, data, jobs
 from digitdemo.text import plural
 
 SESSION_MODEL = "model.session"  # this student's retrained model, if any
@@ -65,6 +65,30 @@ def model_caption() -> str:
             "The Training page can switch back."
         )
     return "Using the shipped model, trained with the lab's recipe."
+
+
+def session_id() -> str:
+    """This browser page's Streamlit session: a training run belongs to it."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return get_script_run_ctx().session_id
+
+
+def _session_connected(session: str) -> bool:
+    # Streamlit's runtime knows which sessions have a live websocket. A closed tab's session
+    # is kept a while for reconnecting, but is no longer active. No runtime (AppTest, bare
+    # mode): nobody to ask, so count the session as connected.
+    from streamlit import runtime
+
+    return not runtime.exists() or bool(runtime.get_instance().is_active_session(session))
+
+
+@st.cache_resource(show_spinner=False)
+def watch_training() -> bool:
+    """Once per server: delete run folders a dead server left, and stop runs whose pages are gone."""
+    jobs.remove_stale_folders()
+    jobs.watch(_session_connected)
+    return True
 
 
 def _link_name(key: str) -> str:

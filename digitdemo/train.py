@@ -41,37 +41,55 @@ class Recipe:
 
 
 class _EpochReporter(tf.keras.callbacks.Callback):
-    def __init__(self, on_epoch: Callable[[int, float, float], None]):
+    def __init__(self, on_epoch: Callable[[int, float, float], None], deadline: float | None, limit: float | None):
         super().__init__()
         self.on_epoch = on_epoch
+        self.deadline = deadline
+        self.limit = limit
+        self.epoch = 0
         self.started = time.perf_counter()
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
+        self.epoch = epoch + 1
         self.on_epoch(epoch + 1, float(logs["loss"]), time.perf_counter() - self.started)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            epochs = self.params["epochs"]
+            raise ValueError(
+                f"it went over the {self.limit:g} s limit per run during epoch {self.epoch + 1} of {epochs}; "
+                "try fewer epochs or units"
+            )
 
 
 def train(
     recipe: Recipe = Recipe(),
     out_dir: Path | str | None = None,
     on_epoch: Callable[[int, float, float], None] = lambda epoch, loss, seconds: None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+    deadline: float | None = None,
 ) -> artifacts.TrainedModel:
     """Train on the lab's data, evaluate, and write weights.npz and model.keras to out_dir.
 
     ``on_epoch(epoch, loss, seconds)`` is called after each epoch, as Keras prints its progress line.
+    on_stage hears "training" as fitting starts and "saving" after it; past ``deadline``
+    (time.monotonic()) training stops with a ValueError.
     """
     recipe.check()
     X, y = data.load_data()
     X_test, y_test = data.load_test_data()
     tf.keras.utils.set_random_seed(recipe.seed)  # the lab: tf.random.set_seed(1234)
     model = build_model(recipe.hidden_units, recipe.learning_rate)
+    limit = None if deadline is None else deadline - time.monotonic()  # for the message
+    reporter = _EpochReporter(on_epoch, deadline, limit)
+    on_stage("training")
     started = time.perf_counter()
-    history = model.fit(
-        X, y, epochs=recipe.epochs, batch_size=recipe.batch_size, verbose=0, callbacks=[_EpochReporter(on_epoch)]
-    )
+    history = model.fit(X, y, epochs=recipe.epochs, batch_size=recipe.batch_size, verbose=0, callbacks=[reporter])
     seconds = time.perf_counter() - started
+    on_stage("saving")
     losses = [float(loss) for loss in history.history["loss"]]
     if not np.all(np.isfinite(losses)):
         raise ValueError("training diverged: the loss became NaN or infinite; try a smaller learning rate.")

@@ -308,7 +308,7 @@ def test_retraining_changes_this_session_only():
 
 def test_a_killed_training_run_is_reported_and_changes_nothing():
     at = page("training").run()
-    at.number_input(key="training.epochs").set_value(200)
+    at.number_input(key="training.epochs").set_value(100)
     at.button(key="FormSubmitter:training.form-Retrain").click().run()
     at.session_state["training.job"].process.kill()
     wait_for_training(at)
@@ -318,7 +318,7 @@ def test_a_killed_training_run_is_reported_and_changes_nothing():
 
 def test_a_second_retrain_while_one_runs_is_refused_kindly():
     at = page("training").run()
-    at.number_input(key="training.epochs").set_value(200)
+    at.number_input(key="training.epochs").set_value(100)
     at.button(key="FormSubmitter:training.form-Retrain").click().run()
     first = at.session_state["training.job"]
     try:
@@ -333,7 +333,7 @@ def test_a_second_retrain_while_one_runs_is_refused_kindly():
 def test_a_busy_server_asks_the_student_to_wait():
     from digitdemo import jobs
 
-    others = [jobs.TrainingJob(200, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
+    others = [jobs.TrainingJob(100, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
     try:
         at = page("training").run()
         at.button(key="FormSubmitter:training.form-Retrain").click().run()

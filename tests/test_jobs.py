@@ -27,7 +27,7 @@ def test_progress_streams_and_the_result_loads():
 
 
 def test_a_killed_run_fails_with_a_reason():
-    job = jobs.TrainingJob(epochs=200, learning_rate=0.001, hidden_units=(25, 15), seed=1)
+    job = jobs.TrainingJob(epochs=100, learning_rate=0.001, hidden_units=(25, 15), seed=1)
     job.process.kill()
     progress = wait(job)
     job.cleanup()
@@ -42,7 +42,7 @@ def test_a_bad_recipe_fails_with_the_trainers_sentence():
 
 
 def test_at_most_two_runs_at_once():
-    running = [jobs.TrainingJob(200, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
+    running = [jobs.TrainingJob(100, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
     try:
         with pytest.raises(jobs.BusyError, match="already going"):
             jobs.TrainingJob(1, 0.001, (25, 15), 0)
@@ -51,16 +51,3 @@ def test_at_most_two_runs_at_once():
             job.cleanup()
     assert jobs.running_count() == 0
     jobs.TrainingJob(1, 0.001, (25, 15), 0).cleanup()
-
-
-def test_a_job_nobody_holds_is_stopped_and_removed():
-    """A student closes the tab: the session, and with it the job, is dropped."""
-    import gc
-
-    job = jobs.TrainingJob(200, 0.001, (25, 15), seed=5)
-    process, folder = job.process, job.out_dir
-    del job
-    gc.collect()
-    assert process.poll() is not None, "the training process was stopped"
-    assert not folder.exists()
-    assert jobs.running_count() == 0

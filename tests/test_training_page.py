@@ -32,3 +32,67 @@ def test_a_one_epoch_run_is_said_in_the_singular_and_no_student_can_make_it_the_
     other.session_state[state.SESSION_MODEL] = at.session_state[state.SESSION_MODEL]
     other.run()
     assert "retrained model** (1 epoch," in other.markdown[0].value
+
+
+def retrain(at: AppTest, epochs: int, units1: int = 25) -> AppTest:
+    at.number_input(key="training.epochs").set_value(epochs)
+    at.number_input(key="training.units1").set_value(units1)
+    return at.button(key="FormSubmitter:training.form-Retrain").click().run()
+
+
+def test_the_page_says_tensorflow_is_starting_before_the_first_epoch_and_the_budget():
+    at = page("training").run()
+    budget = next(c.value for c in at.caption if "budget" in c.value)
+    assert "at most **6,000** (the lab's: 40 × 40 = 1,600), and 90 s from start to finish" in budget
+    retrain(at, 3)
+    try:
+        assert at.get("progress"), "the run shows at once"
+        text = at.get("progress")[0].proto.text
+        assert text.startswith("Starting TensorFlow… (about") and "s before the first epoch" in text, text
+        assert at.button(key="training.stop"), "it can be stopped while TensorFlow starts"
+        deadline = time.monotonic() + 120
+        while "Epoch" not in at.get("progress")[0].proto.text and time.monotonic() < deadline:
+            time.sleep(0.3)
+            at.run()
+        assert at.get("progress")[0].proto.text.startswith(("Epoch 1 of 3", "Epoch 2 of 3", "Epoch 3 of 3"))
+    finally:
+        at.session_state[JOB].cleanup()
+
+
+def test_a_recipe_over_budget_gets_a_sentence_and_no_run():
+    at = retrain(page("training").run(), 100, units1=200)
+    assert not at.exception and JOB not in at.session_state
+    assert "over the budget of 6,000 per run" in at.warning[0].value and "at most 27 epochs" in at.warning[0].value
+
+
+def test_a_reloaded_page_finds_its_run_again_with_its_stop_button():
+    at = retrain(page("training").run(), 40)
+    job = at.session_state[JOB]
+    try:
+        token = at.query_params["run"]
+        assert token == [job.token] or token == job.token, "the run is in the page's link"
+        reloaded = page("training")  # a reload is a new session with the same link
+        reloaded.query_params["run"] = job.token
+        reloaded.run()
+        assert reloaded.session_state[JOB] is job and reloaded.get("progress")
+        assert reloaded.button(key="FormSubmitter:training.form-Retrain").disabled
+        reloaded.button(key="training.stop").click().run()
+        assert job.process.poll() is not None and not job.out_dir.exists()
+        assert "run" not in reloaded.query_params, "the link forgets a run that has ended"
+    finally:
+        job.cleanup()
+
+
+def test_a_full_server_gives_the_real_wait():
+    from digitdemo import jobs
+
+    others = [jobs.TrainingJob(40, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
+    try:
+        at = retrain(page("training").run(), 5)
+        warning = at.warning[0].value
+        assert "2 training runs are already going on this server" in warning and "a few seconds" not in warning
+        said = int(warning.split("ends in about ")[1].split(" second")[0])
+        assert abs(said - min(job.seconds_left() for job in others)) <= 2
+    finally:
+        for job in others:
+            job.cleanup()

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from digitdemo import artifacts, charts, config, notebook, state
-from digitdemo.jobs import BusyError, TrainingJob
+from digitdemo import artifacts, charts, config, jobs, notebook, state
+from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages.common import show_plot
 from digitdemo.text import plural
 
 JOB = "training.job"
+RUN = "run"  # the link's name for this page's run: a reloaded page finds it again
+MAX_EPOCHS = 100
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 
 
@@ -26,25 +28,52 @@ def render() -> None:
     _exercise_2(model)
 
     st.subheader("Retrain")
+    state.watch_training()
     st.markdown(
         "Change the recipe and train a model of your own: it replaces the model **in your session only**, "
-        "on every page. Other students keep theirs. Training runs in the background in about 10 s."
+        "on every page. Other students keep theirs. Training runs in the background: "
+        f"the lab's {config.EPOCHS} epochs take about {_estimate(config.EPOCHS)} s from the click to your model, "
+        f"5 epochs about {_estimate(5)} s, of which about {jobs.START_SECONDS:.0f} s is TensorFlow starting."
     )
-    job: TrainingJob | None = st.session_state.get(JOB)
+    job = _job()
     running = job is not None and job.poll().state == "running"
     with st.form("training.form"):
         left, right = st.columns(2)
-        epochs = left.number_input("Epochs", 1, 200, config.EPOCHS, key="training.epochs")
+        epochs = left.number_input("Epochs", 1, MAX_EPOCHS, config.EPOCHS, key="training.epochs")
         rate = left.select_slider("Learning rate", LEARNING_RATES, config.LEARNING_RATE, key="training.rate")
         seed = left.number_input("Seed", 0, 2**31 - 1, config.SEED, key="training.seed")
         units1 = right.number_input("Layer 1 units", 1, 256, config.HIDDEN_UNITS[0], key="training.units1")
         units2 = right.number_input("Layer 2 units", 1, 256, config.HIDDEN_UNITS[1], key="training.units2")
+        st.caption(
+            f"Each run's budget: epochs × (layer 1 + layer 2 units) at most **{jobs.BUDGET:,}** (the lab's: "
+            f"{config.EPOCHS} × {sum(config.HIDDEN_UNITS)} = {config.EPOCHS * sum(config.HIDDEN_UNITS):,}), "
+            f"and {jobs.MAX_SECONDS} s from start to finish. {jobs.MAX_RUNNING} runs at most at once on this server; "
+            "closing the page stops yours."
+        )
         submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
     if submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed)):
         st.rerun()  # show the run going: the form disabled, the progress bar
     if st.session_state.get(JOB) is not None:
         st.fragment(_progress, run_every=0.5)()
     _session_model_actions()
+
+
+def _estimate(epochs: int) -> int:
+    """Seconds from the click to the new model, at the pace measured on this machine."""
+    return round(jobs.START_SECONDS + epochs * jobs.EPOCH_SECONDS + jobs.SAVE_SECONDS)
+
+
+def _job() -> TrainingJob | None:
+    """This page's run: in its session, or, after a reload (a new session), found through the link."""
+    job: TrainingJob | None = st.session_state.get(JOB)
+    token = st.query_params.get(RUN)
+    if job is None and token:
+        job = jobs.claim(token, state.session_id())
+        if job is None:
+            del st.query_params[RUN]  # that run has ended
+        else:
+            st.session_state[JOB] = job
+    return job
 
 
 def _metrics(model: artifacts.TrainedModel) -> None:
@@ -82,16 +111,18 @@ def _exercise_2(model: artifacts.TrainedModel) -> None:
 
 
 def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> bool:
-    """Start a run for this session; False, with a sentence, if one is going or the server is busy."""
+    """Start a run for this session; False, with a sentence, if one is going, over budget, or the server is full."""
     old: TrainingJob | None = st.session_state.get(JOB)
     if old is not None and old.poll().state == "running":
         st.warning("Your model is already training: wait for it to finish, or stop it.")
         return False
     try:
-        st.session_state[JOB] = TrainingJob(epochs, rate, units, seed)
-    except BusyError as error:
+        job = TrainingJob(epochs, rate, units, seed, owner=state.session_id())
+    except (BudgetError, BusyError) as error:
         st.warning(str(error))
         return False
+    st.session_state[JOB] = job
+    st.query_params[RUN] = job.token
     if old is not None:
         old.cleanup()
     return True
@@ -104,7 +135,14 @@ def _progress() -> None:
     progress = job.poll()
     done = len(progress.losses)
     if progress.state == "running":
-        st.progress(done / job.epochs, text=f"Epoch {done} of {job.epochs}")
+        clock = f" · {progress.elapsed:.0f} s of at most {job.max_seconds:g} s"
+        if progress.stage == "starting":
+            text = f"Starting TensorFlow… (about {jobs.START_SECONDS:.0f} s before the first epoch)"
+        elif progress.stage == "training":
+            text = f"Epoch {min(done + 1, job.epochs)} of {job.epochs}"
+        else:
+            text = "Evaluating and saving your model…"
+        st.progress(done / job.epochs, text=text + clock)
         if progress.losses:  # the last epochs as Keras prints them in the notebook
             recent = notebook.fit_lines(progress.losses, job.epochs, _steps(state.default_model()), progress.seconds)
             st.code("\n".join(recent.splitlines()[-6:]), language="text")
@@ -132,7 +170,7 @@ def _progress() -> None:
             f"Training failed: {progress.message}. Your previous model is still in use.",
         )
     job.cleanup()
-    st.rerun()  # the whole page, so its charts show the new model
+    st.rerun()  # the whole page, so its charts show the new model, and the link loses the run
 
 
 def _session_model_actions() -> None:
