@@ -41,10 +41,11 @@ KILL_AFTER = 10
 # a second or two; a closed tab never does.
 ORPHAN_GRACE = 10
 # Until a run reports its own pace: the stages' lengths measured by bench/training_runs.py
-# on this 2-core machine (start to first epoch, one epoch at the lab's size, evaluate + save).
-START_SECONDS = 8.0
-EPOCH_SECONDS = 0.45
-SAVE_SECONDS = 4.0
+# on this shared 2-core machine (TensorFlow's start, one epoch at the lab's size, evaluate +
+# save). They vary twofold with the load: 5 epochs took 13 s to 26 s from click to model.
+START_SECONDS = 12.0
+EPOCH_SECONDS = 0.4
+SAVE_SECONDS = 5.0
 # Every server's runs live here, one folder each; SERVER_FILE says which server started it.
 ROOT = Path(tempfile.gettempdir()) / "digitdemo-training"
 SERVER_FILE = "server.json"

@@ -33,7 +33,8 @@ def render() -> None:
         "Change the recipe and train a model of your own: it replaces the model **in your session only**, "
         "on every page. Other students keep theirs. Training runs in the background: "
         f"the lab's {config.EPOCHS} epochs take about {_estimate(config.EPOCHS)} s from the click to your model, "
-        f"5 epochs about {_estimate(5)} s, of which about {jobs.START_SECONDS:.0f} s is TensorFlow starting."
+        f"5 epochs about {_estimate(5)} s, of which about {jobs.START_SECONDS:.0f} s is TensorFlow starting "
+        "(longer while the server is busy)."
     )
     job = _job()
     running = job is not None and job.poll().state == "running"
@@ -73,6 +74,8 @@ def _job() -> TrainingJob | None:
             del st.query_params[RUN]  # that run has ended
         else:
             st.session_state[JOB] = job
+    elif job is not None and token != job.token:
+        st.query_params[RUN] = job.token  # back on this page from another: the link shows the run again
     return job
 
 
@@ -122,7 +125,7 @@ def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> bool:
         st.warning(str(error))
         return False
     st.session_state[JOB] = job
-    st.query_params[RUN] = job.token
+    st.query_params[RUN] = job.token  # a reload finds the run through the link
     if old is not None:
         old.cleanup()
     return True
