@@ -76,11 +76,13 @@ def test_train_writes_every_artifact(tmp_path):
     result = run("train", "--out", str(tmp_path), "--epochs", "2", "--progress", "json")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["epoch"] for line in lines[:2]] == [1, 2]
-    assert lines[0]["loss"] > lines[1]["loss"]
+    assert [line["stage"] for line in lines if "stage" in line] == ["starting", "training", "saving"]
+    epochs = [line for line in lines if "epoch" in line]
+    assert [line["epoch"] for line in epochs] == [1, 2] and epochs[0]["elapsed"] < epochs[1]["elapsed"]
+    assert epochs[0]["loss"] > epochs[1]["loss"]
     assert lines[-1]["done"] and "test_accuracy" in lines[-1]
     model = artifacts.load(tmp_path)
-    assert model.meta["history"]["loss"] == [lines[0]["loss"], lines[1]["loss"]]
+    assert model.meta["history"]["loss"] == [epochs[0]["loss"], epochs[1]["loss"]]
     assert (tmp_path / config.KERAS_NAME).stat().st_size > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [config.KERAS_NAME, config.WEIGHTS_NAME]
 
