@@ -4,6 +4,7 @@ import streamlit as st
 
 from digitdemo import state
 from digitdemo.pages import activations, dataset, draw, errors, model, predictions, softmax, training
+from digitdemo.pages.common import apply_style
 
 st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=":material/draw:", layout="wide")
 
@@ -26,4 +27,5 @@ def _home() -> None:
 
 
 state.watch_training()  # once per server: clear the run folders a dead server left; watch runs' pages
+apply_style()
 st.navigation([st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]).run()

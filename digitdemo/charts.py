@@ -9,19 +9,71 @@ import numpy as np
 from digitdemo import config
 from digitdemo.data import row_to_image
 
-FONT = {"size": 16}
 DIGITS = list(range(config.N_CLASSES))
 BLUE, ORANGE, GREY = "#1f77b4", "#ff7f0e", "#9e9e9e"
 
+# Readable from the back of a lecture hall (issue 10): no chart text under 14 px, and text
+# contrast of at least 4.5:1 in the light and the dark theme. Streamlit's plotly theme draws
+# ticks and axis titles 12 px in a grey of 3.7:1, so every figure states its text here.
+# TEXT is a placeholder that Streamlit's plotly theme swaps, in the browser, for the theme's
+# own text colour (dark on light, light on dark; streamlit/elements/lib/streamlit_plotly_theme.py,
+# GRAY_90). tests/test_readability.py checks what actually renders.
+TEXT = "#000037"
+BACKGROUND = "#000038"  # likewise, the theme's page background
+INK, PAPER = "#000000", "#ffffff"  # text on charts that draw their own white background
+WRONG = "#c62828"  # a mistake's caption: 5.6:1 on PAPER
+FONT = {"size": 16, "color": TEXT}
+TICKS = {"size": 15, "color": TEXT}
+AXIS_TITLE = {"size": 16, "color": TEXT}
+CAPTION_PX = 15  # captions over the digit grids
+
+
+def _axis(axis: dict) -> dict:
+    """An axis with readable ticks and title; the axis's own settings win."""
+    title = axis.get("title", {})
+    return {**axis, "tickfont": {**TICKS, **axis.get("tickfont", {})}, "title": {"font": AXIS_TITLE, **title}}
+
 
 def _layout(title: str = "", height: int = 320, **extra) -> dict:
+    """The layout every figure uses: readable text, the theme's colours, axes styled alike."""
+    for name in [key for key in extra if key.startswith(("xaxis", "yaxis"))]:
+        extra[name] = _axis(extra[name])
+    extra.setdefault("xaxis", _axis({}))
+    extra.setdefault("yaxis", _axis({}))
     return {
-        "title": {"text": title},
+        "title": {"text": title, "font": {"size": 18, "color": TEXT}},
         "height": height,
         "margin": {"l": 50, "r": 20, "t": 50 if title else 20, "b": 45},
         "font": FONT,
+        "legend": {"font": FONT},
+        "hoverlabel": {"font": {"size": 16}},
         **extra,
     }
+
+
+def _luminance(color: str) -> float:
+    """WCAG relative luminance of a "#rrggbb" colour."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two "#rrggbb" colours, 1 to 21."""
+    high, low = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (always at least 4.5:1)."""
+    return INK if contrast(INK, background) >= contrast(PAPER, background) else PAPER
+
+
+def _mix(low: str, high: str, t: float) -> str:
+    """The colour a fraction t (0..1) of the way from ``low`` to ``high``."""
+    a = [int(low[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(high[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
 
 
 def probability_bars(probabilities: np.ndarray, title: str = "Softmax probabilities", axis: str = "digit") -> dict:
@@ -38,6 +90,8 @@ def probability_bars(probabilities: np.ndarray, title: str = "Softmax probabilit
                 "marker": {"color": [ORANGE if j == best else BLUE for j in classes]},
                 "text": [f"{p:.0%}" if p >= 0.005 else "" for p in probabilities],
                 "textposition": "outside",
+                "textfont": FONT,
+                "cliponaxis": False,
                 "hovertemplate": axis + " %{x}: %{y:.4f}<extra></extra>",
             }
         ],
@@ -71,7 +125,7 @@ def hidden_bars(activations: list[np.ndarray]) -> dict:
     """Each hidden layer's unit outputs as bars, side by side in one figure (one chart to send)."""
     widths = np.array([len(a) for a in activations], dtype=float)
     edges = np.concatenate([[0], np.cumsum(widths + 3) / (widths.sum() + 3 * len(widths))])
-    data, layout = [], _layout("", 300, showlegend=False)
+    data, axes = [], {}
     for i, a in enumerate(activations, start=1):
         axis = "" if i == 1 else str(i)
         data.append(
@@ -85,14 +139,14 @@ def hidden_bars(activations: list[np.ndarray]) -> dict:
                 "hovertemplate": f"layer {i}, unit " + "%{x}: %{y:.3f}<extra></extra>",
             }
         )
-        layout[f"xaxis{axis}"] = {
+        axes[f"xaxis{axis}"] = {
             "domain": [edges[i - 1], edges[i] - 0.03],
             "title": {"text": f"layer {i}: {len(a)} units"},
             "tickmode": "array",
             "tickvals": list(range(0, len(a), 2)),
         }
-        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero"}
-    return {"data": data, "layout": layout}
+        axes[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero"}
+    return {"data": data, "layout": _layout("", 300, showlegend=False, **axes)}
 
 
 def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int = 8, colors=None, **options) -> dict:
@@ -114,7 +168,7 @@ def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int =
                     "y": r * tile_h + gap / 2 - 0.5,
                     "text": captions[i],
                     "showarrow": False,
-                    "font": {"size": options.get("caption_size", 13), "color": (colors or ["black"] * n)[i]},
+                    "font": {"size": options.get("caption_size", CAPTION_PX), "color": (colors or [INK] * n)[i]},
                 }
             )
     symmetric = options.get("symmetric", False)
@@ -137,7 +191,7 @@ def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int =
             xaxis={"visible": False, "constrain": "domain"},
             yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
             annotations=annotations,
-            plot_bgcolor="white",
+            plot_bgcolor=PAPER,  # the captions' background, in either theme
         ),
     }
 
@@ -216,6 +270,10 @@ def curves(
     }
 
 
+MATRIX_SCALE = ("#f7fbff", "#08519c")  # empty cells nearly white, the full diagonal dark blue
+MATRIX_AXIS = {"tickvals": DIGITS, "showgrid": False, "zeroline": False}
+
+
 def confusion(matrix: np.ndarray, title: str) -> dict:
     """(10, 10) counts: rows the true digit, columns the prediction; the diagonal is right.
 
@@ -223,6 +281,8 @@ def confusion(matrix: np.ndarray, title: str) -> dict:
     """
     matrix = np.asarray(matrix)
     true, predicted = np.indices(matrix.shape)
+    shade = np.log1p(matrix) / max(np.log1p(matrix).max(), 1e-9)
+    cells = [_mix(*MATRIX_SCALE, t) for t in shade.ravel()]
     return {
         "data": [
             {
@@ -231,25 +291,20 @@ def confusion(matrix: np.ndarray, title: str) -> dict:
                 "x": predicted.ravel().tolist(),
                 "y": true.ravel().tolist(),
                 "text": [str(n) for n in matrix.ravel()],
-                "textfont": {"size": 15},
-                "marker": {
-                    "symbol": "square",
-                    "size": 40,
-                    "color": np.log1p(matrix).ravel().round(3).tolist(),
-                    "colorscale": [[0, "#f7fbff"], [1, "#6baed6"]],
-                    "line": {"width": 0},
-                },
+                # Each number in black or white, whichever its cell's colour needs.
+                "textfont": {"size": 16, "color": [text_on(cell) for cell in cells]},
+                "marker": {"symbol": "square", "size": 40, "color": cells, "line": {"width": 0}},
                 "hovertemplate": "true %{y}, predicted %{x}: %{text} (click to show them)<extra></extra>",
             }
         ],
         "layout": _layout(
             title,
             560,
-            xaxis={"title": {"text": "predicted digit"}, "tickvals": DIGITS, "side": "top", "range": [-0.6, 9.6]},
-            yaxis={"title": {"text": "true digit"}, "tickvals": DIGITS, "autorange": "reversed", "range": [9.6, -0.6]},
-            plot_bgcolor="white",
+            xaxis={"title": {"text": "predicted digit"}, "side": "top", "range": [-0.6, 9.6], **MATRIX_AXIS},
+            yaxis={"title": {"text": "true digit"}, "autorange": "reversed", "range": [9.6, -0.6], **MATRIX_AXIS},
+            plot_bgcolor=BACKGROUND,
             clickmode="event+select",
-            margin={"l": 60, "r": 20, "t": 110, "b": 20},
+            margin={"l": 60, "r": 20, "t": 130, "b": 20},
         ),
     }
 

@@ -47,7 +47,7 @@ def render() -> None:
         total += unit
     series["sum of the units"] = total
     styles = {
-        "target": {"color": "black", "width": 6, "dash": "dot"},
+        "target": {"color": charts.TEXT, "width": 6, "dash": "dot"},
         "sum of the units": {"color": charts.ORANGE, "width": 4},
     }
     error = float(np.mean((total - TARGET_Y) ** 2))

@@ -1,6 +1,7 @@
 """Small display helpers the pages share."""
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -8,7 +9,18 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digitdemo import state
 
+STYLE = Path(__file__).with_name("style.css")
 SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set (5000 more)"}
+
+
+@functools.cache
+def _style() -> str:
+    return f"<style>{STYLE.read_text()}</style>"
+
+
+def apply_style() -> None:
+    """The app's CSS (readable text in both themes), once per page run, from the router."""
+    st.html(_style())
 
 
 def show_plot(figure: dict, key: str) -> None:

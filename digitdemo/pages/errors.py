@@ -70,7 +70,7 @@ def render() -> None:
         return
     shown = mistakes[:GALLERY_LIMIT]
     captions = [f"{labels[i]}→{predicted[i]} {probabilities[i, predicted[i]]:.0%}" for i in shown]
-    show_plot(charts.digit_mosaic(X[shown], captions, caption_size=12), key="errors.gallery")
+    show_plot(charts.digit_mosaic(X[shown], captions), key="errors.gallery")
     more = f" (the first {GALLERY_LIMIT})" if len(mistakes) > GALLERY_LIMIT else ""
     st.caption(
         f"{len(mistakes)} examples{more}: label → prediction, with the probability the model gave its wrong answer."
