@@ -4,9 +4,9 @@ import streamlit as st
 
 from digitdemo import state
 from digitdemo.pages import activations, dataset, draw, errors, model, predictions, softmax, training
-from digitdemo.pages.common import apply_style
+from digitdemo.pages.common import ICON, apply_style
 
-st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=":material/draw:", layout="wide")
+st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=str(ICON), layout="wide")
 
 PAGES = [
     st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),

@@ -168,7 +168,7 @@ def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int =
                     "y": r * tile_h + gap / 2 - 0.5,
                     "text": captions[i],
                     "showarrow": False,
-                    "font": {"size": options.get("caption_size", CAPTION_PX), "color": (colors or [INK] * n)[i]},
+                    "font": {"size": CAPTION_PX, "color": (colors or [INK] * n)[i]},
                 }
             )
     symmetric = options.get("symmetric", False)
@@ -325,7 +325,7 @@ def softmax_stages(z: np.ndarray, temperature: float = 1.0) -> dict:
         (f"e^({top} − max)", ez, "%{y:.3g}"),
         ("a = e^z / Σ e^z", a, "%{y:.3f}"),
     ]
-    data, layout = [], _layout("", 300, showlegend=False)
+    data, axes = [], {}
     for i, (name, values, number) in enumerate(panels, start=1):
         axis = "" if i == 1 else str(i)
         data.append(
@@ -342,12 +342,12 @@ def softmax_stages(z: np.ndarray, temperature: float = 1.0) -> dict:
                 "hovertemplate": f"{name}, j = " + "%{x}: " + number + "<extra></extra>",
             }
         )
-        layout[f"xaxis{axis}"] = {
+        axes[f"xaxis{axis}"] = {
             "domain": [(i - 1) / 3 + 0.02, i / 3 - 0.04],
             "title": {"text": name},
             "tickmode": "array",
             "tickvals": indices,
         }
-        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero", "automargin": True}
-    layout["margin"] = {"l": 50, "r": 20, "t": 30, "b": 60}
-    return {"data": data, "layout": layout}
+        axes[f"yaxis{axis}"] = {"anchor": f"x{axis}", "rangemode": "tozero", "automargin": True}
+    margin = {"l": 50, "r": 20, "t": 30, "b": 60}
+    return {"data": data, "layout": _layout("", 300, showlegend=False, margin=margin, **axes)}

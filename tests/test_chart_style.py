@@ -33,6 +33,7 @@ def test_every_axis_has_readable_ticks_and_titles():
         charts.hidden_bars([np.ones(25), np.ones(15)]),
         charts.loss_curve([1.0, 0.5]),
         charts.confusion(np.eye(10, dtype=int), "m"),
+        charts.softmax_stages(np.arange(4.0)),
     ]
     for figure in figures:
         layout = figure["layout"]

@@ -9,7 +9,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digitdemo import state
 
-STYLE = Path(__file__).with_name("style.css")
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+STYLE = ASSETS / "style.css"
+ICON = ASSETS / "icon.svg"  # the tab icon, shipped: ":material/...:" would fetch it from fonts.gstatic.com
 SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set (5000 more)"}
 
 

@@ -84,7 +84,7 @@ def _guess_first(X: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> No
         st.success("No mistakes here.")
         return
     captions = [f"{labels[i]}→?" for i in mistakes]
-    show_plot(charts.digit_mosaic(X[mistakes], captions, caption_size=12), key="errors.gallery")
+    show_plot(charts.digit_mosaic(X[mistakes], captions), key="errors.gallery")
     st.caption(
         f"{len(mistakes)} digits the model gets wrong, each with its label. What did the model read instead? "
         "Guess, then reveal."

@@ -74,12 +74,12 @@ def _grid(X: np.ndarray, y: np.ndarray, model: artifacts.TrainedModel, shown: bo
     labels = y[chosen, 0]
     if not shown:
         captions = [f"{label},?" for label in labels]
-        show_plot(charts.digit_mosaic(X[chosen], captions, caption_size=14), key="predictions.grid")
+        show_plot(charts.digit_mosaic(X[chosen], captions), key="predictions.grid")
         st.caption("Label, and ? for the model's answer: which will it get wrong?")
         return
     captions = [f"{label},{pred}" for label, pred in zip(labels, predicted, strict=True)]
     colors = [charts.INK if label == pred else charts.WRONG for label, pred in zip(labels, predicted, strict=True)]
-    show_plot(charts.digit_mosaic(X[chosen], captions, colors, caption_size=14), key="predictions.grid")
+    show_plot(charts.digit_mosaic(X[chosen], captions, colors), key="predictions.grid")
     wrong = int(np.sum(labels != predicted))
     st.caption(f"Mistakes in red: {wrong} of 64.")
 
