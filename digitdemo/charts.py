@@ -22,10 +22,18 @@ TEXT = "#000037"
 BACKGROUND = "#000038"  # likewise, the theme's page background
 INK, PAPER = "#000000", "#ffffff"  # text on charts that draw their own white background
 WRONG = "#c62828"  # a mistake's caption: 5.6:1 on PAPER
+# Lines told apart by colour-blind students too: Okabe and Ito's palette, and each its own dash.
+UNIT_LINES = [
+    {"color": "#0072b2", "width": 3},
+    {"color": "#cc79a7", "width": 3, "dash": "dash"},
+    {"color": "#009e73", "width": 3, "dash": "dashdot"},
+]
+SUM_LINE = {"color": "#e69f00", "width": 5}
 FONT = {"size": 16, "color": TEXT}
 TICKS = {"size": 15, "color": TEXT}
 AXIS_TITLE = {"size": 16, "color": TEXT}
 CAPTION_PX = 15  # captions over the digit grids
+CAPTION_ROWS = 10  # image pixels of room per caption line: 21 px where a phone draws a pixel 2.1 px wide
 
 
 def _axis(axis: dict) -> dict:
@@ -149,26 +157,46 @@ def hidden_bars(activations: list[np.ndarray]) -> dict:
     return {"data": data, "layout": _layout("", 300, showlegend=False, **axes)}
 
 
-def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int = 8, colors=None, **options) -> dict:
-    """Images (n, h, w) tiled in one heatmap with a caption above each; ``colors`` per caption."""
+def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int = 8, wrong=None, **options) -> dict:
+    """Images (n, h, w) tiled in one heatmap with a caption above each.
+
+    ``wrong`` (n booleans) marks mistakes for everyone, colour-blind students too: a red caption
+    starting with a cross, and a red outline around the image. The space above each image fits
+    its caption's lines even on a phone (2 px per image pixel), so captions never cover a digit.
+    """
     images = np.asarray(images, dtype=float)
     n, h, w = images.shape
+    wrong = [False] * n if wrong is None else list(wrong)
     rows = max(1, -(-n // columns))
-    gap = 1 if captions is None else 5  # room for the caption
+    lines = 0 if captions is None else max(caption.count("<br>") + 1 for caption in captions)
+    gap = 1 + CAPTION_ROWS * lines
     tile_h, tile_w = h + gap, w + 1
     grid = np.full((rows * tile_h, columns * tile_w), np.nan)
-    annotations = []
+    annotations, shapes, tiles = [], [], []
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
         grid[r * tile_h + gap : r * tile_h + gap + h, c * tile_w : c * tile_w + w] = image
+        box = [c * tile_w - 0.5, r * tile_h + gap - 0.5, c * tile_w + w - 0.5, r * tile_h + gap + h - 0.5]
+        tiles.append(box)
+        if wrong[i]:
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": box[0],
+                    "y0": box[1],
+                    "x1": box[2],
+                    "y1": box[3],
+                    "line": {"color": WRONG, "width": 3},
+                }
+            )
         if captions is not None:
             annotations.append(
                 {
                     "x": c * tile_w + w / 2 - 0.5,
                     "y": r * tile_h + gap / 2 - 0.5,
-                    "text": captions[i],
+                    "text": ("✗ " if wrong[i] else "") + captions[i],
                     "showarrow": False,
-                    "font": {"size": CAPTION_PX, "color": (colors or [INK] * n)[i]},
+                    "font": {"size": CAPTION_PX, "color": WRONG if wrong[i] else INK},
                 }
             )
     symmetric = options.get("symmetric", False)
@@ -183,22 +211,26 @@ def mosaic(images: np.ndarray, captions: list[str] | None = None, columns: int =
     }
     if symmetric:
         heatmap.update(zmin=-top, zmax=top, zmid=0)
+    title = options.get("title", "")
     return {
         "data": [heatmap],
         "layout": _layout(
-            options.get("title", ""),
-            options.get("height", 60 + rows * options.get("row_height", 100)),
+            title,
+            options.get("height", 60 + rows * options.get("row_height", 100 + 20 * lines)),
             xaxis={"visible": False, "constrain": "domain"},
             yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
             annotations=annotations,
+            shapes=shapes,
             plot_bgcolor=PAPER,  # the captions' background, in either theme
+            margin={"l": 0, "r": 60 if symmetric else 0, "t": 50 if title else 10, "b": 0},
+            meta={"tiles": tiles},  # each image's box in data units, for the layout tests
         ),
     }
 
 
-def digit_mosaic(X: np.ndarray, captions: list[str], colors=None, columns: int = 8, **options) -> dict:
-    """Rows of X (n, 400) in the lab's order, drawn upright with captions."""
-    return mosaic(row_to_image(X), captions, columns, colors, **options)
+def digit_mosaic(X: np.ndarray, captions: list[str], wrong=None, columns: int = 8, **options) -> dict:
+    """Rows of X (n, 400) in the lab's order, drawn upright with captions; ``wrong`` marks mistakes."""
+    return mosaic(row_to_image(X), captions, columns, wrong, **options)
 
 
 def weight_images(W1: np.ndarray) -> dict:

@@ -212,7 +212,7 @@ def test_errors_counts_and_cell_filter(shipped_model):
     assert options[0] == "all mistakes" and len(options) > 5
     at.selectbox(key="errors.cell.test").select_index(1).run()  # the largest off-diagonal cell
     captions = captions_of(plot_spec(at, "errors.gallery"))
-    assert captions and len({c.split(" ")[0] for c in captions}) == 1, "one cell: one true→predicted pair"
+    assert captions and len({c.split("<br>")[0] for c in captions}) == 1, "one cell: one true→predicted pair"
 
 
 def _truncated(folder):

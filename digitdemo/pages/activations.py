@@ -39,17 +39,15 @@ def render() -> None:
             st.session_state[f"activations.w{i}"], st.session_state[f"activations.b{i}"] = w, b
     total = np.zeros_like(TARGET_X)
     series = {"target": TARGET_Y}
+    styles = {"target": {"color": charts.TEXT, "width": 6, "dash": "dot"}, "sum of the units": charts.SUM_LINE}
     for i, column in enumerate(st.columns(UNITS)):
         w = column.slider(f"unit {i}: w", -4.0, 4.0, 1.0, 0.5, key=f"activations.w{i}")
         b = column.slider(f"unit {i}: b", -8.0, 8.0, 0.0, 0.5, key=f"activations.b{i}")
         unit = relu(w * TARGET_X + b)
-        series[f"unit {i}: ReLU({w:g}·x {b:+g})"] = unit
+        name = f"unit {i}: ReLU({w:g}·x {b:+g})"
+        series[name], styles[name] = unit, charts.UNIT_LINES[i]
         total += unit
     series["sum of the units"] = total
-    styles = {
-        "target": {"color": charts.TEXT, "width": 6, "dash": "dot"},
-        "sum of the units": {"color": charts.ORANGE, "width": 4},
-    }
     error = float(np.mean((total - TARGET_Y) ** 2))
     figure = charts.curves(TARGET_X, series, height=420, styles=styles, xaxis={"title": {"text": "x"}})
     show_plot(figure, key="activations.sum")

@@ -46,9 +46,14 @@ def _live(source: str, switches: dict[str, bool]) -> None:
     left, right = st.columns([1, 1.25], gap="large")
     with left:
         image = _canvas() if source == SOURCES[0] else _upload()
+        verdict = st.container(key="draw-verdict")  # shown on phones only (assets/style.css)
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
     out = None if steps is None or steps.x is None else state.current_model().forward(steps.x)
+    # On a phone the columns stack and the metric falls below the fold: the answer, under the canvas.
+    with verdict:
+        digit = "—" if out is None else f"{out.predicted_digit[0]} ({out.probabilities[0].max():.0%})"
+        st.markdown(f"**Prediction: {digit}**")
     with right:
         _prediction(steps, out, kind)
     if out is not None:

@@ -69,7 +69,7 @@ def render() -> None:
         st.success("No mistakes here.")
         return
     shown = mistakes[:GALLERY_LIMIT]
-    captions = [f"{labels[i]}→{predicted[i]} {probabilities[i, predicted[i]]:.0%}" for i in shown]
+    captions = [f"{labels[i]}→{predicted[i]}<br>{probabilities[i, predicted[i]]:.0%}" for i in shown]
     show_plot(charts.digit_mosaic(X[shown], captions), key="errors.gallery")
     more = f" (the first {GALLERY_LIMIT})" if len(mistakes) > GALLERY_LIMIT else ""
     st.caption(

@@ -78,10 +78,9 @@ def _grid(X: np.ndarray, y: np.ndarray, model: artifacts.TrainedModel, shown: bo
         st.caption("Label, and ? for the model's answer: which will it get wrong?")
         return
     captions = [f"{label},{pred}" for label, pred in zip(labels, predicted, strict=True)]
-    colors = [charts.INK if label == pred else charts.WRONG for label, pred in zip(labels, predicted, strict=True)]
-    show_plot(charts.digit_mosaic(X[chosen], captions, colors), key="predictions.grid")
+    show_plot(charts.digit_mosaic(X[chosen], captions, wrong=labels != predicted), key="predictions.grid")
     wrong = int(np.sum(labels != predicted))
-    st.caption(f"Mistakes in red: {wrong} of 64.")
+    st.caption(f"Mistakes in red, crossed and outlined: {wrong} of 64.")
 
 
 def _compare_with_the_notebook(model: artifacts.TrainedModel) -> None:
