@@ -1,0 +1,396 @@
+"""What the pages call: rooms, joining, sending, the board and moderation, over a ClassStore.
+
+Every call takes the store first. Requests the rules refuse raise ClassRuleError, database trouble
+ClassStoreError; both say one sentence for the user. No Streamlit, no SQL here.
+"""
+
+import io
+import secrets
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from digitdemo import config
+from digitdemo.classroom import rooms
+from digitdemo.classroom.errors import ClassError as ClassError  # the pages catch all three from here
+from digitdemo.classroom.errors import ClassRuleError
+from digitdemo.classroom.errors import ClassStoreError as ClassStoreError
+from digitdemo.classroom.storage import ClassStore, RefusedError
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclass(frozen=True)
+class Room:
+    code: str
+    created_at: float  # seconds since the epoch (UTC)
+    closed_at: float | None  # None while the room is open
+    model: str | None  # the room's model (issue 8); None means the default model
+    students: int
+    drawings: int  # hidden ones included
+    version: int  # changes whenever anything in the room does
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student in one room: a random id (never the browser session's id) and a nickname."""
+
+    id: str
+    room: str
+    nickname: str
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One sent drawing, for showing: its picture and 'meant -> read' (no arrays)."""
+
+    id: int
+    room: str
+    student_id: str
+    nickname: str  # for the teacher's view only: students do not see others' names
+    meant: int
+    read: int
+    ink_png: bytes
+    hidden: bool
+    created_at: float
+    model: str
+
+    @property
+    def correct(self) -> bool:
+        return self.meant == self.read
+
+
+@dataclass(frozen=True)
+class Board:
+    """The class board: numbers over the shown (not hidden) drawings, and the latest drawings."""
+
+    room: Room
+    students: int
+    drawings: int  # shown drawings, the ones every number below counts
+    hidden: int
+    correct: int
+    confusion: np.ndarray  # (10, 10) int64: row = digit meant, column = digit read
+    latest: list[Drawing]  # newest first
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / self.drawings if self.drawings else None
+
+    @property
+    def per_digit_accuracy(self) -> list[float | None]:
+        """Share of each meant digit the model read right; None for a digit nobody sent."""
+        totals = self.confusion.sum(axis=1)
+        return [int(self.confusion[d, d]) / int(totals[d]) if totals[d] else None for d in range(config.N_CLASSES)]
+
+    @property
+    def per_digit_count(self) -> list[int]:
+        return [int(n) for n in self.confusion.sum(axis=1)]
+
+
+def _room(row) -> Room:
+    return Room(
+        code=row["code"],
+        created_at=row["created_at"],
+        closed_at=row["closed_at"],
+        model=row["model"],
+        students=row["students"],
+        drawings=row["drawings"],
+        version=row["version"],
+    )
+
+
+def _drawing(row) -> Drawing:
+    return Drawing(
+        id=row["id"],
+        room=row["room"],
+        student_id=row["student"],
+        nickname=row["nickname"],
+        meant=row["meant"],
+        read=row["read"],
+        ink_png=bytes(row["ink_png"]),
+        hidden=bool(row["hidden"]),
+        created_at=row["created_at"],
+        model=row["model"],
+    )
+
+
+def _code(code: object) -> str:
+    """A typed or linked room code, parsed; a malformed one is refused with a sentence."""
+    parsed = rooms.parse_room_code(code)
+    if parsed is None:
+        raise ClassRuleError(
+            f"That is not a room code: a code is {rooms.CODE_LENGTH} letters and digits, like "
+            f"{rooms.CODE_ALPHABET[:3]}{rooms.CODE_ALPHABET[-2:]}."
+        )
+    return parsed
+
+
+def _unknown(code: str) -> ClassRuleError:
+    return ClassRuleError(f"There is no room {code}; check the code with your teacher.")
+
+
+# --- Rooms (the teacher) ---------------------------------------------------------
+def create_room(store: ClassStore) -> Room:
+    """A new open room with a fresh code."""
+    for _ in range(20):  # 20 million codes: a clash is rare, twenty in a row never happens
+        code = rooms.new_room_code()
+        if store.add_room(code, time.time()):
+            return get_room(store, code)
+    raise ClassRuleError("No free room code was found; please try again.")
+
+
+def get_room(store: ClassStore, code: object) -> Room:
+    """The room with this code (typed codes are parsed); ClassRuleError if there is none."""
+    code = _code(code)
+    row = store.room(code)
+    if row is None:
+        raise _unknown(code)
+    return _room(row)
+
+
+def list_rooms(store: ClassStore) -> list[Room]:
+    """Every room, newest first."""
+    return [_room(row) for row in store.rooms()]
+
+
+def close_room(store: ClassStore, code: object) -> Room:
+    """No more joining or sending; the board and export still work."""
+    code = _code(code)
+    if not store.set_room_closed(code, time.time()):
+        raise _unknown(code)
+    return get_room(store, code)
+
+
+def reopen_room(store: ClassStore, code: object) -> Room:
+    code = _code(code)
+    if not store.set_room_closed(code, None):
+        raise _unknown(code)
+    return get_room(store, code)
+
+
+def get_room_model(store: ClassStore, code: object) -> str | None:
+    """The model the room's students draw against (issue 8); None means the default model."""
+    return get_room(store, code).model
+
+
+def set_room_model(store: ClassStore, code: object, model: str | None) -> Room:
+    """Make ``model`` (an identifier or path) the room's model; None switches back to the default."""
+    code = _code(code)
+    if model is not None and (not isinstance(model, str) or not model or len(model) > rooms.MAX_MODEL_NAME_CHARS):
+        raise ClassRuleError("A room's model must be named by a path or identifier of at most 300 characters.")
+    if not store.set_room_model(code, model):
+        raise _unknown(code)
+    return get_room(store, code)
+
+
+# --- Students ------------------------------------------------------------------------
+_JOIN_REFUSED = {
+    "closed": "Room {code} is closed: the teacher is not collecting drawings now.",
+    "room_full_students": "Room {code} is full ({n} students); ask your teacher for another room.",
+}
+
+
+def join(store: ClassStore, code: object, nickname: object = None) -> Student:
+    """Join a room: a new Student with a random id and a friendly nickname (typed ones are cleaned)."""
+    code = _code(code)
+    name = rooms.clean_nickname(nickname) if nickname is not None else None
+    name = name or rooms.new_nickname()
+    student = Student(id=secrets.token_hex(8), room=code, nickname=name)
+    try:
+        store.add_student(code, student.id, name, time.time(), rooms.MAX_STUDENTS_PER_ROOM)
+    except RefusedError as refused:
+        if refused.reason == "unknown_room":
+            raise _unknown(code) from None
+        sentence = _JOIN_REFUSED[refused.reason].format(code=code, n=rooms.MAX_STUDENTS_PER_ROOM)
+        raise ClassRuleError(sentence) from None
+    return student
+
+
+def rename(store: ClassStore, student: Student, nickname: object) -> Student:
+    """Change a student's nickname (cleaned); ClassRuleError if nothing usable is left."""
+    name = rooms.clean_nickname(nickname)
+    if name is None:
+        raise ClassRuleError("A nickname needs at least one letter or digit.")
+    if not store.rename_student(student.id, name):
+        raise ClassRuleError("You are no longer in that room; please join again.")
+    return Student(id=student.id, room=student.room, nickname=name)
+
+
+# --- Sending ---------------------------------------------------------------------------
+# The thumbnail's longer side: large enough for a gallery on a projector, about 1-3 kB as a PNG.
+INK_PICTURE_SIZE = 84
+
+
+def ink_picture(ink: np.ndarray) -> bytes:
+    """(h, w) ink in [0, 1] (1 = ink, e.g. preprocess's ``cropped``) -> a small PNG, white digit on black."""
+    ink = np.clip(np.nan_to_num(np.asarray(ink, dtype=np.float32)), 0.0, 1.0)
+    image = Image.fromarray((ink * 255).round().astype(np.uint8), mode="L")
+    image.thumbnail((INK_PICTURE_SIZE, INK_PICTURE_SIZE), Image.Resampling.LANCZOS)
+    # Square, with a margin, so the gallery lines up whatever the digit's shape.
+    side = INK_PICTURE_SIZE + INK_PICTURE_SIZE // 4
+    square = Image.new("L", (side, side), 0)
+    square.paste(image, ((side - image.width) // 2, (side - image.height) // 2))
+    out = io.BytesIO()
+    square.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _digit(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= int(value) <= 9:
+        raise ClassRuleError(f"The {what} must be a whole number from 0 to 9.")
+    return int(value)
+
+
+def _vector(values: object, size: int, what: str) -> bytes:
+    """A (size,) (or (1, size)) array of finite numbers -> its float32 little-endian bytes."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        array = np.zeros(0)
+    if array.dtype.kind not in "fiu" or array.shape not in ((size,), (1, size)):
+        raise ClassRuleError(f"The {what} must be {size} numbers, but it has shape {array.shape}.")
+    array = array.reshape(size).astype("<f4")
+    if not np.all(np.isfinite(array)):
+        raise ClassRuleError(f"The {what} holds values that are not finite numbers.")
+    return array.tobytes()
+
+
+def _refusal(refused: RefusedError, code: str) -> ClassRuleError:
+    sentences = {
+        "unknown_room": f"There is no room {code}; check the code with your teacher.",
+        "unknown_student": "You are no longer in that room (it was cleared or reset); please join again.",
+        "other_room": f"You joined another room, not {code}; join {code} to send there.",
+        "closed": f"Room {code} is closed: the teacher is not collecting drawings now.",
+        "room_full": f"Room {code} is full: it holds {rooms.MAX_DRAWINGS_PER_ROOM} drawings.",
+        "too_many": f"You have sent {rooms.MAX_DRAWINGS_PER_STUDENT} drawings, as many as one student may. Thank you!",
+        "too_fast": f"You can send {rooms.SENDS_PER_MINUTE} drawings a minute; please wait "
+        f"{max(1, round(refused.retry_after or 0))} s.",
+    }
+    return ClassRuleError(sentences[refused.reason], retry_after=refused.retry_after)
+
+
+def send_drawing(
+    store: ClassStore,
+    student: Student,
+    code: object,
+    meant: int,
+    x: np.ndarray,
+    ink_png: bytes,
+    read: int,
+    probabilities: np.ndarray,
+    model: str,
+    now: float | None = None,
+) -> int:
+    """Store a student's drawing in a room, within the room's limits; the new drawing's id.
+
+    x: (400,) float32, the model's input exactly as it read it (lab's column-major order);
+    ink_png: a small PNG of the ink; read: the digit the model read; probabilities: (10,);
+    now: the time of sending (default: the clock), for replaying a lesson.
+    """
+    code = _code(code)
+    meant = _digit(meant, "digit you meant")
+    read = _digit(read, "digit the model read")
+    x_bytes = _vector(x, config.N_PIXELS, "drawing's input")
+    p_bytes = _vector(probabilities, config.N_CLASSES, "list of probabilities")
+    if not isinstance(ink_png, bytes) or not ink_png.startswith(_PNG_SIGNATURE):
+        raise ClassRuleError("The picture of the drawing must be a PNG image.")
+    if len(ink_png) > rooms.MAX_INK_PNG_BYTES:
+        raise ClassRuleError(f"The picture of the drawing is larger than {rooms.MAX_INK_PNG_BYTES // 1024} kB.")
+    if not isinstance(model, str) or not model or len(model) > rooms.MAX_MODEL_NAME_CHARS:
+        raise ClassRuleError("The model must be named (at most 300 characters).")
+    if not isinstance(student, Student):
+        raise ClassRuleError("Please join the room before sending.")
+    limits = (
+        rooms.SENDS_PER_MINUTE,
+        rooms.RATE_WINDOW_SECONDS,
+        rooms.MAX_DRAWINGS_PER_STUDENT,
+        rooms.MAX_DRAWINGS_PER_ROOM,
+    )
+    now = time.time() if now is None else float(now)
+    try:
+        return store.add_drawing(code, student.id, meant, read, x_bytes, p_bytes, ink_png, model, now, limits)
+    except RefusedError as refused:
+        raise _refusal(refused, code) from None
+
+
+# --- The board ---------------------------------------------------------------------------
+def board_version(store: ClassStore, code: object) -> int | None:
+    """The room's change counter (None: no such room); a board redraws only when it moved."""
+    parsed = rooms.parse_room_code(code)
+    return None if parsed is None else store.board_version(parsed)
+
+
+def board(store: ClassStore, code: object, latest: int = rooms.LATEST_DRAWINGS, latest_hidden: bool = True) -> Board:
+    """The numbers of the class board, and the latest drawings (hidden ones flagged, unless latest_hidden=False)."""
+    code = _code(code)
+    found = store.board(code, latest, latest_hidden)
+    if found is None:
+        raise _unknown(code)
+    room_row, cells, hidden, rows = found
+    confusion = np.zeros((config.N_CLASSES, config.N_CLASSES), dtype=np.int64)
+    for meant, read, count in cells:
+        confusion[meant, read] = count
+    return Board(
+        room=_room(room_row),
+        students=room_row["students"],
+        drawings=int(confusion.sum()),
+        hidden=hidden,
+        correct=int(np.trace(confusion)),
+        confusion=confusion,
+        latest=[_drawing(row) for row in rows],
+    )
+
+
+def cell_drawings(store: ClassStore, code: object, meant: int, read: int, limit: int | None = None) -> list[Drawing]:
+    """The shown drawings of one confusion-matrix cell (meant, read), newest first."""
+    code = _code(code)
+    meant, read = _digit(meant, "digit meant"), _digit(read, "digit read")
+    rows = store.drawings(code, meant=meant, read=read, include_hidden=False, limit=limit)
+    return [_drawing(row) for row in rows]
+
+
+def student_drawings(store: ClassStore, student: Student) -> list[Drawing]:
+    """A student's own drawings in their room, newest first (hidden ones too, flagged)."""
+    return [_drawing(row) for row in store.drawings(student.room, student_id=student.id)]
+
+
+def room_drawings(store: ClassStore, code: object, include_hidden: bool = True) -> list[Drawing]:
+    """Every drawing of a room, newest first (for the teacher's moderation list)."""
+    return [_drawing(row) for row in store.drawings(_code(code), include_hidden=include_hidden)]
+
+
+# --- Moderation (the teacher) ---------------------------------------------------------------
+def hide_drawing(store: ClassStore, code: object, drawing_id: int, hidden: bool = True) -> None:
+    """Hide a drawing from the board and its numbers (or show it again); it stays stored."""
+    code = _code(code)
+    if not store.set_hidden(code, int(drawing_id), hidden):
+        raise ClassRuleError(f"Room {code} has no drawing {drawing_id}; it may have been deleted.")
+
+
+def unhide_drawing(store: ClassStore, code: object, drawing_id: int) -> None:
+    hide_drawing(store, code, drawing_id, hidden=False)
+
+
+def delete_drawing(store: ClassStore, code: object, drawing_id: int) -> None:
+    code = _code(code)
+    if store.delete_drawings(code, drawing_id=int(drawing_id)) != 1:
+        raise ClassRuleError(f"Room {code} has no drawing {drawing_id}; it may have been deleted.")
+
+
+def remove_student_drawings(store: ClassStore, code: object, student_id: str) -> int:
+    """Delete every drawing one student sent to the room; how many."""
+    return store.delete_drawings(_code(code), student_id=str(student_id))
+
+
+def clear_room(store: ClassStore, code: object) -> int:
+    """Delete every drawing of the room (students stay in it); how many."""
+    code = _code(code)
+    if store.room(code) is None:
+        raise _unknown(code)
+    return store.delete_drawings(code)
