@@ -8,8 +8,11 @@ even with several server processes on the file. The schema version lives in ``PR
 ``ClassStoreError`` with one sentence for the user; a failed write is rolled back whole.
 """
 
+import errno
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -171,17 +174,45 @@ class ClassStore:
             message = f"{where} stayed busy for more than {self.timeout:g} s; please try again in a moment."
         elif primary == _READONLY or "readonly" in text:
             message = f"{where} is read-only, so nothing can be sent or changed; ask the teacher to fix it."
-        elif primary == _FULL or "full" in text:
+        elif primary == _FULL or "full" in text or (primary == _IOERR and self._disk_nearly_full()):
             message = f"The disk holding the class database {self.path} is full; nothing new could be stored."
         elif primary in (_CORRUPT, _NOTADB) or "malformed" in text or "not a database" in text:
             message = f"{where} is damaged or not a database; move it aside to start a new one."
         elif primary == _CANTOPEN or "unable to open" in text:
-            message = f"{where} cannot be opened; its folder may be missing or not writable."
+            message = self._why_not_open()
         elif primary == _IOERR:
             message = f"{where} could not be read or written (a disk error); nothing new was stored."
         else:
             message = f"{where} failed ({error})."
         return ClassStoreError(message)
+
+    def _disk_nearly_full(self) -> bool:
+        """A write failing with an I/O error on a disk with under 1 MB free ran out of room (SQLite says IOERR)."""
+        try:
+            return shutil.disk_usage(self.path.parent).free < 1 << 20
+        except OSError:
+            return False
+
+    def _why_not_open(self) -> str:
+        """Why SQLite could not open the file, found by trying what it needs: one sentence."""
+        where = f"The class database {self.path}"
+        if self.path.is_dir():
+            return f"{where} is a folder, not a database file; point {DB_ENV} at a file."
+        if not self.path.parent.is_dir():
+            return f"The class database's folder {self.path.parent} does not exist."
+        try:
+            if self.path.exists():
+                with open(self.path, "r+b"):
+                    pass
+            with tempfile.TemporaryFile(dir=self.path.parent):
+                pass
+        except OSError as error:
+            if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                return f"{where} or its folder is read-only, so the class features are off; ask the teacher to fix it."
+            if error.errno == errno.ENOSPC:
+                return f"The disk holding the class database {self.path} is full; nothing new could be stored."
+            return f"{where} cannot be opened ({error.strerror})."
+        return f"{where} cannot be opened."
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -217,9 +248,11 @@ class ClassStore:
             raise self._error(error) from None
 
     def check(self) -> None:
-        """Raise ClassStoreError if the database cannot be opened and read."""
+        """Raise ClassStoreError if the database cannot be opened and read whole (a quick check of every page)."""
         with self.read() as conn:
-            conn.execute("SELECT count(*) FROM rooms").fetchone()
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
+        if problems != ["ok"]:
+            raise ClassStoreError(f"The class database {self.path} is damaged ({problems[0]}); move it aside.")
 
     def schema_version(self) -> int:
         with self.read() as conn:

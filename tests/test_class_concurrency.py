@@ -1,0 +1,159 @@
+"""Thirty students sending at once, from threads of one server and from separate server processes.
+
+Every drawing carries its sender's fingerprint in its input x, so a row stored under the wrong student
+or room, or a lost row, is seen. The send times are spread a minute apart (the `now` argument), so the
+rate limit lets every one through; the threads and processes still write at the same moment.
+"""
+
+import multiprocessing
+import threading
+
+import numpy as np
+import pytest
+
+from digitdemo.classroom import service
+from digitdemo.classroom.storage import ClassStore
+
+CLIENTS = 30
+SENDS = 5  # per client
+ROOMS = 3
+
+
+def fingerprint(client: int, send: int) -> np.ndarray:
+    """The (400,) input a client sends the send-th time: its number and the send's, written into x."""
+    x = np.full(400, client, dtype=np.float32)
+    x[-1] = send
+    return x
+
+
+def client_sends(path: str, student: service.Student, client: int, barrier) -> list[int]:
+    """One student's sends, starting with everyone else's; the drawing ids."""
+    store = ClassStore(path)
+    ink = service.ink_picture(np.full((20, 10), client / CLIENTS))
+    barrier.wait()
+    ids = []
+    for send in range(SENDS):
+        meant, read = (client + send) % 10, client % 10
+        p = np.eye(10, dtype=np.float32)[read]
+        ids.append(
+            service.send_drawing(
+                store, student, student.room, meant, fingerprint(client, send), ink, read, p, f"model-{client}",
+                now=1e6 + 60 * send,
+            )
+        )  # fmt: skip
+    store.close()
+    return ids
+
+
+def process_client(path, student, client, barrier, results):
+    results.put((client, client_sends(path, student, client, barrier)))
+
+
+@pytest.fixture
+def classroom(tmp_path):
+    store = ClassStore(tmp_path / "class.db")
+    codes = [service.create_room(store).code for _ in range(ROOMS)]
+    students = [service.join(store, codes[i % ROOMS], f"Student {i}") for i in range(CLIENTS)]
+    return store, codes, students
+
+
+def check_nothing_lost_or_mixed(store, codes, students, ids_by_client):
+    all_ids = [i for ids in ids_by_client.values() for i in ids]
+    assert len(all_ids) == len(set(all_ids)) == CLIENTS * SENDS
+    seen = 0
+    for code in codes:
+        rows = store.drawings(code, arrays=True)
+        for row in rows:
+            x = np.frombuffer(row["x"], dtype="<f4")
+            client, send = int(x[0]), int(x[-1])
+            assert students[client].id == row["student"] and students[client].room == code == row["room"]
+            assert row["nickname"] == f"Student {client}" and row["model"] == f"model-{client}"
+            assert np.array_equal(x, fingerprint(client, send)) and row["id"] == ids_by_client[client][send]
+            assert (row["meant"], row["read"]) == ((client + send) % 10, client % 10)
+        seen += len(rows)
+        board = service.board(store, code)
+        assert board.drawings == len(rows) == SENDS * CLIENTS // ROOMS and board.students == CLIENTS // ROOMS
+    assert seen == CLIENTS * SENDS
+
+
+def test_thirty_threads_sending_at_once_lose_and_mix_nothing(classroom):
+    store, codes, students = classroom
+    barrier = threading.Barrier(CLIENTS)
+    ids_by_client, errors = {}, []
+
+    def run(client):
+        try:
+            ids_by_client[client] = client_sends(str(store.path), students[client], client, barrier)
+        except Exception as error:  # reported below, with the client
+            errors.append((client, error))
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    check_nothing_lost_or_mixed(store, codes, students, ids_by_client)
+
+
+def test_thirty_processes_sharing_the_file_lose_and_mix_nothing(classroom):
+    store, codes, students = classroom
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(CLIENTS), context.Queue()
+    processes = [
+        context.Process(target=process_client, args=(str(store.path), students[c], c, barrier, results))
+        for c in range(CLIENTS)
+    ]
+    for process in processes:
+        process.start()
+    ids_by_client = dict(results.get(timeout=300) for _ in range(CLIENTS))
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    check_nothing_lost_or_mixed(store, codes, students, ids_by_client)
+
+
+def test_one_store_shared_by_threads_keeps_one_connection_each(classroom):
+    store, codes, students = classroom
+    seen = set()
+
+    def look():
+        seen.add(id(store._connection()))
+        service.board(store, codes[0])
+
+    threads = [threading.Thread(target=look) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 4
+
+
+def test_a_room_limit_holds_when_thirty_send_at_the_same_moment(classroom, monkeypatch):
+    """The count and the insert are one transaction: 30 racing sends into a room of 20 store exactly 20."""
+    store, codes, _ = classroom
+    monkeypatch.setattr(service.rooms, "MAX_DRAWINGS_PER_ROOM", 20)
+    room = service.create_room(store).code
+    students = [service.join(store, room) for _ in range(CLIENTS)]
+    barrier = threading.Barrier(CLIENTS)
+    outcomes = []
+
+    def run(student):
+        own = ClassStore(store.path)
+        barrier.wait()
+        try:
+            own_ink = service.ink_picture(np.ones((5, 5)))
+            service.send_drawing(own, student, room, 1, np.zeros(400), own_ink, 1, np.eye(10)[1], "m")
+            outcomes.append("stored")
+        except service.ClassRuleError as error:
+            outcomes.append(str(error))
+        own.close()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in students]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes.count("stored") == 20
+    assert outcomes.count(f"Room {room} is full: it holds 20 drawings.") == CLIENTS - 20
+    assert service.board(store, room).drawings == 20
