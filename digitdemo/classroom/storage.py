@@ -1,7 +1,7 @@
 """The class database, and the only module that speaks SQL.
 
 One SQLite file (``default_path()``: ``var/class.db`` in the repository, moved with ``DIGITDEMO_CLASS_DB``).
-WAL, so the board's reads never wait for a send; one connection per thread and per process; every write
+WAL, so the board's reads never wait for a send; a connection serves one thread at a time; every write
 is one ``BEGIN IMMEDIATE`` transaction, so a room's limits are checked and its drawing stored as one step
 even with several server processes on the file. The schema version lives in ``PRAGMA user_version``, and
 ``MIGRATIONS`` brings any older file up to date. Every database or file-system error leaves this module as
@@ -10,10 +10,10 @@ even with several server processes on the file. The schema version lives in ``PR
 
 import errno
 import os
+import queue
 import shutil
 import sqlite3
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -26,6 +26,8 @@ DB_ENV = "DIGITDEMO_CLASS_DB"
 DEFAULT_PATH = config.REPO_DIR / "var" / "class.db"
 # A send waits at most this long for another writer (each write takes milliseconds), then says so.
 BUSY_TIMEOUT_SECONDS = 5.0
+# Idle connections a process keeps open for the next transaction (2 files each: the database and its WAL).
+MAX_IDLE_CONNECTIONS = 4
 
 # Migration i (from 0) takes a file from user_version i to i + 1. Append only; never edit a shipped one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -100,16 +102,34 @@ class ClassStore:
     def __init__(self, path: Path | str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS):
         self.path = Path(path) if path is not None else default_path()
         self.timeout = timeout
-        self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._pid = os.getpid()
 
     # --- Connections, transactions, errors ------------------------------------
-    def _connection(self) -> sqlite3.Connection:
-        """This thread's connection, opened (and the schema brought up to date) on first use."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            return conn
+    # Streamlit runs each rerun (and each fragment refresh) in a new thread, so a connection per thread
+    # would pile up open files. Instead a thread borrows an idle connection for one transaction and gives
+    # it back: never two threads on one connection, and at most MAX_IDLE_CONNECTIONS kept open.
+    @contextmanager
+    def _borrow(self) -> Iterator[sqlite3.Connection]:
+        if self._pid != os.getpid():  # a forked child must not share its parent's connections
+            self._idle, self._pid = queue.SimpleQueue(), os.getpid()
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = self._open()
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if self._idle.qsize() < MAX_IDLE_CONNECTIONS and self._pid == os.getpid():
+                self._idle.put(conn)
+            else:
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        """A new connection, the schema brought up to date."""
         if self.path == DEFAULT_PATH:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,9 +155,6 @@ class ClassStore:
         except ClassStoreError:
             conn.close()
             raise
-        self._local.conn, self._local.pid = conn, os.getpid()
-        with self._lock:
-            self._opened.append(conn)
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
@@ -217,35 +234,24 @@ class ClassStore:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): all of it is stored, or none of it."""
-        conn = self._connection()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            raise self._error(error) from None
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as error:
-            if conn.in_transaction:
-                with suppress(sqlite3.Error):  # SQLite may have rolled back by itself (e.g. on a full disk)
-                    conn.execute("ROLLBACK")
-            if isinstance(error, sqlite3.Error):
-                raise self._error(error) from None
-            raise
+        with self._borrow() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                raise self._error(error) from None  # _borrow rolls back what is left of the transaction
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: several queries see the same moment."""
-        conn = self._connection()
-        try:
-            conn.execute("BEGIN")
+        with self._borrow() as conn:
             try:
+                conn.execute("BEGIN")
                 yield conn
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise self._error(error) from None
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                raise self._error(error) from None
 
     def check(self) -> None:
         """Raise ClassStoreError if the database cannot be opened and read whole (a quick check of every page)."""
@@ -259,12 +265,12 @@ class ClassStore:
             return conn.execute("PRAGMA user_version").fetchone()[0]
 
     def close(self) -> None:
-        """Close every connection this store opened (e.g. before the file is moved or at exit)."""
-        with self._lock:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            conn.close()
-        self._local = threading.local()
+        """Close the idle connections (e.g. before the file is moved, or at exit); a later call opens anew."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
     # --- Rooms ---------------------------------------------------------------------
     def add_room(self, code: str, now: float) -> bool:
@@ -294,14 +300,12 @@ class ClassStore:
 
     def board_version(self, code: str) -> int | None:
         """The room's change counter: one indexed lookup, for a board that refreshes every second."""
-        row = self._connection_execute("SELECT version FROM rooms WHERE code = ?", (code,)).fetchone()
+        with self._borrow() as conn:
+            try:
+                row = conn.execute("SELECT version FROM rooms WHERE code = ?", (code,)).fetchone()
+            except sqlite3.Error as error:
+                raise self._error(error) from None
         return None if row is None else row[0]
-
-    def _connection_execute(self, sql: str, args: tuple) -> sqlite3.Cursor:
-        try:
-            return self._connection().execute(sql, args)
-        except sqlite3.Error as error:
-            raise self._error(error) from None
 
     # --- Students --------------------------------------------------------------------
     def add_student(self, code: str, student_id: str, nickname: str, now: float, max_students: int) -> None:
