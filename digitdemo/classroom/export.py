@@ -1,0 +1,132 @@
+"""A room's drawings back into the lab: X.npy (n, 400) float32 and y.npy (n, 1), one PNG each, a CSV.
+
+X holds each drawing's input exactly as the model read it, in the lab's column-major order
+(``X[i].reshape(20, 20).T`` is upright), copied byte for byte from the database: no arithmetic on
+the way, so an export is bit-identical on every machine. y holds the digit the student meant.
+Rows are in the order the drawings were sent. Hidden drawings stay out unless asked for.
+"""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from digitdemo import config
+from digitdemo.classroom import service
+from digitdemo.classroom.errors import ClassError, ClassRuleError
+from digitdemo.classroom.storage import ClassStore
+
+X_NAME, Y_NAME, CSV_NAME, PNG_FOLDER = "X.npy", "y.npy", "drawings.csv", "drawings"
+
+
+@dataclass(frozen=True)
+class ClassData:
+    """A room's drawings as arrays, oldest first; row i of every field is drawing i."""
+
+    code: str
+    X: np.ndarray  # (n, 400) float32, the lab's column-major order
+    y: np.ndarray  # (n, 1) int64, the digit meant
+    read: np.ndarray  # (n,) int64, the digit the model read
+    students: np.ndarray  # (n,) int64: 1, 2, ... per student in order of first drawing (a split by student)
+    drawing_ids: np.ndarray  # (n,) int64
+    created_at: np.ndarray  # (n,) float64, seconds since the epoch
+    nicknames: list[str]
+    pngs: list[bytes]
+
+    def png_name(self, i: int) -> str:
+        return f"{PNG_FOLDER}/{i + 1:05d}_{int(self.y[i, 0])}.png"
+
+
+def room_data(store: ClassStore, code: object, include_hidden: bool = False) -> ClassData:
+    """A room's drawings as the lab's arrays; ClassRuleError if it has none."""
+    room = service.get_room(store, code)
+    rows = store.drawings(room.code, include_hidden=include_hidden, newest_first=False, arrays=True)
+    if not rows:
+        raise ClassRuleError(f"Room {room.code} has no drawings to export yet.")
+    X = np.frombuffer(b"".join(row["x"] for row in rows), dtype="<f4").reshape(len(rows), config.N_PIXELS)
+    numbers: dict[str, int] = {}
+    for row in rows:
+        numbers.setdefault(row["student"], len(numbers) + 1)
+    return ClassData(
+        code=room.code,
+        X=X.astype(np.float32),  # '<f4' is float32 on every machine NumPy runs on; the copy is writable
+        y=np.array([[row["meant"]] for row in rows], dtype=np.int64),
+        read=np.array([row["read"] for row in rows], dtype=np.int64),
+        students=np.array([numbers[row["student"]] for row in rows], dtype=np.int64),
+        drawing_ids=np.array([row["id"] for row in rows], dtype=np.int64),
+        created_at=np.array([row["created_at"] for row in rows], dtype=np.float64),
+        nicknames=[row["nickname"] for row in rows],
+        pngs=[bytes(row["ink_png"]) for row in rows],
+    )
+
+
+def _npy(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
+
+
+def _csv(data: ClassData, include_nicknames: bool) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["file", "digit_meant", "digit_read", "time", "student"] + (["nickname"] if include_nicknames else [])
+    )
+    for i in range(len(data.y)):
+        when = datetime.fromtimestamp(data.created_at[i], tz=UTC).isoformat(timespec="seconds")
+        row = [data.png_name(i), int(data.y[i, 0]), int(data.read[i]), when, int(data.students[i])]
+        writer.writerow(row + ([data.nicknames[i]] if include_nicknames else []))
+    return out.getvalue().encode("utf-8")
+
+
+def export_files(data: ClassData, include_nicknames: bool = False) -> dict[str, bytes]:
+    """Every file of an export by its relative name: X.npy, y.npy, drawings.csv, drawings/00001_7.png..."""
+    files = {X_NAME: _npy(data.X), Y_NAME: _npy(data.y), CSV_NAME: _csv(data, include_nicknames)}
+    files.update({data.png_name(i): png for i, png in enumerate(data.pngs)})
+    return files
+
+
+def zip_bytes(store: ClassStore, code: object, include_nicknames: bool = False, include_hidden: bool = False) -> bytes:
+    """The export as one zip, for a download button."""
+    files = export_files(room_data(store, code, include_hidden), include_nicknames)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, payload in files.items():
+            archive.writestr(name, payload)
+    return out.getvalue()
+
+
+def _ours(folder: Path) -> bool:
+    """True if the folder holds nothing but a previous export's files (so writing over it loses nothing)."""
+    for path in folder.iterdir():
+        if path.name == PNG_FOLDER and path.is_dir():
+            if any(not (p.is_file() and p.suffix == ".png") for p in path.iterdir()):
+                return False
+        elif path.name not in (X_NAME, Y_NAME, CSV_NAME):
+            return False
+    return True
+
+
+def write_folder(
+    store: ClassStore, code: object, out: Path | str, include_nicknames: bool = False, include_hidden: bool = False
+) -> ClassData:
+    """Write the export into a folder (new, empty, or a previous export of it, whose files are replaced)."""
+    data = room_data(store, code, include_hidden)
+    out = Path(out)
+    try:
+        if out.exists() and not out.is_dir():
+            raise ClassRuleError(f"{out} is a file; choose a folder to export into.")
+        if out.is_dir() and not _ours(out):
+            raise ClassRuleError(f"{out} holds other files; choose a new or empty folder to export into.")
+        (out / PNG_FOLDER).mkdir(parents=True, exist_ok=True)
+        for old in (out / PNG_FOLDER).glob("*.png"):
+            old.unlink()
+        for name, payload in export_files(data, include_nicknames).items():
+            (out / name).write_bytes(payload)
+    except OSError as error:
+        raise ClassError(f"The export could not be written to {out} ({error.strerror}).") from None
+    return data
