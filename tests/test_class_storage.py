@@ -11,7 +11,7 @@ import pytest
 
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
-from digitdemo.classroom.storage import MIGRATIONS, SCHEMA_VERSION, ClassStore
+from digitdemo.classroom.storage import BOARD_CELLS_SQL, MIGRATIONS, SCHEMA_VERSION, ClassStore
 
 PROBABILITIES = np.full(10, 0.1, dtype=np.float32)
 
@@ -61,6 +61,9 @@ def test_a_version_1_file_is_migrated_and_keeps_its_rooms(tmp_path, ink):
 
     store = ClassStore(path)
     assert store.schema_version() == SCHEMA_VERSION
+    with sqlite3.connect(path) as conn:
+        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "drawings_board" in indexes  # migration 3
     room = service.get_room(store, "BCD23")
     assert room.model is None and room.is_open
     service.set_room_model(store, "BCD23", "runs/taught-1")
@@ -424,3 +427,11 @@ def test_moderation_cannot_reach_into_another_room(store, lesson, ink):
     assert service.remove_student_drawings(store, other.code, students[0].id) == 0
     assert service.clear_room(store, other.code) == 0
     assert service.board(store, room.code).drawings == len(SENT)
+
+
+def test_the_boards_numbers_come_from_an_index_not_the_drawings_blobs(store, lesson):
+    """Speed without timing: SQLite's plan for the board's count reads only the covering index."""
+    room, _, _ = lesson
+    with sqlite3.connect(store.path) as conn:
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {BOARD_CELLS_SQL}", (room.code,)).fetchall()
+    assert any("COVERING INDEX drawings_board" in row[-1] for row in plan)

@@ -90,7 +90,7 @@ RATE_WINDOW_SECONDS = 60.0
 # Five of each digit per student: 30 students give 1500 drawings, more than the 1000 that lifted
 # other writers' accuracy to 90% (issue 8), and no single student can dominate what the class teaches.
 MAX_DRAWINGS_PER_STUDENT = 50
-# Room for 60 such students; about 3 MB of database, and the board's queries stay in milliseconds.
+# Room for 60 such students; about 12 MB of database (bench.class_db), the board still in milliseconds.
 MAX_DRAWINGS_PER_ROOM = 3000
 # A lecture hall; stops a reload loop from filling the room with empty students.
 MAX_STUDENTS_PER_ROOM = 200
