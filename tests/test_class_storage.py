@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
@@ -153,6 +155,22 @@ def test_typed_nicknames_are_made_plain(typed, clean):
 def test_a_10000_character_nickname_is_cut_short():
     assert rooms.clean_nickname("A" * 10_000) == "A" * rooms.NICKNAME_MAX_CHARS
     assert len(rooms.clean_nickname("word " * 2000)) <= rooms.NICKNAME_MAX_CHARS
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_typed_nickname_comes_out_plain_or_not_at_all(text):
+    name = rooms.clean_nickname(text)
+    if name is not None:
+        assert 0 < len(name) <= rooms.NICKNAME_MAX_CHARS and name == name.strip(" -")
+        assert all(c.isalnum() or c in " -" for c in name) and "  " not in name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_typed_code_is_a_valid_code_or_none(text):
+    code = rooms.parse_room_code(text)
+    assert code is None or (len(code) == rooms.CODE_LENGTH and set(code) <= set(rooms.CODE_ALPHABET))
 
 
 # --- Rooms and joining ---------------------------------------------------------------------
