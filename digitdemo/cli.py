@@ -188,7 +188,7 @@ def _class_list(args) -> int:
 
     store = ClassStore(args.db)
     if not store.path.exists():
-        print(f"No class database at {store.path} yet: the Class page makes it with the first room.")
+        print(f"No class database at {store.path} yet: no room has been made.")
         return 0
     try:
         rooms = service.list_rooms(store)
