@@ -5,13 +5,16 @@ or room, or a lost row, is seen. The send times are spread a minute apart (the `
 rate limit lets every one through; the threads and processes still write at the same moment.
 """
 
-import multiprocessing
+import json
 import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
 
+from digitdemo import config
 from digitdemo.classroom import service
 from digitdemo.classroom.storage import MAX_IDLE_CONNECTIONS, ClassStore
 
@@ -46,8 +49,17 @@ def client_sends(path: str, student: service.Student, client: int, barrier) -> l
     return ids
 
 
-def process_client(path, student, client, barrier, results):
-    results.put((client, client_sends(path, student, client, barrier)))
+def process_main() -> None:
+    """A separate process: one student's sends, started when the test writes 'go' (see below)."""
+    path, student_id, code, nickname, client = sys.argv[1:]
+    student = service.Student(id=student_id, room=code, nickname=nickname)
+
+    class Go:
+        def wait(self):
+            print("ready", flush=True)
+            sys.stdin.readline()
+
+    print(json.dumps(client_sends(path, student, int(client), Go())), flush=True)
 
 
 @pytest.fixture
@@ -98,19 +110,27 @@ def test_thirty_threads_sending_at_once_lose_and_mix_nothing(classroom):
 
 
 def test_thirty_processes_sharing_the_file_lose_and_mix_nothing(classroom):
+    """Thirty interpreters (as several server processes would be) write the one file at the same moment."""
     store, codes, students = classroom
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(CLIENTS), context.Queue()
+    script = "from tests.test_class_concurrency import process_main; process_main()"
     processes = [
-        context.Process(target=process_client, args=(str(store.path), students[c], c, barrier, results))
-        for c in range(CLIENTS)
-    ]
-    for process in processes:
-        process.start()
-    ids_by_client = dict(results.get(timeout=300) for _ in range(CLIENTS))
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(store.path), s.id, s.room, s.nickname, str(c)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=config.REPO_DIR,
+        )
+        for c, s in enumerate(students)
+    ]  # fmt: skip
+    try:
+        for process in processes:  # every one started, its imports done
+            assert process.stdout.readline().strip() == "ready"
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        ids_by_client = {c: json.loads(p.communicate(timeout=300)[0]) for c, p in enumerate(processes)}
+    finally:
+        for process in processes:
+            process.kill() if process.poll() is None else None
+    assert [p.returncode for p in processes] == [0] * CLIENTS
     check_nothing_lost_or_mixed(store, codes, students, ids_by_client)
 
 

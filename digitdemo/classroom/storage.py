@@ -11,10 +11,12 @@ even with several server processes on the file. The schema version lives in ``PR
 import errno
 import os
 import queue
+import random
 import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -27,6 +29,8 @@ DB_ENV = "DIGITDEMO_CLASS_DB"
 DEFAULT_PATH = config.REPO_DIR / "var" / "class.db"
 # A send waits at most this long for another writer (each write takes milliseconds), then says so.
 BUSY_TIMEOUT_SECONDS = 5.0
+# How often a writer tries again for the write lock another process holds (see ClassStore.write).
+_BEGIN_POLL_MS = 5
 # The WAL file is cut back to this after a checkpoint, so it does not keep a lesson's peak size.
 WAL_SIZE_LIMIT_BYTES = 4 << 20
 # Idle connections a process keeps open for the next transaction (2 files each: the database and its WAL).
@@ -258,8 +262,9 @@ class ClassStore:
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE): all of it is stored, or none of it.
 
-        A process's writers first queue on one lock: SQLite's own busy handler polls with growing
-        sleeps, and 30 threads polling at once let an unlucky one wait past the timeout.
+        A process's writers first queue on one lock, and writers of other processes are waited for by
+        polling every few milliseconds: SQLite's own busy handler sleeps up to 100 ms between tries, and
+        with 30 writers at once an unlucky one kept losing the race past the timeout.
         """
         lock = _writer_lock(self.path)
         if not lock.acquire(timeout=self.timeout):
@@ -267,13 +272,30 @@ class ClassStore:
         try:
             with self._borrow() as conn:
                 try:
-                    conn.execute("BEGIN IMMEDIATE")
+                    self._begin_immediate(conn)
                     yield conn
                     conn.execute("COMMIT")
                 except sqlite3.Error as error:
                     raise self._error(error) from None  # _borrow rolls back what is left of the transaction
         finally:
             lock.release()
+
+    def _begin_immediate(self, conn: sqlite3.Connection) -> None:
+        """Take the database's write lock, trying every few milliseconds until the timeout."""
+        deadline = time.monotonic() + self.timeout
+        conn.execute(f"PRAGMA busy_timeout = {_BEGIN_POLL_MS}")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    busy = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in (_BUSY, _LOCKED)
+                    if not busy or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(random.uniform(0, _BEGIN_POLL_MS / 1000))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {round(self.timeout * 1000)}")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
