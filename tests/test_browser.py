@@ -201,7 +201,7 @@ def test_clicking_a_confusion_matrix_cell_shows_its_examples(page, server, shipp
 def test_a_shared_link_opens_the_same_setup(page, server):
     page.goto(f"{server}/softmax?z0=5.5&temperature=2.0")
     expect(page.get_by_test_id("stSlider").first).to_contain_text("5.50", timeout=15_000)
-    expect(page.get_by_text("softmax(z / 2)")).to_be_visible()
+    expect(page.get_by_text("The chart divides z by T = 2 first")).to_be_visible()
     page.get_by_test_id("stSidebarNav").get_by_text("Predictions", exact=True).click()
     expect(page.get_by_role("heading", name="Predictions")).to_be_visible(timeout=15_000)
     # Playwright's page.url can lag a history.pushState; the browser's own location does not.
