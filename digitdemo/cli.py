@@ -46,6 +46,14 @@ def _predict(args) -> int:
     return 1 if failures else 0
 
 
+def _load_extra(folder: str) -> tuple:
+    """X, y from --extra-data, checked as the course's files are; DataError says which folder."""
+    try:
+        return data.load_lab_files(Path(folder))
+    except data.DataError as error:
+        raise data.DataError(f"the extra data in {folder} cannot be used: {error}") from None
+
+
 def _train(args) -> int:
     started = time.monotonic()
     if args.parent_pid is not None:
@@ -55,12 +63,25 @@ def _train(args) -> int:
         if args.progress == "json":
             print(json.dumps(record), flush=True)
 
+    try:  # checked before TensorFlow loads, so a bad folder is refused at once
+        extra_arrays = _load_extra(args.extra_data) if args.extra_data else None
+    except data.DataError as error:
+        say({"error": str(error)})
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     say({"stage": "starting"})  # importing TensorFlow takes seconds: the page says so
-    from digitdemo.train import Recipe, train  # imports TensorFlow: only here
+    from digitdemo.train import ExtraData, Recipe, train  # imports TensorFlow: only here
 
     recipe = Recipe(
-        epochs=args.epochs, learning_rate=args.learning_rate, hidden_units=tuple(args.hidden_units), seed=args.seed
+        epochs=args.epochs,
+        learning_rate=args.learning_rate,
+        hidden_units=tuple(args.hidden_units),
+        seed=args.seed,
+        augment=args.augment,
     )
+    extra = None
+    if extra_arrays is not None:
+        extra = ExtraData(*extra_arrays, weight=args.extra_weight, source=str(Path(args.extra_data).resolve()))
 
     def report(epoch: int, loss: float, seconds: float) -> None:
         elapsed = round(time.monotonic() - started, 3)  # since the run started: the page's clock
@@ -71,7 +92,12 @@ def _train(args) -> int:
     deadline = None if args.time_limit is None else started + args.time_limit
     try:
         model = train(
-            recipe, args.out, on_epoch=report, on_stage=lambda stage: say({"stage": stage}), deadline=deadline
+            recipe,
+            args.out,
+            on_epoch=report,
+            on_stage=lambda stage: say({"stage": stage}),
+            deadline=deadline,
+            extra=extra,
         )
     except (ValueError, OSError) as error:
         say({"error": str(error)})
@@ -115,10 +141,13 @@ def _evaluate(args) -> int:
     try:
         model = artifacts.load(args.model)
         X, y = data.load_data()
+        extra = _load_extra(args.data) if args.data else None
     except (artifacts.ModelError, data.DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     result = metrics.evaluate(model.layers, X, y, *data.load_test_data())
+    if extra is not None:
+        result["data"] = {"dir": args.data, **metrics.accuracy_on(model.layers, *extra)}
     if args.json:
         print(json.dumps(result))
     else:
@@ -128,6 +157,13 @@ def _evaluate(args) -> int:
             "per-class test accuracy: "
             + "  ".join(f"{d}: {a:.1%}" for d, a in enumerate(result["per_class_test_accuracy"]))
         )
+        if extra is not None:
+            on = result["data"]
+            print(f"accuracy on {args.data}: {on['accuracy']:.4f} on {on['examples']} examples")
+            print(
+                "per-digit accuracy there: "
+                + "  ".join(f"{d}: {'-' if a is None else f'{a:.1%}'}" for d, a in enumerate(on["per_digit_accuracy"]))
+            )
     return 0
 
 
@@ -246,11 +282,19 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--parent-pid", type=int, metavar="PID", help="a server's run: stop (and delete --out) when PID ends"
     )
+    train.add_argument(
+        "--extra-data", metavar="DIR", help="X.npy (n, 400) and y.npy (n, 1) to train on besides the lab's"
+    )
+    train.add_argument(
+        "--extra-weight", type=float, default=config.EXTRA_WEIGHT, metavar="K", help="each extra example counts K times"
+    )
+    train.add_argument("--augment", action="store_true", help="random small rotations, shifts and scales each epoch")
     train.set_defaults(run=_train)
 
     evaluate = sub.add_parser("evaluate", help="training errors and held-out accuracy (no TensorFlow)")
     evaluate.add_argument("--model", metavar="DIR")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--data", metavar="DIR", help="also the accuracy on X.npy and y.npy in DIR")
     evaluate.set_defaults(run=_evaluate)
 
     restore = sub.add_parser(

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from digitdemo import artifacts, config
 from digitdemo.text import plural
 
@@ -36,6 +38,8 @@ BUDGET = 6000
 # Start to finish, TensorFlow's start included. The trainer stops itself at the limit; the
 # server kills it KILL_AFTER seconds later if it has not.
 MAX_SECONDS = 90
+# An augmented run took 2.1 to 3.2 times as long as a plain one (bench/teach.py): its limit is this many times longer.
+AUGMENT_SLOWER = 3
 KILL_AFTER = 10
 # A run whose pages have all been disconnected this long is stopped: a reload reconnects in
 # a second or two; a closed tab never does.
@@ -98,10 +102,20 @@ class TrainingJob:
         hidden_units: tuple[int, ...],
         seed: int,
         owner: str | None = None,
-        max_seconds: float = MAX_SECONDS,
+        max_seconds: float | None = None,
+        augment: bool = False,
+        extra: tuple[np.ndarray, np.ndarray] | None = None,
+        extra_weight: float = config.EXTRA_WEIGHT,
     ):
+        """extra: X (n, 400), y (n, 1) to train on besides the lab's 5000, each counted extra_weight times.
+
+        max_seconds defaults to MAX_SECONDS, longer in proportion for augmentation and extra examples.
+        """
         check_budget(epochs, hidden_units)
         self.epochs = epochs
+        if max_seconds is None:
+            more = 1 + (0 if extra is None else len(extra[0]) / (config.TRAIN_PER_CLASS * config.N_CLASSES))
+            max_seconds = MAX_SECONDS * (AUGMENT_SLOWER if augment else 1) * more
         self.max_seconds = max_seconds
         self.token = secrets.token_urlsafe(12)  # finds the run again from a reloaded page's link
         self.sessions: set[str] = {owner} if owner else set()
@@ -119,8 +133,12 @@ class TrainingJob:
                 "--epochs", str(epochs), "--learning-rate", repr(learning_rate), "--seed", str(seed),
                 "--hidden-units", *map(str, hidden_units),
                 "--time-limit", str(max_seconds), "--parent-pid", str(os.getpid()),
+                *(["--augment"] if augment else []),
             ]  # fmt: skip
             try:
+                if extra is not None:
+                    extra_dir = _write_extra(self.out_dir / "extra", *extra)
+                    command += ["--extra-data", str(extra_dir), "--extra-weight", str(float(extra_weight))]
                 with open(self._log_path, "wb") as log, open(self.out_dir / "stderr.txt", "wb") as errors:
                     self.process = subprocess.Popen(
                         command, stdout=log, stderr=errors, stdin=subprocess.DEVNULL, cwd=config.REPO_DIR
@@ -295,6 +313,14 @@ def remove_stale_folders(root: Path | None = None, min_age: float = 60.0) -> lis
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
+
+
+def _write_extra(folder: Path, X: np.ndarray, y: np.ndarray) -> Path:
+    """X.npy and y.npy for the subprocess's --extra-data, as the class export writes them."""
+    folder.mkdir()
+    np.save(folder / "X.npy", np.asarray(X, dtype=np.float32), allow_pickle=False)
+    np.save(folder / "y.npy", np.asarray(y).reshape(-1, 1), allow_pickle=False)
+    return folder
 
 
 def _new_folder() -> Path:

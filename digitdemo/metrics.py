@@ -27,3 +27,17 @@ def evaluate(layers: list[Layer], X: np.ndarray, y: np.ndarray, X_test: np.ndarr
         "per_class_test_accuracy": [round(float(a), 4) for a in per_class],
         "test_confusion_matrix": confusion.tolist(),
     }
+
+
+def accuracy_on(layers: list[Layer], X: np.ndarray, y: np.ndarray) -> dict:
+    """Accuracy on any labelled set, per digit too (None for a digit the set lacks), and its confusion matrix."""
+    predicted = forward(layers, X).predicted_digit
+    confusion = confusion_matrix(y, predicted)
+    counts, right = confusion.sum(axis=1), np.diag(confusion)
+    return {
+        "examples": len(y),
+        "accuracy": float(np.mean(predicted == np.ravel(y))),
+        "per_digit_accuracy": [round(float(c / n), 4) if n else None for c, n in zip(right, counts, strict=True)],
+        "per_digit_examples": counts.tolist(),
+        "confusion_matrix": confusion.tolist(),
+    }

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import artifacts, config, data, metrics
+from digitdemo.augment import augment as augment_rows
 from digitdemo.model import build_model, tf, to_layers
 
 
@@ -27,6 +28,7 @@ class Recipe:
     hidden_units: tuple[int, ...] = config.HIDDEN_UNITS
     seed: int = config.SEED
     batch_size: int = config.BATCH_SIZE
+    augment: bool = False  # a fresh random rotation, shift and scale of every digit each epoch
 
     def check(self) -> None:
         """Raise ValueError with one sentence if a value makes no sense."""
@@ -40,10 +42,30 @@ class Recipe:
             raise ValueError(f"the batch size must be between 1 and 5000, not {self.batch_size}.")
 
 
+@dataclass(frozen=True)
+class ExtraData:
+    """Examples trained on besides the lab's 5000 (a class's drawings): X (n, 400), y (n, 1), each weighted."""
+
+    X: np.ndarray
+    y: np.ndarray
+    weight: float = config.EXTRA_WEIGHT
+    source: str = ""
+
+    def check(self) -> None:
+        """Raise ValueError with one sentence if the weight makes no sense (the arrays are checked on loading)."""
+        if not 0 < self.weight <= config.MAX_EXTRA_WEIGHT:
+            raise ValueError(
+                f"the extra weight must be above 0 and at most {config.MAX_EXTRA_WEIGHT:g}, not {self.weight:g}."
+            )
+
+
 class _EpochReporter(tf.keras.callbacks.Callback):
-    def __init__(self, on_epoch: Callable[[int, float, float], None], deadline: float | None, limit: float | None):
+    def __init__(
+        self, on_epoch: Callable[[int, float, float], None], deadline: float | None, limit: float | None, epochs: int
+    ):
         super().__init__()
         self.on_epoch = on_epoch
+        self.epochs = epochs  # in all: an augmented run calls fit once per epoch
         self.deadline = deadline
         self.limit = limit
         self.epoch = 0
@@ -58,9 +80,8 @@ class _EpochReporter(tf.keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         if self.deadline is not None and time.monotonic() > self.deadline:
-            epochs = self.params["epochs"]
             raise ValueError(
-                f"it went over the {self.limit:g} s limit per run during epoch {self.epoch + 1} of {epochs}; "
+                f"it went over the {self.limit:g} s limit per run during epoch {self.epoch + 1} of {self.epochs}; "
                 "try fewer epochs or units"
             )
 
@@ -71,26 +92,28 @@ def train(
     on_epoch: Callable[[int, float, float], None] = lambda epoch, loss, seconds: None,
     on_stage: Callable[[str], None] = lambda stage: None,
     deadline: float | None = None,
+    extra: ExtraData | None = None,
 ) -> artifacts.TrainedModel:
-    """Train on the lab's data, evaluate, and write weights.npz and model.keras to out_dir.
+    """Train on the lab's data (plus extra, weighted), evaluate, and write weights.npz and model.keras to out_dir.
 
     ``on_epoch(epoch, loss, seconds)`` is called after each epoch, as Keras prints its progress line.
     on_stage hears "training" as fitting starts and "saving" after it; past ``deadline``
     (time.monotonic()) training stops with a ValueError.
     """
     recipe.check()
+    if extra is not None:
+        extra.check()
     X, y = data.load_data()
     X_test, y_test = data.load_test_data()
     tf.keras.utils.set_random_seed(recipe.seed)  # the lab: tf.random.set_seed(1234)
     model = build_model(recipe.hidden_units, recipe.learning_rate)
     limit = None if deadline is None else deadline - time.monotonic()  # for the message
-    reporter = _EpochReporter(on_epoch, deadline, limit)
+    reporter = _EpochReporter(on_epoch, deadline, limit, recipe.epochs)
     on_stage("training")
     started = time.perf_counter()
-    history = model.fit(X, y, epochs=recipe.epochs, batch_size=recipe.batch_size, verbose=0, callbacks=[reporter])
+    losses = _fit(model, recipe, X, y, extra, reporter)
     seconds = time.perf_counter() - started
     on_stage("saving")
-    losses = [float(loss) for loss in history.history["loss"]]
     if not np.all(np.isfinite(losses)):
         raise ValueError("training diverged: the loss became NaN or infinite; try a smaller learning rate.")
     layers = to_layers(model)
@@ -109,6 +132,7 @@ def train(
             "checksum": data.data_checksum(X, y),
             "examples": len(X),
         },
+        **({"extra_data": _describe(extra, layers, recipe)} if extra is not None else {}),
         "history": {"loss": losses},
         "metrics": metrics.evaluate(layers, X, y, X_test, y_test),
         "train_seconds": round(seconds, 2),
@@ -124,3 +148,33 @@ def train(
         artifacts.save(layers, meta, out_dir, keras_bytes)
     # What was written, read back: its meta also holds the architecture and the .keras checksum.
     return artifacts.load(out_dir)
+
+
+def _fit(model, recipe: Recipe, X: np.ndarray, y: np.ndarray, extra: ExtraData | None, reporter) -> list[float]:
+    """Fit with the lab's recipe; extra rows weighted (Keras sample_weight); the loss per epoch."""
+    weights = None
+    if extra is not None:
+        X, y = np.concatenate([X, extra.X]), np.concatenate([y, extra.y])
+        weights = np.concatenate([np.ones(len(X) - len(extra.X)), np.full(len(extra.X), extra.weight)])
+        weights = weights.astype(np.float32)
+    fit = dict(batch_size=recipe.batch_size, sample_weight=weights, verbose=0, callbacks=[reporter])
+    if not recipe.augment:
+        return [float(loss) for loss in model.fit(X, y, epochs=recipe.epochs, **fit).history["loss"]]
+    rng = np.random.default_rng(recipe.seed)
+    losses = []
+    for epoch in range(recipe.epochs):  # new variations of every digit each epoch
+        history = model.fit(augment_rows(X, rng), y, initial_epoch=epoch, epochs=epoch + 1, **fit)
+        losses.append(float(history.history["loss"][0]))
+    return losses
+
+
+def _describe(extra: ExtraData, layers, recipe: Recipe) -> dict:
+    """What the model's metadata says about the extra data: where from, checksum, size, weight, fit."""
+    return {
+        "source": extra.source,
+        "checksum": data.data_checksum(extra.X, extra.y),
+        "examples": len(extra.X),
+        "weight": extra.weight,
+        "augmented": recipe.augment,
+        "train_accuracy": metrics.accuracy_on(layers, extra.X, extra.y)["accuracy"],
+    }

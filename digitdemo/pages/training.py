@@ -1,8 +1,9 @@
 """Training: the loss curve, and retraining with your own recipe, live, in a subprocess."""
 
+import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, charts, config, jobs, notebook, state
+from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages.common import show_plot
 from digitdemo.text import plural
@@ -11,6 +12,14 @@ JOB = "training.job"
 RUN = "run"  # the link's name for this page's run: a reloaded page finds it again
 MAX_EPOCHS = 100
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+AUGMENT_LABEL = "Augment: turn, shift and resize the digits a little, differently each epoch"
+AUGMENT_HELP = (
+    f"Each epoch every digit is rotated by up to {augment.MAX_ROTATION_DEGREES:g} degrees, shifted by up to "
+    f"{augment.MAX_SHIFT_PIXELS:g} pixels and scaled by {augment.SCALE_RANGE[0]:g} to {augment.SCALE_RANGE[1]:g}: "
+    "the network learns that these do not change the digit. Measured over three seeds: held-out accuracy "
+    "91-92% -> 93-94%, and 66-70% -> 76-81% on a synthetic class's drawings. Training takes 2 to 3 times longer, "
+    f"so its time limit is {jobs.AUGMENT_SLOWER} times as long."
+)
 
 
 def render() -> None:
@@ -45,6 +54,7 @@ def render() -> None:
         seed = left.number_input("Seed", 0, 2**31 - 1, config.SEED, key="training.seed")
         units1 = right.number_input("Layer 1 units", 1, 256, config.HIDDEN_UNITS[0], key="training.units1")
         units2 = right.number_input("Layer 2 units", 1, 256, config.HIDDEN_UNITS[1], key="training.units2")
+        augmented = st.checkbox(AUGMENT_LABEL, key="training.augment", help=AUGMENT_HELP)
         st.caption(
             f"Each run's budget: epochs × (layer 1 + layer 2 units) at most **{jobs.BUDGET:,}** (the lab's: "
             f"{config.EPOCHS} × {sum(config.HIDDEN_UNITS)} = {config.EPOCHS * sum(config.HIDDEN_UNITS):,}), "
@@ -52,7 +62,8 @@ def render() -> None:
             "closing the page stops yours."
         )
         submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
-    if submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed)):
+    _augmentation_examples()
+    if submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed), augmented):
         st.rerun()  # show the run going: the form disabled, the progress bar
     if st.session_state.get(JOB) is not None:
         st.fragment(_progress, run_every=0.5)()
@@ -84,7 +95,27 @@ def _metrics(model: artifacts.TrainedModel) -> None:
     left, middle, right = st.columns(3)
     left.metric("Final loss", f"{model.meta['history']['loss'][-1]:.4f}")
     middle.metric("Training errors", f"{m['train_errors']} of {m['train_examples']}", help="The lab: 15 of 5000")
-    right.metric("Held-out accuracy", f"{m['test_accuracy']:.1%}", help="On 5000 digits never used in training")
+    shipped = state.default_model().meta["metrics"]["test_accuracy"]
+    change = m["test_accuracy"] - shipped
+    right.metric(
+        "Held-out accuracy",
+        f"{m['test_accuracy']:.1%}",
+        delta=f"{change * 100:+.1f} points vs the shipped model's {shipped:.1%}" if change else None,
+        help="On 5000 digits never used in training",
+    )
+    if model.meta["recipe"].get("augment"):
+        st.caption("This model was trained with augmentation: turned, shifted and resized digits.")
+
+
+def _augmentation_examples() -> None:
+    """A few training digits as the lab has them, and as augmentation varies them in three epochs."""
+    with st.expander("What augmentation does to the digits"):
+        X = state.dataset("training")[0][config.AUGMENT_EXAMPLES]
+        rng = np.random.default_rng(config.SEED)
+        rows = [X, *(augment.augment(X, rng) for _ in range(3))]
+        captions = [*(["as drawn"] * len(X)), *[f"epoch {e}" for e in (1, 2, 3) for _ in X]]
+        figure = charts.digit_mosaic(np.concatenate(rows), captions, columns=len(X), height=480, caption_size=11)
+        show_plot(figure, key="training.augmented")
 
 
 def _steps(model: artifacts.TrainedModel) -> int:
@@ -113,14 +144,14 @@ def _exercise_2(model: artifacts.TrainedModel) -> None:
     )
 
 
-def _start(epochs: int, rate: float, units: tuple[int, int], seed: int) -> bool:
+def _start(epochs: int, rate: float, units: tuple[int, int], seed: int, augmented: bool = False) -> bool:
     """Start a run for this session; False, with a sentence, if one is going, over budget, or the server is full."""
     old: TrainingJob | None = st.session_state.get(JOB)
     if old is not None and old.poll().state == "running":
         st.warning("Your model is already training: wait for it to finish, or stop it.")
         return False
     try:
-        job = TrainingJob(epochs, rate, units, seed, owner=state.session_id())
+        job = TrainingJob(epochs, rate, units, seed, owner=state.session_id(), augment=augmented)
     except (BudgetError, BusyError) as error:
         st.warning(str(error))
         return False

@@ -1,0 +1,166 @@
+"""Teach the model a class's handwriting: split drawings by student, train, compare. No Streamlit, no TensorFlow.
+
+The class page calls, in order:
+  split_by_student(y, students)  -> Split: which drawings teach, which check (or TeachError, one sentence)
+  start_teaching(X[split.teach], y[split.teach])  -> a jobs.TrainingJob: the lab's 5000 + these, weighted
+  compare(lab_model, taught_model, X[split.check], y[split.check])  -> Comparison on the checking drawings
+
+Why by student: a model that has seen a student's 7s reads that student's other 7s far better than
+a stranger's. The checking set must hold only writers the model never saw, or it flatters it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitdemo import artifacts, config, metrics
+from digitdemo.jobs import TrainingJob
+
+CHECK_SHARE = 0.2  # about a fifth of the drawings check, four fifths teach
+# Below these the lesson is noise, not data (bench/teach.py, a synthetic class): teaching 8 drawings of each
+# digit moved other writers' accuracy by -2 to +3 points, 24 by +4, 48 by +6. With 20 of each digit, about
+# 16 teach and 4 check it; with 5 students, at least one checks. Fewer, and "other writers" is one person.
+MIN_STUDENTS = 5
+MIN_PER_DIGIT = 20
+# Each digit must reach both sides: drawn by at least this many students.
+MIN_STUDENTS_PER_DIGIT = 2
+# Seeded shuffles of the students tried; the one closest to CHECK_SHARE with every digit on both sides wins.
+SPLIT_TRIES = 200
+
+
+class TeachError(ValueError):
+    """Too few drawings to teach with; the message is one sentence saying how many more are needed."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """Indices into the drawings: teach (about 80%) and check (about 20%); no student on both sides."""
+
+    teach: np.ndarray
+    check: np.ndarray
+    teach_students: tuple
+    check_students: tuple
+
+
+def _digits(digits) -> str:
+    """[2, 7, 9] -> '2, 7 and 9'."""
+    names = [str(d) for d in digits]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def check_enough(y: np.ndarray, students: np.ndarray) -> None:
+    """Raise TeachError, one sentence saying what more is needed, unless the drawings can be split."""
+    y, students = np.ravel(y).astype(np.int64), np.ravel(np.asarray(students))
+    n_students = len(np.unique(students))
+    counts = np.bincount(y, minlength=config.N_CLASSES)
+    short = [(d, MIN_PER_DIGIT - c) for d, c in enumerate(counts) if c < MIN_PER_DIGIT]
+    if len(short) == config.N_CLASSES and len({k for _, k in short}) == 1:
+        missing = [f"{short[0][1]} more of each digit"]
+    else:
+        missing = [f"{k} more {d}{'s' if k > 1 else ''}" for d, k in short]
+    needs = []
+    if n_students < MIN_STUDENTS:
+        more = MIN_STUDENTS - n_students
+        needs.append(f"{more} more student{'s' if more > 1 else ''}")
+    if missing:
+        needs.append(", ".join(missing))
+    if needs:
+        raise TeachError(
+            f"Teaching needs drawings from at least {MIN_STUDENTS} students and at least {MIN_PER_DIGIT} of each "
+            f"digit (there are {len(y)} from {n_students}): still {'; '.join(needs)}."
+        )
+    writers = [len(np.unique(students[y == d])) for d in range(config.N_CLASSES)]
+    lonely = [d for d, w in enumerate(writers) if w < MIN_STUDENTS_PER_DIGIT]
+    if lonely:
+        raise TeachError(
+            f"Only one student drew {_digits(lonely)}: each digit needs drawings from at least "
+            f"{MIN_STUDENTS_PER_DIGIT} students, so that both the teaching and the checking set have it."
+        )
+
+
+def split_by_student(
+    y: np.ndarray, students: np.ndarray, seed: int = config.SEED, check_share: float = CHECK_SHARE
+) -> Split:
+    """(n,) or (n, 1) digits and (n,) student ids -> Split; the same for the same seed; TeachError if too few."""
+    y, students = np.ravel(y).astype(np.int64), np.ravel(np.asarray(students))
+    if len(y) != len(students):
+        raise ValueError(f"{len(y)} digits but {len(students)} student ids: they must match.")
+    check_enough(y, students)
+    names, owner = np.unique(students, return_inverse=True)
+    # per_student[s, d]: how many d's student s drew.
+    per_student = np.zeros((len(names), config.N_CLASSES), dtype=np.int64)
+    np.add.at(per_student, (owner, y), 1)
+    rng = np.random.default_rng(seed)
+    target = check_share * len(y)
+    best, best_gap = None, np.inf
+    for _ in range(SPLIT_TRIES):
+        order = rng.permutation(len(names))
+        sizes = np.cumsum(per_student[order].sum(axis=1))
+        # The first k students of this order check: k closest to the target, at least one, not all.
+        k = int(np.clip(np.argmin(np.abs(sizes - target)) + 1, 1, len(names) - 1))
+        checking = per_student[order[:k]].sum(axis=0)
+        teaching = per_student[order[k:]].sum(axis=0)
+        gap = abs(sizes[k - 1] - target)
+        if np.all(checking > 0) and np.all(teaching > 0) and gap < best_gap:
+            best, best_gap = order[:k], gap
+    if best is None:
+        raise TeachError(
+            "The drawings could not be split by student with every digit on both sides: "
+            "ask a few more students to draw the digits that few of them drew."
+        )
+    in_check = np.isin(owner, best)
+    return Split(
+        teach=np.flatnonzero(~in_check),
+        check=np.flatnonzero(in_check),
+        teach_students=tuple(np.sort(names[np.setdiff1d(np.arange(len(names)), best)]).tolist()),
+        check_students=tuple(np.sort(names[best]).tolist()),
+    )
+
+
+def start_teaching(
+    X_teach: np.ndarray,
+    y_teach: np.ndarray,
+    weight: float = config.EXTRA_WEIGHT,
+    augment: bool = False,
+    epochs: int = config.EPOCHS,
+) -> TrainingJob:
+    """Train the lab's network with the lab's recipe on the lab's 5000 plus these drawings, each counted weight
+    times, in a subprocess (poll it like the Training page's job). May raise jobs.BusyError."""
+    return TrainingJob(
+        epochs,
+        config.LEARNING_RATE,
+        config.HIDDEN_UNITS,
+        config.SEED,
+        augment=augment,
+        extra=(X_teach, y_teach),
+        extra_weight=weight,
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two models on the same checking drawings, and on the MNIST held-out digits (from their metadata)."""
+
+    before: dict  # metrics.accuracy_on for the first (lab) model: accuracy, per_digit_accuracy, ...
+    after: dict  # the same for the second (taught) model
+    wrong_to_right: np.ndarray  # indices into the checking set the taught model now reads right
+    right_to_wrong: np.ndarray  # ... and the ones it now gets wrong
+    held_out_before: float
+    held_out_after: float
+
+
+def compare(
+    before: artifacts.TrainedModel, after: artifacts.TrainedModel, X_check: np.ndarray, y_check: np.ndarray
+) -> Comparison:
+    """Side by side on the checking drawings: accuracy, per digit, and the drawings whose answer changed."""
+    truth = np.ravel(y_check)
+    right_before = before.forward(X_check).predicted_digit == truth
+    right_after = after.forward(X_check).predicted_digit == truth
+    return Comparison(
+        before=metrics.accuracy_on(before.layers, X_check, y_check),
+        after=metrics.accuracy_on(after.layers, X_check, y_check),
+        wrong_to_right=np.flatnonzero(~right_before & right_after),
+        right_to_wrong=np.flatnonzero(right_before & ~right_after),
+        held_out_before=float(before.meta["metrics"]["test_accuracy"]),
+        held_out_after=float(after.meta["metrics"]["test_accuracy"]),
+    )
