@@ -114,7 +114,7 @@ def _augmentation_examples() -> None:
         rng = np.random.default_rng(config.SEED)
         rows = [X, *(augment.augment(X, rng) for _ in range(3))]
         captions = [*(["as drawn"] * len(X)), *[f"epoch {e}" for e in (1, 2, 3) for _ in X]]
-        figure = charts.digit_mosaic(np.concatenate(rows), captions, columns=len(X), height=480, caption_size=11)
+        figure = charts.digit_mosaic(np.concatenate(rows), captions, columns=len(X))
         show_plot(figure, key="training.augmented")
 
 
