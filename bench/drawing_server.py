@@ -1,19 +1,24 @@
 """Server CPU, latency and memory per drawing, digitdemo beside a typical demo, in one run.
 
-    python -m bench.drawing_server [--drawings 20]
+    python -m bench.drawing_server [--drawings 20] [--before main]
 
 Each drawing is what a student does: press Clear, draw a 7 in a real headless Chromium, and
 wait for the Prediction metric to show 7. Only the Streamlit server process is measured
 (CPU from /proc/PID/stat, RSS from /proc/PID/status); Chromium runs in its own processes.
+``--before REF`` also measures digitdemo as it was at git REF (extracted with `git archive` to a
+temporary folder), in the same run, so a change's cost is seen side by side.
 """
 
 import argparse
 import statistics
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.harness import canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+from bench.harness import REPO, canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
 
 # app, page path, options: the baseline runs with Streamlit's defaults, as typical demos do.
 APPS = {
@@ -26,8 +31,8 @@ APPS = {
 }
 
 
-def measure(browser, app: str, path: str, options: list[str], drawings: int) -> dict:
-    with streamlit_server(app, *options) as (process, url, started):
+def measure(browser, app: str, path: str, options: list[str], drawings: int, cwd: Path = REPO) -> dict:
+    with streamlit_server(app, *options, cwd=cwd) as (process, url, started):
         healthy = time.perf_counter() - started
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(url + path)
@@ -72,14 +77,23 @@ def measure(browser, app: str, path: str, options: list[str], drawings: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drawings", type=int, default=20)
+    parser.add_argument("--before", metavar="REF", help="also measure digitdemo at this git ref, side by side")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the typical demo (ratios: to the first)")
     args = parser.parse_args()
+    apps = {name: (*spec, REPO) for name, spec in APPS.items() if not (args.no_baseline and "baseline" in name)}
     results = {}
-    with sync_playwright() as p:
-        browser = launch(p)
-        for name, (app, path, options) in APPS.items():
-            results[name] = measure(browser, app, path, options, args.drawings)
-        browser.close()
-    base = results[next(iter(APPS))]
+    with tempfile.TemporaryDirectory(prefix="digitdemo-before-") as before:
+        if args.before:
+            archive = subprocess.run(["git", "archive", args.before], cwd=REPO, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", before], input=archive.stdout, check=True)
+            apps = {**apps, f"digitdemo at {args.before}": ("streamlit_app.py", "/draw", [], Path(before))}
+            apps["digitdemo"] = apps.pop("digitdemo")  # the working tree last, beside its "before"
+        with sync_playwright() as p:
+            browser = launch(p)
+            for name, (app, path, options, cwd) in apps.items():
+                results[name] = measure(browser, app, path, options, args.drawings, cwd)
+            browser.close()
+    base = results[next(iter(apps))]
     print(f"{args.drawings} drawings each (Clear + one stroke of a 7), server process only")
     header = f"{'app':<42} {'CPU/drawing':>12} {'vs base':>8} {'less idle':>10} {'vs base':>8}"
     print(f"{header} {'latency p50':>12} {'p90':>7} {'RSS':>8} {'start→1st':>10}")

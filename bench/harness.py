@@ -51,14 +51,14 @@ def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> No
 
 
 @contextmanager
-def streamlit_server(app: str, *options: str):
-    """Run `streamlit run app` on a free port; yield (process, url, start time)."""
+def streamlit_server(app: str, *options: str, cwd: Path = REPO):
+    """Run `streamlit run app` in ``cwd`` on a free port; yield (process, url, start time)."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", *options],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """Take the README's screenshots from a running app: python -m scripts.screenshots [URL].
 
-Start the app first (streamlit run streamlit_app.py); writes docs/*.png.
+Start the app first (streamlit run streamlit_app.py); writes docs/*.png, the network diagrams included.
 """
 
 import sys
@@ -24,12 +24,24 @@ def main(url: str) -> None:
         wait_metric(page, "7")
         time.sleep(2)  # the charts finish drawing
         page.screenshot(path=OUT / "draw.png")
+        _diagram(page, "logits → softmax", "draw_diagram.png")  # the network, live for the 7
         for name in ["softmax", "dataset", "model", "errors"]:
             page.goto(f"{url}/{name}")
             page.get_by_test_id("stHeading").first.wait_for()
+            page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # the page has run to its charts
             time.sleep(3)
             page.screenshot(path=OUT / f"{name}.png")
+            if name == "model":
+                _diagram(page, "10,025 params", "model_diagram.png")  # the lab's figure, static
         browser.close()
+
+
+def _diagram(page, heading: str, file: str) -> None:
+    chart = page.locator(".js-plotly-plot").filter(has_text=heading).first
+    chart.scroll_into_view_if_needed()
+    time.sleep(1)
+    chart.screenshot(path=OUT / file)
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The lab on screen, as the notebook has it, and what each page says being true (issue 10)."""
 
+import json
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitdemo import data, notebook
+from digitdemo import charts, data, notebook
 from digitdemo.nn import softmax
 from tests.apptest import captions_of, inject_drawing, page, plot_spec
 
@@ -225,3 +226,70 @@ def test_errors_hide_the_models_answers_until_revealed():
     at.toggle(key="errors.reveal").set_value(True).run()
     captions = captions_of(plot_spec(at, "errors.gallery"))
     assert not any("?" in c for c in captions) and any("errors.matrix" in c.proto.id for c in at.get("plotly_chart"))
+
+
+# --- The model diagram -----------------------------------------------------------------------------
+
+
+def _segments_of(figure: dict) -> int:
+    return sum(trace["x"].count(None) for trace in figure["data"] if trace.get("mode") == "lines")
+
+
+def test_model_page_diagram_names_every_layer_with_its_parameters(shipped_model):
+    at = page("model").run()
+    figure = plot_spec(at, "model.network")
+    heads = " ".join(a["text"] for a in figure["layout"]["annotations"])
+    for layer in shipped_model.layers:
+        assert f"Dense {layer.b.size}" in heads and f"{layer.n_params:,} params" in heads
+    assert "400 pixels" in heads and heads.count("ReLU") == 2 and "linear" in heads
+    nodes = figure["data"][-1]
+    assert len(nodes["x"]) == 25 + 15 + 10 and set(nodes["marker"]["color"]) == {0.0}, "static: nothing lit"
+    assert _segments_of(figure) == 25 + 25 * 15 + 15 * 10, "every connection between the units"
+
+
+def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(shipped_model):
+    from digitdemo.drawings import render_drawing
+    from digitdemo.preprocess import preprocess
+    from tests.apptest import run_with_a_drawing
+
+    at = run_with_a_drawing("draw")  # a held-out digit: images[9000], drawn with rng 0
+    figure = plot_spec(at, "draw.network")
+    picture, nodes = figure["data"][0], figure["data"][-1]
+    images, _ = data.load_source()
+    x = preprocess(render_drawing(images[9000], np.random.default_rng(0))).x
+    assert np.allclose(picture["z"], np.clip(data.row_to_image(x), 0, 1), atol=0.006), "the 20x20 input, upright"
+    out = shipped_model.forward(x)
+    fills = np.array(nodes["marker"]["color"])
+    for start, a in [(0, out.hidden[0][0]), (25, out.hidden[1][0]), (40, out.probabilities[0])]:
+        level = fills[start : start + len(a)]
+        assert np.allclose(level, a / a.max(), atol=0.001), "each unit filled by its output"
+        if start < 40:
+            assert np.array_equal(level == 0, a == 0), "a ReLU unit that is off stays white"
+    # The strongest link into the output layer, |weight x activation|, is drawn.
+    contribution = out.hidden[1][0][:, None] * shipped_model.layers[2].W
+    source, unit = np.unravel_index(np.argmax(np.abs(contribution)), contribution.shape)
+    x_from, x_to = charts._NET_X["layers"][1:]
+    start, end = (x_from, round(charts._unit_ys(15)[source], 3)), (x_to, round(charts._unit_ys(10)[unit], 3))
+    lines = [t for t in figure["data"] if t.get("mode") == "lines"]
+    drawn = {((t["x"][i], t["y"][i]), (t["x"][i + 1], t["y"][i + 1])) for t in lines for i in range(0, len(t["x"]), 3)}
+    assert (start, end) in drawn
+    digit = int(metric_value(at, "Prediction"))
+    assert nodes["text"][40 + digit] == f"{digit}  {out.probabilities[0, digit]:.0%}"
+    assert nodes["marker"]["line"]["width"][40 + digit] == 4, "the answer ringed"
+    assert 0 < _segments_of(figure) <= 30 + 30 + 20, "only the strongest connections"
+    assert len(figure["data"]) <= 2 + 4 * 3, "few traces: cheap to send on every stroke"
+
+
+def test_the_live_diagram_sent_unvalidated_is_what_validation_would_send():
+    """Draw sends its network figure without Streamlit's per-stroke validation (common.show_plot,
+    prechecked): validating it must change nothing but add plotly's template, which Streamlit's theme
+    replaces (a named colorscale, say, would be read the other way round by plotly.js)."""
+    import plotly.graph_objects as go
+
+    from tests.apptest import run_with_a_drawing
+
+    at = run_with_a_drawing("draw")
+    sent = plot_spec(at, "draw.network")
+    validated = json.loads(go.Figure(sent).to_json())  # raises ValueError on a property plotly does not know
+    validated["layout"].pop("template")
+    assert validated == sent

@@ -4,6 +4,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
@@ -25,9 +26,28 @@ def apply_style() -> None:
     st.html(_style())
 
 
-def show_plot(figure: dict, key: str) -> None:
-    """A plotly figure at full width, without plotly's toolbar (it covers small charts)."""
-    st.plotly_chart(figure, key=key, width="stretch", config={"displayModeBar": False})
+class _Checked(go.Figure):
+    """A figure dict sent as it is. Streamlit validates a dict on every call, which is most of a chart's
+    server CPU and grows with its traces; a plotly Figure it takes as validated. Only for figures whose
+    validation changes nothing but add plotly's template (no named colorscales: plotly.py and plotly.js
+    read "Greys" or "RdBu" the opposite way round), as tests/test_lab_pages.py checks."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
+def show_plot(figure: dict, key: str, prechecked: bool = False) -> None:
+    """A plotly figure at full width, without plotly's toolbar (it covers small charts).
+
+    ``prechecked``: skip Streamlit's validation, for a figure sent on every stroke (see _Checked).
+    """
+    st.plotly_chart(
+        _Checked(figure) if prechecked else figure, key=key, width="stretch", config={"displayModeBar": False}
+    )
 
 
 def choose_set(page: str) -> str:

@@ -159,6 +159,16 @@ def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool]) 
     labels = step_labels(steps, switches)
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
     st.image(strip(images, labels), caption="; ".join(f"{a}: {b}" for a, b in labels))
+    st.subheader("The network, live")
+    st.caption(
+        "Each unit filled by its output for your drawing (white: off); lines: the strongest inputs to each "
+        "unit, weight x activation, blue pushing it on, red off."
+    )
+    show_plot(
+        charts.network(state.current_model().layers, steps.x, [a[0] for a in out.hidden], out.probabilities[0]),
+        key="draw.network",
+        prechecked=True,  # on every stroke: Streamlit's validation would be most of its cost
+    )
     st.subheader("Hidden units, live")
     st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
     show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden")

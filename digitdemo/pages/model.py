@@ -14,6 +14,11 @@ def render() -> None:
         "Three `Dense` layers, as in the lab. Each unit of a layer computes $g(a \\cdot w + b)$ over "
         "*every* output of the layer before: layer 1 looks at all 400 pixels. " + state.model_caption()
     )
+    show_plot(charts.network(model.layers), key="model.network")
+    st.caption(
+        "The lab's figure: 400 pixel values in, two hidden ReLU layers, 10 linear outputs (the logits). "
+        "Every unit is linked to every unit of the layer before; the Draw page shows this network live."
+    )
     inputs = [config.N_PIXELS] + [layer.b.size for layer in model.layers[:-1]]
     rows = [
         {
