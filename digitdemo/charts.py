@@ -355,7 +355,7 @@ def softmax_stages(z: np.ndarray, temperature: float = 1.0) -> dict:
     panels = [
         (top, z, "%{y:.2f}"),
         (f"e^({top} − max)", ez, "%{y:.3g}"),
-        ("a = e^z / Σ e^z", a, "%{y:.3f}"),
+        (f"a = softmax({top})", a, "%{y:.3f}"),
     ]
     data, axes = [], {}
     for i, (name, values, number) in enumerate(panels, start=1):
