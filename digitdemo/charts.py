@@ -562,12 +562,6 @@ def _network_layout(layers, xs, live: bool) -> dict:
             "font": {"size": 15},
         }
     )
-    if not live:
-        middle = (_NET_TOP + _NET_BOTTOM) / 2
-        on_grey = {"color": INK, "size": 16}  # on the light grey panel drawn here, in either theme
-        annotations.append(
-            {"x": (x0 + x1) / 2, "y": middle, "text": "x: 400<br>values", "showarrow": False, "font": on_grey}
-        )
     return _layout(
         "",
         620,

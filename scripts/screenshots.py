@@ -22,7 +22,8 @@ def main(url: str) -> None:
         page.goto(f"{url}/draw")
         draw(page, canvas_on(page))
         wait_metric(page, "7")
-        time.sleep(2)  # the charts finish drawing
+        page.locator(".js-plotly-plot").nth(3).wait_for(timeout=60_000)  # probabilities, logits, network, bars
+        time.sleep(3)  # the charts finish drawing
         page.screenshot(path=OUT / "draw.png")
         _diagram(page, "logits → softmax", "draw_diagram.png")  # the network, live for the 7
         for name in ["softmax", "dataset", "model", "errors"]:
