@@ -89,14 +89,14 @@ def _train(args) -> int:
         if args.progress == "text":
             print(f"Epoch {epoch}/{recipe.epochs}  loss: {loss:.4f}", flush=True)
 
-    deadline = None if args.time_limit is None else started + args.time_limit
     try:
         model = train(
             recipe,
             args.out,
             on_epoch=report,
             on_stage=lambda stage: say({"stage": stage}),
-            deadline=deadline,
+            time_limit=args.time_limit,
+            started=started,
             extra=extra,
         )
     except (ValueError, OSError) as error:

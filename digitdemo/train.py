@@ -91,14 +91,15 @@ def train(
     out_dir: Path | str | None = None,
     on_epoch: Callable[[int, float, float], None] = lambda epoch, loss, seconds: None,
     on_stage: Callable[[str], None] = lambda stage: None,
-    deadline: float | None = None,
+    time_limit: float | None = None,
+    started: float | None = None,
     extra: ExtraData | None = None,
 ) -> artifacts.TrainedModel:
     """Train on the lab's data (plus extra, weighted), evaluate, and write weights.npz and model.keras to out_dir.
 
     ``on_epoch(epoch, loss, seconds)`` is called after each epoch, as Keras prints its progress line.
-    on_stage hears "training" as fitting starts and "saving" after it; past ``deadline``
-    (time.monotonic()) training stops with a ValueError.
+    on_stage hears "training" as fitting starts and "saving" after it; ``time_limit`` seconds after
+    ``started`` (time.monotonic(), by default now) training stops with a ValueError.
     """
     recipe.check()
     if extra is not None:
@@ -107,8 +108,9 @@ def train(
     X_test, y_test = data.load_test_data()
     tf.keras.utils.set_random_seed(recipe.seed)  # the lab: tf.random.set_seed(1234)
     model = build_model(recipe.hidden_units, recipe.learning_rate)
-    limit = None if deadline is None else deadline - time.monotonic()  # for the message
-    reporter = _EpochReporter(on_epoch, deadline, limit, recipe.epochs)
+    # The limit counts from the run's start (TensorFlow's import included), as the page's clock does.
+    deadline = None if time_limit is None else (time.monotonic() if started is None else started) + time_limit
+    reporter = _EpochReporter(on_epoch, deadline, time_limit, recipe.epochs)
     on_stage("training")
     started = time.perf_counter()
     losses = _fit(model, recipe, X, y, extra, reporter)

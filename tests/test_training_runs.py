@@ -77,6 +77,16 @@ def test_a_run_over_its_time_limit_is_stopped_with_a_sentence(root):
     assert progress.state == "failed" and "over the 3 s limit per run" in progress.message
 
 
+def test_the_limit_counts_from_the_runs_start_and_is_said_as_given(tmp_path):
+    # A run whose TensorFlow start used up its time stops at the first batch, naming the limit
+    # it was given (it once said "over the -1.4 s limit" when the start took longer than that).
+    from digitdemo.train import Recipe, train
+
+    with pytest.raises(ValueError, match=r"over the 3 s limit per run during epoch 1 of 1"):
+        train(Recipe(epochs=1), tmp_path, time_limit=3, started=time.monotonic() - 10)
+    assert not (tmp_path / config.WEIGHTS_NAME).exists()
+
+
 def test_a_full_server_says_how_long_until_a_slot_frees(root):
     running = [jobs.TrainingJob(40, 0.001, (25, 15), seed, owner="s") for seed in range(jobs.MAX_RUNNING)]
     try:
