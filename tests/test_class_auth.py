@@ -1,0 +1,99 @@
+"""Teacher sign-in rules and the join links, without Streamlit."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitdemo.classroom import auth, links
+
+
+class Clock:
+    """A clock the test moves by hand: the brake's waits are real durations of this clock."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_password_comes_from_the_environment_then_the_secrets_file_then_is_made_up():
+    assert auth.resolve_password({auth.PASSWORD_ENV: "s3cret"}, "other") == auth.Password("s3cret", False)
+    assert auth.resolve_password({}, "from-secrets") == auth.Password("from-secrets", False)
+    assert auth.resolve_password({auth.PASSWORD_ENV: "  "}, "from-secrets").value == "from-secrets"
+    made = auth.resolve_password({}, None)
+    again = auth.resolve_password({}, "")
+    assert made.generated and again.generated
+    assert made.value != again.value and len(made.value) >= 20
+
+
+def test_the_right_password_signs_in_and_wrong_ones_get_one_sentence():
+    gate = auth.Gate("right", clock=Clock())
+    assert gate.check("right") is None
+    assert gate.check("wrong") == "Wrong password."
+    assert gate.check("") == "Wrong password."
+    assert gate.check("right") is None  # a success forgives the earlier mistakes
+    assert gate.check("x" * 10_000 + "<b>é</b>") == "Wrong password."
+
+
+def test_repeated_wrong_guesses_are_slowed_down_for_everyone_and_the_wait_doubles():
+    clock = Clock()
+    gate = auth.Gate("right", clock=clock)
+    for _ in range(auth.FREE_TRIES - 1):
+        assert gate.check("guess") == "Wrong password."
+    assert gate.check("guess") == "Wrong password; wait 2 s before trying again."
+    # While the brake holds, even the right password is not looked at.
+    assert gate.check("right") == "Too many wrong passwords; wait 2 s before trying again."
+    clock.now += 1.5
+    assert gate.wait_s() == 1
+    clock.now += 0.5
+    assert gate.check("guess") == "Wrong password; wait 4 s before trying again."
+    clock.now += 4
+    assert gate.check("guess") == "Wrong password; wait 8 s before trying again."
+    clock.now += 8
+    assert gate.check("right") is None
+    assert gate.check("guess") == "Wrong password."  # the count starts again
+
+
+def test_the_wait_is_bounded():
+    clock = Clock()
+    gate = auth.Gate("right", clock=clock)
+    for _ in range(40):
+        clock.now += auth.LONGEST_WAIT_S
+        message = gate.check("guess")
+    assert message == f"Wrong password; wait {auth.LONGEST_WAIT_S:.0f} s before trying again."
+
+
+def test_the_teacher_link_carries_the_token():
+    password = auth.Password("abc_DEF-123", generated=True)
+    assert (
+        auth.teacher_link("http://192.168.1.20:8501/", password) == "http://192.168.1.20:8501/class?teacher=abc_DEF-123"
+    )
+
+
+@pytest.mark.parametrize(
+    ("page_url", "ip", "expected"),
+    [
+        ("http://localhost:8501/class", "192.168.1.20", "http://192.168.1.20:8501"),
+        ("http://127.0.0.1:8501/class", "10.0.0.5", "http://10.0.0.5:8501"),
+        ("http://localhost:8501/class", None, "http://localhost:8501"),  # no network: nothing better
+        ("http://school.example:8501/class", "10.0.0.5", "http://school.example:8501"),  # already reachable
+        ("https://apps.example/digits/class", "10.0.0.5", "https://apps.example/digits"),  # behind a proxy path
+        ("http://[::1]:8501/class", "fe80::1", "http://[fe80::1]:8501"),
+    ],
+)
+def test_students_get_an_address_they_can_reach(page_url, ip, expected):
+    assert links.reachable_base(page_url, ip) == expected
+
+
+def test_the_join_link_opens_the_draw_page_in_the_room():
+    assert links.join_link("http://10.0.0.5:8501/", "K7QX") == "http://10.0.0.5:8501/draw?room=K7QX"
+
+
+def test_the_qr_code_is_a_large_black_and_white_square():
+    image = Image.open(io.BytesIO(links.qr_png("http://10.0.0.5:8501/draw?room=K7QX")))
+    assert image.width == image.height >= 300
+    assert set(np.unique(np.asarray(image.convert("L")))) == {0, 255}
+    assert links.qr_png("http://10.0.0.5:8501/draw?room=K7QY") != links.qr_png("http://10.0.0.5:8501/draw?room=K7QX")
