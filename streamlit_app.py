@@ -3,7 +3,7 @@
 import streamlit as st
 
 from digitdemo import state
-from digitdemo.pages import activations, dataset, draw, errors, model, predictions, softmax, training
+from digitdemo.pages import activations, class_, dataset, draw, errors, model, predictions, softmax, training
 from digitdemo.pages.common import ICON, apply_style
 
 st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=str(ICON), layout="wide")
@@ -17,6 +17,7 @@ PAGES = [
     st.Page(training.render, title="Training", icon=":material/model_training:", url_path="training"),
     st.Page(predictions.render, title="Predictions", icon=":material/target:", url_path="predictions"),
     st.Page(errors.render, title="Errors", icon=":material/error:", url_path="errors"),
+    st.Page(class_.render, title="Class", icon=":material/groups:", url_path="class"),
 ]
 
 

@@ -571,3 +571,29 @@ def _network_layout(layers, xs, live: bool) -> dict:
         annotations=annotations,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
+
+
+def digit_accuracy(accuracy: list[float | None], counts: list[int], title: str = "") -> dict:
+    """Per-digit share read right, one bar per digit meant, with the share and count written large."""
+    shares = [None if a is None else round(a, 4) for a in accuracy]
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": DIGITS,
+                "y": shares,
+                "marker": {"color": [BLUE if a is None or a >= 0.5 else ORANGE for a in accuracy]},
+                "text": ["" if a is None else f"{a:.0%}<br>of {n}" for a, n in zip(accuracy, counts, strict=True)],
+                "textposition": "outside",
+                "textfont": {"size": 20},
+                "hovertemplate": "digit %{x}: %{y:.0%} read right<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            400,
+            font={"size": 22},
+            xaxis={"title": {"text": "digit the students meant"}, "tickvals": DIGITS},
+            yaxis={"title": {"text": "read right"}, "range": [0, 1.35], "tickformat": ".0%"},
+        ),
+    }

@@ -8,13 +8,14 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-PAGES = ["draw", "softmax", "activations", "dataset", "model", "training", "predictions", "errors"]
+PAGES = ["draw", "softmax", "activations", "dataset", "model", "training", "predictions", "errors", "class"]
 
 
 def _page_script(name: str) -> None:
     import importlib
 
-    importlib.import_module(f"digitdemo.pages.{name}").render()
+    module = {"class": "class_"}.get(name, name)  # a page whose URL name is a Python keyword
+    importlib.import_module(f"digitdemo.pages.{module}").render()
 
 
 def page(name: str) -> AppTest:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from digitdemo import charts, config, state
 from digitdemo.nn import Forward
+from digitdemo.pages import room
 from digitdemo.pages.common import show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, preprocess, read_image
 
@@ -20,6 +21,8 @@ def render() -> None:
         "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
         "into **10 numbers (logits)**, and softmax turns those into **probabilities**. " + state.model_caption()
     )
+    room.join_from_link()  # /draw?room=CODE: a student joins the class
+    room.header()
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
     source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
     # The switches are in the page's link: /draw?crop=False&fit=False shows a plain resize.
@@ -38,6 +41,7 @@ def render() -> None:
     state.to_link(*keys)
     st.space("small")  # room for the canvas's floating toolbar
     _live(source, switches)
+    room.my_drawings()
 
 
 @st.fragment
@@ -54,6 +58,8 @@ def _live(source: str, switches: dict[str, bool]) -> None:
     with verdict:
         digit = "—" if out is None else f"{out.predicted_digit[0]} ({out.probabilities[0].max():.0%})"
         st.markdown(f"**Prediction: {digit}**")
+    with left:
+        room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
     with right:
         _prediction(steps, out, kind)
     if out is not None:

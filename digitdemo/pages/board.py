@@ -1,0 +1,155 @@
+"""The class board on the Class page, for the projector: live numbers, the matrix, the latest drawings."""
+
+import functools
+import io
+
+import streamlit as st
+from PIL import Image, ImageDraw, ImageFont
+
+from digitdemo import charts
+from digitdemo.classroom import service
+from digitdemo.classroom.service import Board, ClassError, Drawing
+from digitdemo.pages import room
+from digitdemo.pages.common import show_plot
+
+REFRESH_S = 1.5  # the board asks the database whether anything changed this often
+TILE = 120  # px per drawing in the gallery: readable from the back of a room
+BAND = 56  # px of "meant -> read" under each drawing
+GREEN, RED = (26, 127, 55), (200, 30, 30)
+CACHE = "class.board_cache"  # (room code, version) -> what the board shows, so an unchanged board costs no query
+
+
+@functools.cache
+def _font() -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=40)
+
+
+def _arrow(pen: ImageDraw.ImageDraw, x: int, y: int, length: int = 30) -> None:
+    pen.line([(x, y), (x + length, y)], fill="white", width=4)
+    pen.polygon([(x + length + 8, y), (x + length - 4, y - 9), (x + length - 4, y + 9)], fill="white")
+
+
+def _mark(pen: ImageDraw.ImageDraw, x: int, y: int, right: bool) -> None:
+    """A check mark for a right reading, a cross for a mistake: a symbol, not only a colour."""
+    if right:
+        pen.line([(x, y + 2), (x + 8, y + 12), (x + 24, y - 10)], fill="white", width=6)
+    else:
+        pen.line([(x, y - 10), (x + 20, y + 10)], fill="white", width=6)
+        pen.line([(x, y + 10), (x + 20, y - 10)], fill="white", width=6)
+
+
+def gallery(drawings: list[Drawing], columns: int = 8) -> Image.Image:
+    """The drawings as one picture: each ink above a band 'meant -> read', green with a check or red with a cross."""
+    rows = max(1, -(-len(drawings) // columns))
+    gap = 10
+    picture = Image.new("RGB", (columns * (TILE + gap) - gap, rows * (TILE + BAND + gap) - gap), "white")
+    pen = ImageDraw.Draw(picture)
+    font = _font()
+    for i, drawing in enumerate(drawings):
+        r, c = divmod(i, columns)
+        x, y = c * (TILE + gap), r * (TILE + BAND + gap)
+        try:
+            ink = Image.open(io.BytesIO(drawing.ink_png)).convert("RGB").resize((TILE, TILE))
+        except OSError:
+            ink = Image.new("RGB", (TILE, TILE), "black")
+        picture.paste(ink, (x, y))
+        pen.rectangle([x, y + TILE, x + TILE - 1, y + TILE + BAND - 1], fill=GREEN if drawing.correct else RED)
+        middle = y + TILE + BAND // 2
+        pen.text((x + 8, middle), str(drawing.meant), font=font, fill="white", anchor="lm")
+        _arrow(pen, x + 33, middle, 18)
+        pen.text((x + 62, middle), str(drawing.read), font=font, fill="white", anchor="lm")
+        _mark(pen, x + 90, middle, drawing.correct)
+    return picture
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def _load(code: str) -> tuple[Board, bytes] | None:
+    """The board, and its gallery picture, read again only when the room's change counter moved."""
+    version = service.board_version(room.store(), code)
+    if version is None:
+        return None
+    cached = st.session_state.get(CACHE)
+    if cached is not None and cached[0] == (code, version):
+        return cached[1]
+    board = service.board(room.store(), code, latest_hidden=False)
+    loaded = (board, _png(gallery(board.latest)) if board.latest else b"")
+    st.session_state[CACHE] = ((code, version), loaded)
+    return loaded
+
+
+def _cell_clicked() -> None:
+    points = st.session_state["class.matrix"].selection.points
+    if points:
+        st.session_state["class.cell"] = (int(points[0]["y"]), int(points[0]["x"]))
+
+
+def live(code: str) -> None:
+    """The board, refreshed every REFRESH_S seconds without reloading the page."""
+    st.fragment(_board, run_every=REFRESH_S)(code)
+
+
+def _big(label: str, value: str) -> str:
+    return (
+        f"<div class='board-number'><div style='font-size:1.3rem;color:#555'>{label}</div>"
+        f"<div style='font-size:4.5rem;font-weight:700;line-height:1.1'>{value}</div></div>"
+    )
+
+
+def _board(code: str) -> None:
+    try:
+        loaded = _load(code)
+    except ClassError as error:
+        st.warning(f"The board cannot be shown: {error}")
+        return
+    if loaded is None:
+        st.warning(f"Room {code} no longer exists.")
+        return
+    board, picture = loaded
+    accuracy = "—" if board.accuracy is None else f"{board.accuracy:.0%}"
+    numbers = st.columns(3)
+    numbers[0].markdown(_big("students", str(board.students)), unsafe_allow_html=True)
+    numbers[1].markdown(_big("drawings", str(board.drawings)), unsafe_allow_html=True)
+    numbers[2].markdown(_big("read right", accuracy), unsafe_allow_html=True)
+    if board.hidden:
+        st.caption(f"{board.hidden} hidden by the teacher: not counted.")
+    if not board.drawings:
+        st.info("No drawings yet: students open the link, draw, choose their digit and press Send to the class.")
+        return
+    st.subheader("The latest drawings: the digit meant → what the model read")
+    st.image(picture, caption="Green with a check: read right. Red with a cross: a mistake.")
+    left, right = st.columns(2)
+    with left:
+        show_plot(
+            charts.digit_accuracy(board.per_digit_accuracy, board.per_digit_count, "Read right, per digit"),
+            key="class.per_digit",
+        )
+    with right:
+        st.plotly_chart(
+            charts.confusion(board.confusion, "The class's confusion matrix: click a cell"),
+            key="class.matrix",
+            on_select=_cell_clicked,
+            selection_mode="points",
+            width="stretch",
+            config={"displayModeBar": False},
+        )
+    cell = st.session_state.get("class.cell")
+    if cell is not None:
+        _cell(code, *cell)
+
+
+def _cell(code: str, meant: int, read: int) -> None:
+    try:
+        drawings = service.cell_drawings(room.store(), code, meant, read, limit=32)
+    except ClassError as error:
+        st.warning(str(error))
+        return
+    if not drawings:
+        st.caption(f"No drawing meant as {meant} was read as {read}.")
+        return
+    st.subheader(f"Meant {meant}, read {read}: {len(drawings)} drawing{'s' * (len(drawings) != 1)}")
+    st.image(_png(gallery(drawings)))

@@ -1,0 +1,215 @@
+"""Class: the teacher opens a room (code, link, QR code) and shows the live board; students join here too."""
+
+import streamlit as st
+
+from digitdemo.classroom import links, service
+from digitdemo.classroom.service import ClassError
+from digitdemo.pages import board, draw, room, signin
+
+ROOM = "class.room"  # the room the teacher is showing
+
+
+def render() -> None:
+    st.title("Class")
+    signin.gate()  # the first page view of a server prints the teacher link in its terminal
+    signin.sign_in_from_link()
+    if signin.is_teacher():
+        _teacher()
+    else:
+        _student()
+
+
+def _student() -> None:
+    st.markdown(
+        "Draw digits together: your teacher shows a **room code** (or a QR code). Type the code here, or "
+        "open the link. No account, no name: you get a friendly nickname, and you can change it."
+    )
+    with st.form("class.join_form", border=False):
+        code, go = st.columns([2, 1], vertical_alignment="bottom")
+        typed = code.text_input("Room code", key="class.code", max_chars=40, placeholder="e.g. K7MQ3")
+        submitted = go.form_submit_button("Join", type="primary", width="stretch")
+    if submitted and not room.join(typed):
+        st.error(st.session_state.pop(room.PROBLEM, "That room cannot be joined."))
+    current = room.student()
+    if current is not None:
+        st.success(f"You are in room {current.room} as {current.nickname}.")
+        st.page_link(st.Page(draw.render, title="Draw", url_path="draw"), label="Draw and send →", icon="✏️")
+    signin.sign_in_form()
+
+
+def _teacher() -> None:
+    top, out = st.columns([5, 1], vertical_alignment="bottom")
+    top.success("Signed in as the teacher, in this browser tab.")
+    with out:
+        signin.sign_out_button()
+    try:
+        every = service.list_rooms(room.store())
+    except ClassError as error:
+        st.error(f"{error} The class features are off until it is fixed; every other page still works.")
+        return
+    if st.button("Create a room", key="class.create", type="primary"):
+        try:
+            st.session_state[ROOM] = service.create_room(room.store()).code
+        except ClassError as error:
+            st.error(str(error))
+        st.rerun()
+    codes = [r.code for r in every]
+    if not codes:
+        st.info("Create a room: students then join with its code, link or QR code.")
+        return
+    if st.session_state.get(ROOM) not in codes:
+        st.session_state[ROOM] = codes[0]
+    status = {r.code: f"{r.code} ({'open' if r.is_open else 'closed'}, {r.drawings} drawings)" for r in every}
+    code = st.selectbox("Room", codes, key=ROOM, format_func=status.get)
+    current = next(r for r in every if r.code == code)
+    _invitation(current)
+    board.live(code)
+    _moderation(current)
+    _export(code)
+
+
+def _invitation(current: service.Room) -> None:
+    """The code, big; the join link with an address students can reach; its QR code."""
+    if not current.is_open:
+        st.warning(f"Room {current.code} is closed: nobody can join or send. Reopen it below to go on.")
+    text, qr = st.columns([3, 2])
+    with text:
+        st.markdown(
+            "<div style='font-size:1.4rem'>Room code</div>"
+            f"<div class='room-code' style='font-size:7rem;font-weight:800;letter-spacing:0.12em;line-height:1'>"
+            f"{current.code}</div>",
+            unsafe_allow_html=True,
+        )
+        if "class.address" not in st.session_state:
+            st.session_state["class.address"] = signin.student_base_url()
+        address = st.text_input(
+            "The app's address as students reach it (change it if they cannot open the link)",
+            key="class.address",
+            max_chars=300,
+        ).strip()
+        if not address.startswith(("http://", "https://")) or len(address) < 10:
+            st.error("The address must start with http:// or https://, e.g. http://192.168.1.20:8501.")
+            return
+        link = links.join_link(address, current.code)
+        st.markdown(f"<div style='font-size:1.8rem;word-break:break-all'>{_escape(link)}</div>", unsafe_allow_html=True)
+        if links.is_local(address):
+            st.warning("This address works on this computer only; put the address of its network instead.")
+    qr.image(links.qr_png(link), caption="Scan to join", width=360)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _act(action, *args, done: str) -> None:
+    """Run a moderation call; its outcome is one sentence on the next run."""
+    try:
+        action(room.store(), *args)
+    except ClassError as error:
+        st.session_state["class.notice"] = ("error", str(error))
+    else:
+        st.session_state["class.notice"] = ("success", done)
+
+
+def _moderation(current: service.Room) -> None:
+    st.subheader("Moderation")
+    notice = st.session_state.pop("class.notice", None)
+    if notice is not None:
+        getattr(st, notice[0])(notice[1])
+    code = current.code
+    try:
+        drawings = service.room_drawings(room.store(), code)
+    except ClassError as error:
+        st.warning(str(error))
+        return
+    with st.expander(f"The latest drawings, with nicknames ({len(drawings)} in all)", expanded=False):
+        for drawing in drawings[:30]:
+            picture, words, hide, delete = st.columns([1, 4, 1.2, 1.2], vertical_alignment="center")
+            picture.image(drawing.ink_png, width=56)
+            status = " · hidden" if drawing.hidden else ""
+            words.markdown(f"**{drawing.meant} → {drawing.read}** by {_escape(drawing.nickname)}{status}")
+            if drawing.hidden:
+                hide.button(
+                    "Show",
+                    key=f"class.show.{drawing.id}",
+                    on_click=_act,
+                    args=(service.unhide_drawing, code, drawing.id),
+                    kwargs={"done": "The drawing is on the board again."},
+                )
+            else:
+                hide.button(
+                    "Hide",
+                    key=f"class.hide.{drawing.id}",
+                    on_click=_act,
+                    args=(service.hide_drawing, code, drawing.id),
+                    kwargs={"done": "The drawing is hidden from the board."},
+                )
+            delete.button(
+                "Delete",
+                key=f"class.delete.{drawing.id}",
+                on_click=_act,
+                args=(service.delete_drawing, code, drawing.id),
+                kwargs={"done": "The drawing is deleted."},
+            )
+    names = {d.student_id: d.nickname for d in reversed(drawings)}
+    left, right = st.columns(2)
+    with left:
+        if names:
+            chosen = st.selectbox("A student", list(names), key="class.student", format_func=names.get)
+            st.button(
+                "Remove this student's drawings",
+                key="class.remove_student",
+                on_click=_act,
+                args=(service.remove_student_drawings, code, chosen),
+                kwargs={"done": f"{names.get(chosen, 'The student')}'s drawings are removed."},
+            )
+    with right:
+        sure = st.checkbox("I want to delete every drawing of this room", key="class.sure")
+        st.button(
+            "Clear the room",
+            key="class.clear",
+            disabled=not sure,
+            on_click=_act,
+            args=(service.clear_room, code),
+            kwargs={"done": f"Room {code} is cleared."},
+        )
+        if current.is_open:
+            st.button(
+                "Close the room",
+                key="class.close",
+                on_click=_act,
+                args=(service.close_room, code),
+                kwargs={"done": f"Room {code} is closed: no more joining or sending."},
+            )
+        else:
+            st.button(
+                "Reopen the room",
+                key="class.reopen",
+                on_click=_act,
+                args=(service.reopen_room, code),
+                kwargs={"done": f"Room {code} is open again."},
+            )
+
+
+def _export(code: str) -> None:
+    st.subheader("Export")
+    st.caption("The class's drawings for the lab: X.npy (n, 400), y.npy (n, 1), one PNG each and a CSV.")
+    try:
+        from digitdemo.classroom import export
+    except ImportError:
+        st.caption("Export is not available yet.")
+        return
+    nicknames = st.checkbox("Include nicknames in the CSV", key="class.nicknames")
+    try:
+        payload = export.zip_bytes(room.store(), code, include_nicknames=nicknames)
+    except ClassError as error:
+        st.warning(str(error))
+        return
+    st.download_button(
+        "Download the drawings (zip)",
+        payload,
+        file_name=f"class-{code}.zip",
+        mime="application/zip",
+        key="class.download",
+        on_click="ignore",
+    )

@@ -1,0 +1,179 @@
+"""A student in a room, on the Draw page: joining, the nickname, sending a drawing, their own drawings.
+
+Everything here talks to the class database through digitdemo.classroom.service; when the database
+cannot be used, the Draw page goes on as the single-student app and says why in one sentence.
+"""
+
+import numpy as np
+import streamlit as st
+
+from digitdemo import state
+from digitdemo.classroom import rooms, service, storage
+from digitdemo.classroom.service import ClassError, ClassStoreError, Student
+from digitdemo.nn import Forward
+from digitdemo.preprocess import Steps
+
+STUDENT = "room.student"  # this session's Student (room code, random id, nickname)
+PROBLEM = "room.problem"  # the last sentence about joining, shown once
+TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not join again
+SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
+DIGIT = "room.digit"  # "Which digit did you draw?"
+DIGITS = list(range(10))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> storage.ClassStore:
+    return storage.ClassStore(path)
+
+
+def store() -> storage.ClassStore:
+    """The class database ($DIGITDEMO_CLASS_DB or var/class.db), shared by every session of the server."""
+    return _store(str(storage.default_path()))
+
+
+def student() -> Student | None:
+    return st.session_state.get(STUDENT)
+
+
+def join(code_text: object) -> bool:
+    """Join the room with this (typed or linked) code; False, with a sentence kept for the page, if refused."""
+    current = student()
+    if current is not None and rooms.parse_room_code(code_text) == current.room:
+        return True
+    try:
+        joined = service.join(store(), code_text, nickname=None if current is None else current.nickname)
+    except ClassError as error:
+        st.session_state[PROBLEM] = str(error)
+        return False
+    st.session_state[STUDENT] = joined
+    st.session_state.pop(DIGIT, None)
+    return True
+
+
+def join_from_link() -> None:
+    """/draw?room=CODE joins that room once per session (a bad code gets one sentence, nothing else)."""
+    code_text = st.query_params.get("room")
+    if code_text is None or st.session_state.get(TRIED) == code_text:
+        return
+    st.session_state[TRIED] = code_text
+    join(code_text)
+
+
+def leave() -> None:
+    st.session_state.pop(STUDENT, None)
+    st.session_state.pop(DIGIT, None)
+    if "room" in st.query_params:
+        del st.query_params["room"]
+
+
+def _rename() -> None:
+    current = student()
+    if current is None:
+        return
+    try:
+        st.session_state[STUDENT] = service.rename(store(), current, st.session_state.get("room.nickname", ""))
+    except ClassError as error:
+        st.session_state[PROBLEM] = str(error)
+    st.session_state.pop("room.nickname", None)
+
+
+def header() -> None:
+    """Which room and nickname this student is in, or why the class features are off."""
+    problem = st.session_state.pop(PROBLEM, None)
+    if problem:
+        st.warning(problem + " You can still draw on your own.")
+    current = student()
+    if current is None:
+        return
+    info, name, leave_col = st.columns([3, 2, 1], vertical_alignment="bottom")
+    info.markdown(f"**Room {current.room}** · you are **{current.nickname}**")
+    with name.popover("Change my nickname"):
+        st.text_input(
+            "Nickname (letters and digits, at most 24)",
+            value=current.nickname,
+            key="room.nickname",
+            max_chars=200,
+            on_change=_rename,
+        )
+    leave_col.button("Leave the room", key="room.leave", on_click=leave)
+
+
+def model_name() -> str:
+    """Which model read the drawing, in words (stored with it)."""
+    model = state.current_model()
+    recipe = model.meta.get("recipe", {})
+    if st.session_state.get(state.SESSION_MODEL) is not None:
+        return (
+            f"retrained in a session: {recipe.get('epochs')} epochs, learning rate {recipe.get('learning_rate')}, "
+            f"units {recipe.get('hidden_units')}, seed {recipe.get('seed')}"
+        )
+    return f"default model (trained {model.meta.get('trained_at', 'unknown')})"
+
+
+def send_panel(steps: Steps | None, out: Forward | None) -> None:
+    """'Which digit did you draw?' and 'Send to the class' (enabled once a digit is chosen and a drawing read)."""
+    current = student()
+    if current is None:
+        return
+    notice = st.session_state.pop(SENT, None)
+    meant = st.pills("Which digit did you draw?", DIGITS, key=DIGIT, selection_mode="single")
+    ready = out is not None and meant in DIGITS
+    if st.button("Send to the class", key="room.send", type="primary", disabled=not ready):
+        _send(current, meant, steps, out)
+        st.rerun()
+    if notice is not None:
+        getattr(st, notice[0])(notice[1])
+
+
+def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
+    try:
+        service.send_drawing(
+            store(),
+            current,
+            current.room,
+            meant,
+            steps.x,
+            service.ink_picture(steps.cropped if steps.cropped is not None else steps.ink),
+            int(out.predicted_digit[0]),
+            np.asarray(out.probabilities[0], dtype=np.float32),
+            model_name(),
+        )
+    except ClassError as error:
+        st.session_state[SENT] = ("error", str(error))
+        return
+    read = int(out.predicted_digit[0])
+    verdict = "the model read it right" if read == meant else f"the model read {read}"
+    st.session_state[SENT] = ("success", f"Sent your {meant} to the class: {verdict}.")
+    # A fresh canvas and no digit chosen: ready for the next drawing.
+    st.session_state["draw.canvas_version"] = st.session_state.get("draw.canvas_version", 0) + 1
+    st.session_state.pop(DIGIT, None)
+
+
+def my_drawings() -> None:
+    """This student's own sent drawings and the class totals (never other students' names)."""
+    current = student()
+    if current is None:
+        return
+    try:
+        mine = service.student_drawings(store(), current)
+        board = service.board(store(), current.room, latest=0)
+    except ClassStoreError as error:
+        st.warning(f"{error} You can still draw on your own.")
+        return
+    except ClassError as error:
+        st.warning(str(error))
+        return
+    st.subheader("Your class")
+    totals = st.columns(3)
+    totals[0].metric("Students", board.students)
+    totals[1].metric("Drawings", board.drawings)
+    totals[2].metric("The model read right", "—" if board.accuracy is None else f"{board.accuracy:.0%}")
+    if not board.room.is_open:
+        st.info(f"Room {current.room} is closed: the teacher is not collecting drawings now.")
+    if not mine:
+        st.caption("Your drawings will appear here once you send them.")
+        return
+    st.caption(f"You sent {len(mine)}: the digit you meant → what the model read.")
+    shown = mine[:12]
+    captions = [f"{d.meant} → {d.read}" + ("" if d.correct else " ✗") + (" (hidden)" * d.hidden) for d in shown]
+    st.image([d.ink_png for d in shown], caption=captions, width=84)

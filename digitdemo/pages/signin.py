@@ -1,0 +1,109 @@
+"""Teacher sign-in on the pages: the server's one password gate, the link token, the form."""
+
+import os
+
+import streamlit as st
+
+from digitdemo.classroom import auth, links
+
+SIGNED_IN = "teacher.signed_in"  # this session only: another tab or device signs in again
+
+
+def _secret() -> str | None:
+    try:
+        value = st.secrets.get(auth.SECRET_NAME)
+    except Exception:  # no secrets.toml, or a broken one (Streamlit's own error types): no password from it
+        return None
+    return value if isinstance(value, str) else None
+
+
+def server_url() -> str:
+    """The app's address as `streamlit run` prints it (the network URL when there is one)."""
+    from streamlit import config, net_util
+    from streamlit.web.server import server_util
+
+    if config.is_manually_set("browser.serverAddress"):
+        host = config.get_option("browser.serverAddress")
+    elif config.is_manually_set("server.address") and config.get_option("server.address") not in {"0.0.0.0", "::"}:
+        host = config.get_option("server.address")
+    else:
+        host = net_util.get_internal_ip() or "localhost"
+    return server_util.get_url(host)
+
+
+@st.cache_resource(show_spinner=False)
+def _gate(configured: str | None) -> auth.Gate:
+    # Once per server process (and password): every session shares this gate and its brake.
+    password = auth.resolve_password({auth.PASSWORD_ENV: configured or ""}, None)
+    base = server_url()
+    if password.generated:
+        print(
+            f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {auth.teacher_link(base, password)}\n"
+            f"  (or set {auth.PASSWORD_ENV} before `streamlit run`)\n",
+            flush=True,
+        )
+    else:
+        print(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password\n", flush=True)
+    return auth.Gate(password.value)
+
+
+def gate() -> auth.Gate:
+    """The server's password gate; the first call in a server process prints the teacher link."""
+    return _gate(os.environ.get(auth.PASSWORD_ENV) or _secret() or None)
+
+
+def is_teacher() -> bool:
+    return bool(st.session_state.get(SIGNED_IN))
+
+
+def sign_in_from_link() -> None:
+    """A ?teacher=TOKEN link signs in once; the token then leaves the address bar."""
+    token = st.query_params.get(auth.LINK_PARAMETER)
+    if token is None:
+        return
+    del st.query_params[auth.LINK_PARAMETER]
+    if is_teacher():
+        return
+    problem = gate().check(token)
+    if problem is None:
+        st.session_state[SIGNED_IN] = True
+    else:
+        st.session_state["teacher.problem"] = f"The teacher link did not sign you in. {problem}"
+
+
+def _submit() -> None:
+    problem = gate().check(st.session_state.get("teacher.password", "") or "")
+    st.session_state["teacher.password"] = ""
+    if problem is None:
+        st.session_state[SIGNED_IN] = True
+    else:
+        st.session_state["teacher.problem"] = problem
+
+
+def sign_in_form() -> None:
+    """The teacher's password box (for a student, nothing else to see)."""
+    with st.expander("Teacher sign-in", expanded="teacher.problem" in st.session_state):
+        st.caption(
+            "The teacher password, or the teacher link that `streamlit run` printed in its terminal. "
+            "You stay signed in in this browser tab only."
+        )
+        with st.form("teacher.form", clear_on_submit=False, border=False):
+            st.text_input("Teacher password", type="password", key="teacher.password", max_chars=200)
+            st.form_submit_button("Sign in", on_click=_submit)
+        problem = st.session_state.pop("teacher.problem", None)
+        if problem:
+            st.error(problem)
+
+
+def sign_out_button() -> None:
+    if st.button("Sign out", key="teacher.sign_out"):
+        st.session_state.pop(SIGNED_IN, None)
+        st.rerun()
+
+
+def student_base_url() -> str:
+    """The app's address students can open: a localhost page becomes the machine's network address."""
+    from streamlit import net_util
+
+    page = st.context.url or server_url()
+    return links.reachable_base(page, net_util.get_internal_ip())
