@@ -594,6 +594,6 @@ def digit_accuracy(accuracy: list[float | None], counts: list[int], title: str =
             400,
             font={"size": 22},
             xaxis={"title": {"text": "digit the students meant"}, "tickvals": DIGITS},
-            yaxis={"title": {"text": "read right"}, "range": [0, 1.35], "tickformat": ".0%"},
+            yaxis={"title": {"text": "read right"}, "range": [0, 1.35], "tickvals": [0, 0.5, 1], "tickformat": ".0%"},
         ),
     }

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from digitdemo.classroom import links, service
+from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.pages import board, draw, room, signin
 
@@ -65,7 +65,7 @@ def _teacher() -> None:
     _invitation(current)
     board.live(code)
     _moderation(current)
-    _export(code)
+    _export(current)
 
 
 def _invitation(current: service.Room) -> None:
@@ -191,24 +191,21 @@ def _moderation(current: service.Room) -> None:
             )
 
 
-def _export(code: str) -> None:
+def _export(current: service.Room) -> None:
     st.subheader("Export")
-    st.caption("The class's drawings for the lab: X.npy (n, 400), y.npy (n, 1), one PNG each and a CSV.")
-    try:
-        from digitdemo.classroom import export
-    except ImportError:
-        st.caption("Export is not available yet.")
+    st.caption(
+        "The class's shown drawings for the lab: X.npy (n, 400) float32 in the lab's column order, y.npy (n, 1), "
+        "one PNG each and a CSV. `np.load` them in the lab's notebook as they are."
+    )
+    if current.drawings == 0:
+        st.caption(f"Room {current.code} has no drawings to export yet.")
         return
     nicknames = st.checkbox("Include nicknames in the CSV", key="class.nicknames")
-    try:
-        payload = export.zip_bytes(room.store(), code, include_nicknames=nicknames)
-    except ClassError as error:
-        st.warning(str(error))
-        return
     st.download_button(
         "Download the drawings (zip)",
-        payload,
-        file_name=f"class-{code}.zip",
+        # Built when the button is pressed, not on every run of the page.
+        lambda: export.zip_bytes(room.store(), current.code, include_nicknames=nicknames),
+        file_name=f"class-{current.code}.zip",
         mime="application/zip",
         key="class.download",
         on_click="ignore",

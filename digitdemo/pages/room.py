@@ -92,8 +92,7 @@ def header() -> None:
             "Nickname (letters and digits, at most 24)",
             value=current.nickname,
             key="room.nickname",
-            max_chars=200,
-            on_change=_rename,
+            on_change=_rename,  # no max_chars: the rules cut and clean whatever is pasted
         )
     leave_col.button("Leave the room", key="room.leave", on_click=leave)
 
@@ -116,7 +115,7 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
     if current is None:
         return
     notice = st.session_state.pop(SENT, None)
-    meant = st.pills("Which digit did you draw?", DIGITS, key=DIGIT, selection_mode="single")
+    meant = st.pills("Which digit did you draw?", DIGITS, key=DIGIT, selection_mode="single", width="stretch")
     ready = out is not None and meant in DIGITS
     if st.button("Send to the class", key="room.send", type="primary", disabled=not ready):
         _send(current, meant, steps, out)

@@ -1,0 +1,419 @@
+"""The class as a user sees it, through AppTest: the Class page (student and teacher) and the Draw page in a room.
+
+Each test gets its own database ($DIGITDEMO_CLASS_DB in a temporary folder) and its own teacher password,
+so the per-server brake on wrong passwords of one test never slows another.
+"""
+
+import itertools
+import sqlite3
+import subprocess
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitdemo import data
+from digitdemo.classroom import auth, rooms, service, storage
+from digitdemo.drawings import render_drawing
+from digitdemo.preprocess import preprocess
+from tests.apptest import inject_drawing, page, plot_spec
+from tests.test_class_faults import chattr
+
+_passwords = itertools.count()
+TEACHER_CONTROLS = ["Create a room", "Hide", "Delete", "Clear the room", "Close the room", "Sign out"]
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "class.db"
+    monkeypatch.setenv(storage.DB_ENV, str(path))
+    store = storage.ClassStore(path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def password(monkeypatch):
+    value = f"lesson-{next(_passwords)}-{np.random.default_rng().integers(1e9)}"
+    monkeypatch.setenv(auth.PASSWORD_ENV, value)
+    return value
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Held-out digits drawn on the canvas: {label: an RGBA drawing} for a 3 and a 7, and their labels."""
+    images, labels = data.load_source()
+    held_out = np.flatnonzero(~data.is_training_example())
+    rng = np.random.default_rng(3)
+    return {d: render_drawing(images[held_out[labels[held_out] == d][2]], rng) for d in (3, 7)}
+
+
+def labels(at: AppTest, kind: str) -> list[str]:
+    return [element.value for element in getattr(at, kind)]
+
+
+def buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def all_text(at: AppTest) -> str:
+    parts = []
+    for kind in ("markdown", "caption", "success", "error", "warning", "info", "title", "subheader"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def teacher(password: str) -> AppTest:
+    """The Class page, signed in with the password."""
+    at = page("class").run()
+    at.text_input(key="teacher.password").input(password)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert "Signed in as the teacher" in all_text(at), all_text(at)
+    return at
+
+
+def draw_in(code: str | None, drawing: np.ndarray | None = None) -> AppTest:
+    at = page("draw")
+    if code is not None:
+        at.query_params["room"] = code
+    if drawing is not None:
+        inject_drawing(at, drawing)
+    return at.run()
+
+
+# --- Teacher sign-in ---------------------------------------------------------------------------
+def test_a_student_sees_a_join_box_and_no_teacher_control(db, password):
+    at = page("class").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Class"]
+    assert at.text_input(key="class.code").label == "Room code"
+    assert not set(buttons(at)) & set(TEACHER_CONTROLS), buttons(at)
+    assert not at.get("download_button")
+    assert service.list_rooms(db) == []  # a student's visit creates nothing
+
+
+def test_a_wrong_password_gets_one_sentence_and_repeated_guesses_are_slowed_for_every_session(db, password):
+    at = page("class").run()
+    for attempt in range(auth.FREE_TRIES):
+        at.text_input(key="teacher.password").input(f"guess {attempt}")
+        next(b for b in at.button if b.label == "Sign in").click().run()
+    assert labels(at, "error") == ["Wrong password; wait 2 s before trying again."]
+    assert "Create a room" not in buttons(at)
+    # A new session (as an attacker would open) is slowed down too, even with the right password.
+    other = page("class").run()
+    other.text_input(key="teacher.password").input(password)
+    next(b for b in other.button if b.label == "Sign in").click().run()
+    assert labels(other, "error")[0].startswith("Too many wrong passwords; wait ")
+    assert "Create a room" not in buttons(other)
+
+
+def test_the_teacher_link_signs_in_and_leaves_the_address_bar(db, password):
+    at = page("class")
+    at.query_params[auth.LINK_PARAMETER] = password
+    at.run()
+    assert "Signed in as the teacher" in all_text(at)
+    assert auth.LINK_PARAMETER not in at.query_params
+    assert "Create a room" in buttons(at)
+    # Another session (another tab, a student's phone) is not signed in.
+    assert "Create a room" not in buttons(page("class").run())
+
+
+def test_a_wrong_teacher_link_does_not_sign_in(db, password):
+    at = page("class")
+    at.query_params[auth.LINK_PARAMETER] = "not-the-token"
+    at.run()
+    assert labels(at, "error") == ["The teacher link did not sign you in. Wrong password."]
+    assert "Create a room" not in buttons(at)
+
+
+def test_signing_out_hides_the_teacher_controls(db, password):
+    at = teacher(password)
+    at.button(key="teacher.sign_out").click().run()
+    assert "Create a room" not in buttons(at)
+
+
+# --- Rooms, link and QR code ----------------------------------------------------------------------
+def test_the_teacher_creates_a_room_and_sees_its_code_link_and_qr_code(db, password):
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    assert not at.exception
+    (room,) = service.list_rooms(db)
+    markup = all_text(at)
+    assert "class='room-code'" in markup and f">{room.code}</div>" in markup
+    address = at.text_input(key="class.address").value
+    assert address.startswith("http") and "localhost" not in address  # the machine's network address
+    assert f"{address}/draw?room={room.code}" in markup
+    assert any(image.captions == ["Scan to join"] for image in at.get("image"))
+    # The teacher corrects the address: the link follows.
+    at.text_input(key="class.address").input("http://10.1.2.3:8501").run()
+    assert f"http://10.1.2.3:8501/draw?room={room.code}" in all_text(at)
+    at.text_input(key="class.address").input("10.1.2.3").run()
+    assert labels(at, "error") == ["The address must start with http:// or https://, e.g. http://192.168.1.20:8501."]
+
+
+def test_a_student_types_the_code_on_the_class_page(db, password):
+    room = service.create_room(db)
+    at = page("class").run()
+    at.text_input(key="class.code").input(f" {room.code.lower()} ")
+    next(b for b in at.button if b.label == "Join").click().run()
+    assert labels(at, "success")[0].startswith(f"You are in room {room.code} as ")
+    assert service.get_room(db, room.code).students == 1
+    at.text_input(key="class.code").input("BCDFG")
+    next(b for b in at.button if b.label == "Join").click().run()
+    assert labels(at, "error") == ["There is no room BCDFG; check the code with your teacher."]
+
+
+# --- The Draw page in a room -----------------------------------------------------------------------
+def test_a_student_joins_by_link_draws_chooses_the_digit_and_sends(db, digits):
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    assert not at.exception
+    student = at.session_state["room.student"]
+    assert f"**Room {room.code}** · you are **{student.nickname}**" in labels(at, "markdown")
+    assert student.nickname.split()[0] in rooms.ADJECTIVES
+    send = at.button(key="room.send")
+    assert send.label == "Send to the class" and send.disabled  # no digit chosen yet
+    assert at.pills(key="room.digit").value is None
+    at.pills(key="room.digit").set_value(7).run()
+    assert not at.button(key="room.send").disabled
+    at.button(key="room.send").click().run()
+    assert labels(at, "success") == ["Sent your 7 to the class: the model read it right."]
+    (drawing,) = service.room_drawings(db, room.code)
+    assert (drawing.meant, drawing.read, drawing.student_id) == (7, 7, student.id)
+    stored = db.drawings(room.code, arrays=True)[0]
+    x = np.frombuffer(stored["x"], dtype="<f4")
+    assert np.array_equal(x, preprocess(digits[7]).x)  # exactly the input the model read
+    assert np.frombuffer(stored["probabilities"], dtype="<f4").argmax() == 7
+    assert stored["model"].startswith("default model")
+    # Ready for the next one: a fresh canvas and no digit chosen; their own drawing and the class totals.
+    assert at.pills(key="room.digit").value is None
+    assert at.button(key="room.send").disabled
+    assert "You sent 1: the digit you meant → what the model read." in labels(at, "caption")
+    assert {m.label: m.value for m in at.metric}["Drawings"] == "1"
+
+
+def test_a_student_sees_class_totals_but_no_other_names_and_no_teacher_control(db, digits):
+    room = service.create_room(db)
+    other = service.join(db, room.code, "Secret Name")
+    service.send_drawing(db, other, room.code, 3, np.zeros(400), service.ink_picture(np.eye(9)), 3, np.eye(10)[3], "m")
+    at = draw_in(room.code, digits[3])
+    at.pills(key="room.digit").set_value(3).run()
+    at.button(key="room.send").click().run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Students"], metrics["Drawings"]) == ("2", "2")
+    assert "Secret Name" not in all_text(at)
+    assert not set(buttons(at)) & set(TEACHER_CONTROLS)
+
+
+def test_a_nickname_with_markup_or_ten_thousand_characters_is_made_plain(db, digits):
+    room = service.create_room(db)
+    at = draw_in(room.code)
+    at.text_input(key="room.nickname").input("<b>Bold</b> **Ada** [x](http://e.vil)" + "z" * 10_000).run()
+    student = at.session_state["room.student"]
+    assert student.nickname.startswith("Bold Ada") and len(student.nickname) == rooms.NICKNAME_MAX_CHARS
+    assert not set("<>*[]()/:") & set(student.nickname)
+    assert f"you are **{student.nickname}**" in all_text(at)
+    at.text_input(key="room.nickname").input("<>").run()
+    assert labels(at, "warning")[0].startswith("A nickname needs at least one letter or digit.")
+    assert at.session_state["room.student"].nickname == student.nickname
+
+
+@pytest.mark.parametrize(
+    ("link", "sentence"),
+    [
+        ("BCDFG", "There is no room BCDFG; check the code with your teacher."),
+        ("<script>alert(1)</script>", "That is not a room code"),
+        ("7" * 10_000, "That is not a room code"),
+        ("", "That is not a room code"),
+    ],
+)
+def test_a_bad_room_code_gets_one_sentence_and_the_page_still_reads_drawings(db, digits, link, sentence):
+    at = draw_in(link, digits[7])
+    assert not at.exception
+    (warning,) = labels(at, "warning")
+    assert warning.startswith(sentence) and warning.endswith("You can still draw on your own.")
+    assert "<script>" not in all_text(at)
+    assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
+    assert not any(b.label == "Send to the class" for b in at.button)
+
+
+def test_a_closed_room_cannot_be_joined_or_sent_to(db, digits):
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    service.close_room(db, room.code)
+    at.pills(key="room.digit").set_value(7).run()
+    at.button(key="room.send").click().run()
+    assert labels(at, "error") == [f"Room {room.code} is closed: the teacher is not collecting drawings now."]
+    late = draw_in(room.code, digits[7])
+    assert labels(late, "warning")[0].startswith(f"Room {room.code} is closed")
+    assert {m.label: m.value for m in late.metric}["Prediction"] == "7"
+
+
+@pytest.mark.parametrize("forged", [11, -1, 3.5, "seven", "<b>7</b>", [7]])
+def test_a_forged_digit_is_refused_and_nothing_is_stored(db, digits, forged):
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    at.session_state["room.digit"] = forged
+    at.run()
+    if not at.button(key="room.send").disabled:
+        at.button(key="room.send").click().run()
+    assert not at.exception
+    assert service.room_drawings(db, room.code) == []
+    assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
+
+
+def test_sending_too_fast_says_how_long_to_wait(db, digits):
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    for _ in range(rooms.SENDS_PER_MINUTE + 1):
+        version = at.session_state["draw.canvas_version"] if "draw.canvas_version" in at.session_state else 0  # noqa: SIM401 (AppTest's state has no .get)
+        inject_drawing(at, digits[7], version=version)
+        at.run()
+        at.pills(key="room.digit").set_value(7).run()
+        at.button(key="room.send").click().run()
+    (error,) = labels(at, "error")
+    assert error.startswith(f"You can send {rooms.SENDS_PER_MINUTE} drawings a minute; please wait ")
+    assert len(service.room_drawings(db, room.code)) == rooms.SENDS_PER_MINUTE
+
+
+# --- A database that cannot be used --------------------------------------------------------------
+def _corrupt(path):
+    path.write_bytes(b"this is not a database" * 200)
+
+
+def _missing_folder(path):
+    return path.parent / "no such folder" / "class.db"
+
+
+@pytest.mark.parametrize(
+    ("fault", "sentence"),
+    [("corrupt", "is damaged or not a database"), ("missing folder", "does not exist")],
+)
+def test_a_broken_database_leaves_the_draw_page_working(tmp_path, monkeypatch, digits, fault, sentence):
+    path = tmp_path / "class.db"
+    if fault == "corrupt":
+        _corrupt(path)
+    else:
+        path = _missing_folder(path)
+    monkeypatch.setenv(storage.DB_ENV, str(path))
+    at = draw_in("BCDFG", digits[7])
+    assert not at.exception
+    (warning,) = labels(at, "warning")
+    assert sentence in warning and warning.endswith("You can still draw on your own.")
+    assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
+
+
+def test_a_broken_database_on_the_class_page_says_why_in_one_sentence(tmp_path, monkeypatch, password):
+    path = tmp_path / "class.db"
+    _corrupt(path)
+    monkeypatch.setenv(storage.DB_ENV, str(path))
+    at = teacher(password)
+    (error,) = labels(at, "error")
+    assert "is damaged or not a database" in error and "every other page still works" in error
+    assert path.read_bytes() == b"this is not a database" * 200  # nothing overwritten
+
+
+def test_a_locked_database_pauses_sending_with_one_sentence(db, digits):
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    holder = sqlite3.connect(db.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another writer that does not let go
+    try:
+        at.pills(key="room.digit").set_value(7).run()
+        at.button(key="room.send").click().run()
+        (error,) = labels(at, "error")
+        assert "stayed busy for more than" in error and "please try again" in error
+        assert {m.label: m.value for m in at.metric}["Prediction"] == "7"  # the drawing is still there
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert service.room_drawings(db, room.code) == []
+
+
+def test_a_read_only_database_keeps_the_page_working_and_says_why(db, digits):
+    room = service.create_room(db)
+    db.close()
+    try:
+        chattr("+i", db.path)
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        pytest.skip("this file system or user cannot make files immutable")
+    try:
+        at = draw_in(room.code, digits[7])
+        (warning,) = labels(at, "warning")
+        assert "read-only" in warning and warning.endswith("You can still draw on your own.")
+        assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
+    finally:
+        chattr("-i", db.path)
+    assert not at.exception
+
+
+# --- The board and moderation ----------------------------------------------------------------------
+def _lesson(db, code):
+    """Two students: Ada sends a 3 read as 3 and a 7 read as 1; Alan a 7 read as 7."""
+    ink = service.ink_picture(np.eye(20))
+    ada, alan = service.join(db, code, "Ada"), service.join(db, code, "Alan")
+    for student, meant, read, when in [(ada, 3, 3, 1.0), (ada, 7, 1, 2.0), (alan, 7, 7, 3.0)]:
+        x = np.full(400, meant / 10, dtype=np.float32)
+        service.send_drawing(db, student, code, meant, x, ink, read, np.eye(10)[read], "m", now=when)
+    return ada, alan
+
+
+def board_numbers(at: AppTest) -> dict[str, str]:
+    numbers = {}
+    for markdown in labels(at, "markdown"):
+        if "board-number" in markdown:
+            label = markdown.split("color:#555'>")[1].split("<")[0]
+            numbers[label] = markdown.split("line-height:1.1'>")[1].split("<")[0]
+    return numbers
+
+
+def test_the_board_counts_students_drawings_and_accuracy(db, password):
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    (room,) = service.list_rooms(db)
+    _lesson(db, room.code)
+    at.run()
+    assert board_numbers(at) == {"students": "2", "drawings": "3", "read right": "67%"}
+    texts = plot_spec(at, "class.per_digit")["data"][0]["text"]
+    assert (texts[3], texts[7]) == ("100%<br>of 1", "50%<br>of 2") and texts.count("") == 8
+    assert any("Green with a check" in image.captions[0] for image in at.get("image"))
+
+
+def test_moderation_hides_deletes_removes_a_student_clears_and_closes(db, password):
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    (room,) = service.list_rooms(db)
+    ada, alan = _lesson(db, room.code)
+    at.run()
+    assert "by Ada" in all_text(at) and "by Alan" in all_text(at)  # the teacher sees nicknames
+    newest = service.room_drawings(db, room.code)[0]
+    at.button(key=f"class.hide.{newest.id}").click().run()
+    assert labels(at, "success")[-1] == "The drawing is hidden from the board."
+    assert board_numbers(at)["drawings"] == "2"
+    at.button(key=f"class.show.{newest.id}").click().run()
+    assert board_numbers(at)["drawings"] == "3"
+    at.button(key=f"class.delete.{newest.id}").click().run()
+    assert board_numbers(at)["drawings"] == "2"
+    at.selectbox(key="class.student").set_value(ada.id).run()
+    at.button(key="class.remove_student").click().run()
+    assert board_numbers(at)["drawings"] == "0"
+    assert at.button(key="class.clear").disabled  # asks first
+    at.checkbox(key="class.sure").check().run()
+    at.button(key="class.clear").click().run()
+    at.button(key="class.close").click().run()
+    assert not service.get_room(db, room.code).is_open
+    assert labels(at, "warning")[0].startswith(f"Room {room.code} is closed")
+    at.button(key="class.reopen").click().run()
+    assert service.get_room(db, room.code).is_open
+
+
+def test_the_teacher_gets_an_export_download_with_a_nicknames_tick(db, password):
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    (room,) = service.list_rooms(db)
+    assert not at.get("download_button")  # nothing to export yet
+    _lesson(db, room.code)
+    at.run()
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download the drawings (zip)"
+    assert at.checkbox(key="class.nicknames").value is False
