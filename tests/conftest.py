@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -17,3 +19,17 @@ def drawings() -> tuple[list[np.ndarray], np.ndarray]:
     rng = np.random.default_rng(7)
     chosen = rng.choice(np.flatnonzero(~data.is_training_example()), size=200, replace=False)
     return [render_drawing(images[i], rng) for i in chosen], labels[chosen]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), one per test module."""
+    from tests.browser import CHROMIUM, FLAGS
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: scripts/test installs it (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()

@@ -1,77 +1,23 @@
 """End to end in a real headless Chromium: draw with a mouse and a finger, clear, upload, visit every page."""
 
-import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from digitdemo import config, data
+from digitdemo import data
 from tests.apptest import PAGES
+from tests.browser import ONE, SEVEN, draw, no_errors, open_draw, prediction, streamlit_server
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# A 7 as a student draws it, in canvas pixels: the bar, then the stem.
-SEVEN = [(90, 70), (190, 70), (190, 90), (160, 150), (130, 230)]
-ONE = [(140, 50), (140, 240)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1"],
-        cwd=config.REPO_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("the Streamlit server did not start")
-    yield url
-    process.terminate()
-    process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: scripts/test installs it (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
+    with streamlit_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -80,33 +26,6 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def open_draw(page, url: str):
-    page.goto(f"{url}/draw")
-    canvas = page.locator("canvas.upper-canvas").first
-    canvas.wait_for()
-    time.sleep(1)  # the canvas wires its handlers just after it appears
-    return canvas
-
-
-def draw(page, canvas, stroke):
-    box = canvas.bounding_box()
-    (x, y), rest = stroke[0], stroke[1:]
-    page.mouse.move(box["x"] + x, box["y"] + y)
-    page.mouse.down()
-    for x, y in rest:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=10)
-    page.mouse.up()
-
-
-def prediction(page):
-    return page.get_by_test_id("stMetricValue").first
-
-
-def no_errors(page):
-    assert page.get_by_test_id("stException").count() == 0
-    assert page.get_by_text("Page not found").count() == 0
 
 
 def test_drawing_a_seven_is_recognised_with_a_probability_chart(page, server):

@@ -88,9 +88,15 @@ def _cell_clicked() -> None:
         st.session_state["class.cell"] = (int(points[0]["y"]), int(points[0]["x"]))
 
 
-def live(code: str) -> None:
-    """The board, refreshed every REFRESH_S seconds without reloading the page."""
-    st.fragment(_board, run_every=REFRESH_S)(code)
+def live(code: str, teacher_tools=None) -> None:
+    """The board, refreshed every REFRESH_S seconds without reloading the page; then ``teacher_tools(code)``."""
+    st.fragment(_live, run_every=REFRESH_S)(code, teacher_tools)
+
+
+def _live(code: str, teacher_tools) -> None:
+    _board(code)
+    if teacher_tools is not None:
+        teacher_tools(code)  # in the same fragment, so its list of drawings is as fresh as the board
 
 
 def _big(label: str, value: str) -> str:

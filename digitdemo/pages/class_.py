@@ -63,9 +63,13 @@ def _teacher() -> None:
     code = st.selectbox("Room", codes, key=ROOM, format_func=status.get)
     current = next(r for r in every if r.code == code)
     _invitation(current)
-    board.live(code)
-    _moderation(current)
-    _export(current)
+    board.live(code, teacher_tools=_teacher_tools)
+    _room_actions(current)
+
+
+def _teacher_tools(code: str) -> None:
+    _drawings(code)
+    _export(code)
 
 
 def _invitation(current: service.Room) -> None:
@@ -111,12 +115,16 @@ def _act(action, *args, done: str) -> None:
         st.session_state["class.notice"] = ("success", done)
 
 
-def _moderation(current: service.Room) -> None:
-    st.subheader("Moderation")
+def _notice() -> None:
     notice = st.session_state.pop("class.notice", None)
     if notice is not None:
         getattr(st, notice[0])(notice[1])
-    code = current.code
+
+
+def _drawings(code: str) -> None:
+    """Each drawing with its author, to hide, show or delete; one student's drawings removed at once."""
+    st.subheader("Moderation")
+    _notice()
     try:
         drawings = service.room_drawings(room.store(), code)
     except ClassError as error:
@@ -152,60 +160,71 @@ def _moderation(current: service.Room) -> None:
                 kwargs={"done": "The drawing is deleted."},
             )
     names = {d.student_id: d.nickname for d in reversed(drawings)}
-    left, right = st.columns(2)
-    with left:
-        if names:
-            chosen = st.selectbox("A student", list(names), key="class.student", format_func=names.get)
-            st.button(
-                "Remove this student's drawings",
-                key="class.remove_student",
-                on_click=_act,
-                args=(service.remove_student_drawings, code, chosen),
-                kwargs={"done": f"{names.get(chosen, 'The student')}'s drawings are removed."},
-            )
-    with right:
-        sure = st.checkbox("I want to delete every drawing of this room", key="class.sure")
-        st.button(
-            "Clear the room",
-            key="class.clear",
-            disabled=not sure,
+    if names:
+        chosen, go = st.columns([2, 1], vertical_alignment="bottom")
+        student = chosen.selectbox("A student", list(names), key="class.student", format_func=names.get)
+        go.button(
+            "Remove this student's drawings",
+            key="class.remove_student",
             on_click=_act,
-            args=(service.clear_room, code),
-            kwargs={"done": f"Room {code} is cleared."},
+            args=(service.remove_student_drawings, code, student),
+            kwargs={"done": f"{names.get(student, 'The student')}'s drawings are removed."},
         )
-        if current.is_open:
-            st.button(
-                "Close the room",
-                key="class.close",
-                on_click=_act,
-                args=(service.close_room, code),
-                kwargs={"done": f"Room {code} is closed: no more joining or sending."},
-            )
-        else:
-            st.button(
-                "Reopen the room",
-                key="class.reopen",
-                on_click=_act,
-                args=(service.reopen_room, code),
-                kwargs={"done": f"Room {code} is open again."},
-            )
 
 
-def _export(current: service.Room) -> None:
+def _room_actions(current: service.Room) -> None:
+    """Clear, close or reopen the room: the whole page follows (its status shows above the board)."""
+    st.subheader("The room")
+    _notice()
+    code = current.code
+    sure, clear, close = st.columns([2, 1, 1], vertical_alignment="bottom")
+    confirmed = sure.checkbox("I want to delete every drawing of this room", key="class.sure")
+    clear.button(
+        "Clear the room",
+        key="class.clear",
+        disabled=not confirmed,
+        on_click=_act,
+        args=(service.clear_room, code),
+        kwargs={"done": f"Room {code} is cleared."},
+    )
+    if current.is_open:
+        close.button(
+            "Close the room",
+            key="class.close",
+            on_click=_act,
+            args=(service.close_room, code),
+            kwargs={"done": f"Room {code} is closed: no more joining or sending."},
+        )
+    else:
+        close.button(
+            "Reopen the room",
+            key="class.reopen",
+            on_click=_act,
+            args=(service.reopen_room, code),
+            kwargs={"done": f"Room {code} is open again."},
+        )
+
+
+def _export(code: str) -> None:
     st.subheader("Export")
     st.caption(
         "The class's shown drawings for the lab: X.npy (n, 400) float32 in the lab's column order, y.npy (n, 1), "
         "one PNG each and a CSV. `np.load` them in the lab's notebook as they are."
     )
-    if current.drawings == 0:
-        st.caption(f"Room {current.code} has no drawings to export yet.")
+    try:
+        count = service.get_room(room.store(), code).drawings
+    except ClassError as error:
+        st.warning(str(error))
+        return
+    if count == 0:
+        st.caption(f"Room {code} has no drawings to export yet.")
         return
     nicknames = st.checkbox("Include nicknames in the CSV", key="class.nicknames")
     st.download_button(
         "Download the drawings (zip)",
         # Built when the button is pressed, not on every run of the page.
-        lambda: export.zip_bytes(room.store(), current.code, include_nicknames=nicknames),
-        file_name=f"class-{current.code}.zip",
+        lambda: export.zip_bytes(room.store(), code, include_nicknames=nicknames),
+        file_name=f"class-{code}.zip",
         mime="application/zip",
         key="class.download",
         on_click="ignore",
