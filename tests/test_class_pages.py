@@ -7,6 +7,7 @@ so the per-server brake on wrong passwords of one test never slows another.
 import itertools
 import sqlite3
 import subprocess
+import time
 
 import numpy as np
 import pytest
@@ -417,3 +418,21 @@ def test_the_teacher_gets_an_export_download_with_a_nicknames_tick(db, password)
     (download,) = at.get("download_button")
     assert download.proto.label == "Download the drawings (zip)"
     assert at.checkbox(key="class.nicknames").value is False
+
+
+# --- The default model is the teacher's ------------------------------------------------------------
+def test_a_student_who_retrained_sees_no_save_as_default(tmp_path, monkeypatch, shipped_model):
+    from digitdemo import artifacts, config
+
+    artifacts.save(shipped_model.layers, shipped_model.meta, tmp_path)
+    monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
+    at = page("training").run()
+    at.number_input(key="training.epochs").set_value(1)
+    at.button(key="FormSubmitter:training.form-Retrain").click().run()
+    deadline = time.monotonic() + 120
+    while "training.job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert at.session_state["model.session"] is not None  # retrained, for this session
+    assert "training.save" not in [b.key for b in at.button] and not at.get("checkbox")
+    assert "Only the teacher can make a model the default for everyone" in all_text(at)
