@@ -583,10 +583,13 @@ def digit_accuracy(accuracy: list[float | None], counts: list[int], title: str =
                 "x": DIGITS,
                 "y": shares,
                 "marker": {"color": [BLUE if a is None or a >= 0.5 else ORANGE for a in accuracy]},
-                "text": ["" if a is None else f"{a:.0%}<br>of {n}" for a, n in zip(accuracy, counts, strict=True)],
+                "text": ["" if a is None else f"{a:.0%}" for a in accuracy],
+                "customdata": counts,
                 "textposition": "outside",
-                "textfont": {"size": 20},
-                "hovertemplate": "digit %{x}: %{y:.0%} read right<extra></extra>",
+                "textfont": {"size": 16},
+                "constraintext": "none",  # plotly would shrink the text to the bar's width
+                "cliponaxis": False,
+                "hovertemplate": "digit %{x}: %{y:.0%} of %{customdata} read right<extra></extra>",
             }
         ],
         "layout": _layout(
