@@ -1,0 +1,193 @@
+"""A 30-student lesson in a room, measured at the server: drawing, sending, and the class board open.
+
+    python -m bench.class_lesson [--students 30] [--seconds 60]
+
+As bench.classroom: a real Chromium does each step once (a student draws a 7, chooses 7 and presses
+Send to the class; the teacher's board refreshes itself), its websocket messages are recorded, and
+light clients replay them over Streamlit's own protocol, each its own session: 30 students in the
+room, and one teacher's board refreshing every 1.5 s as the browser would. After a send the canvas
+is a new widget, so each student uses the canvas id the server last sent it. Every send must come
+back with "Sent your 7"; at the end the database must hold exactly the acknowledged drawings.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import websockets
+from playwright.sync_api import sync_playwright
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from bench.harness import SEVEN, canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+from digitdemo.classroom import service, storage
+
+PASSWORD = "bench-lesson"
+FINISHED_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+
+
+def record(url: str, code: str) -> dict[str, bytes]:
+    """The messages a real Chromium sends: stroke, digit, send (a student) and a board refresh (the teacher)."""
+    frames: dict[str, bytes] = {}
+    with sync_playwright() as p:
+        browser = launch(p)
+        sent: list[bytes] = []
+        page = browser.new_page()
+        page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+        page.goto(f"{url}/draw?room={code}")
+        draw(page, canvas_on(page), SEVEN)
+        wait_metric(page, "7")
+        frames["stroke"] = next(f for f in reversed(sent) if b"draw.canvas.0" in f and b'"data":"data:image' in f)
+        page.get_by_role("radio", name="7", exact=True).click()
+        page.get_by_role("button", name="Send to the class").wait_for()
+        time.sleep(1)
+        frames["digit"] = sent[-1]
+        page.get_by_role("button", name="Send to the class").click()
+        page.get_by_text("Sent your 7").wait_for(timeout=30_000)
+        frames["send"] = next(f for f in reversed(sent) if b"room.send" in f)
+        page.close()
+
+        sent.clear()
+        teacher = browser.new_page()
+        teacher.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(payload)))
+        teacher.goto(f"{url}/class?teacher={PASSWORD}")
+        teacher.locator(".board-number").first.wait_for(timeout=30_000)
+        time.sleep(4)  # at least two refreshes
+        frames["board"] = next(f for f in reversed(sent) if _message(f).rerun_script.fragment_id)
+        teacher.close()
+        browser.close()
+    return frames
+
+
+def _message(frame: bytes) -> BackMsg:
+    message = BackMsg()
+    message.ParseFromString(frame)
+    return message
+
+
+class Client:
+    """One session over Streamlit's websocket protocol, as the browser speaks it."""
+
+    def __init__(self, url: str, page: str, query: str):
+        self.url, self.page, self.query = url, page, query
+        self.canvas_id: str | None = None
+        self.alerts: list[str] = []
+
+    async def connect(self) -> None:
+        self.ws = await websockets.connect(
+            self.url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None
+        )
+        first = BackMsg()
+        first.rerun_script.page_name = self.page
+        first.rerun_script.query_string = self.query
+        first.rerun_script.context_info.url = f"{self.url}/{self.page}"
+        await self.ws.send(first.SerializeToString())
+        await self.until_finished()
+
+    async def until_finished(self) -> None:
+        """Read until the run ends (a rerun the script asked for is followed to its end)."""
+        self.alerts = []
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await self.ws.recv())
+            if message.HasField("delta") and message.delta.HasField("new_element"):
+                element = message.delta.new_element
+                if element.HasField("bidi_component") and "draw.canvas." in element.bidi_component.id:
+                    self.canvas_id = element.bidi_component.id  # a new canvas after each send
+                elif element.HasField("alert"):
+                    self.alerts.append(element.alert.body)
+            elif message.HasField("script_finished") and message.script_finished != FINISHED_FOR_RERUN:
+                return
+
+    async def send(self, frame: bytes) -> float:
+        """Send a recorded message, with this session's canvas; seconds until the run finished."""
+        message = _message(frame)
+        for widget in message.rerun_script.widget_states.widgets:
+            if "draw.canvas." in widget.id and self.canvas_id is not None:
+                widget.id = self.canvas_id
+        started = time.perf_counter()
+        await self.ws.send(message.SerializeToString())
+        await self.until_finished()
+        return time.perf_counter() - started
+
+
+def p50_p95(seconds: list[float]) -> str:
+    if not seconds:
+        return "none"
+    ms = sorted(1000 * s for s in seconds)
+    return f"p50 {statistics.median(ms):5.0f} ms  p95 {ms[min(len(ms) - 1, int(0.95 * len(ms)))]:5.0f} ms  n={len(ms)}"
+
+
+async def lesson(url: str, pid: int, code: str, frames: dict[str, bytes], students: int, seconds: float) -> None:
+    room = [Client(url, "draw", f"room={code}") for _ in range(students)]
+    board = Client(url, "class", f"teacher={PASSWORD}")
+    for client in [board, *room]:
+        await client.connect()
+    times: dict[str, list[float]] = {"stroke": [], "digit": [], "send": [], "board": []}
+    acknowledged, refused = 0, []
+    deadline = time.perf_counter() + seconds
+    cpu, wall = cpu_seconds(pid), time.perf_counter()
+
+    async def student(client: Client) -> None:
+        nonlocal acknowledged
+        rng = random.Random(id(client))
+        await asyncio.sleep(rng.uniform(0, 8))
+        while time.perf_counter() < deadline:
+            times["stroke"].append(await client.send(frames["stroke"]))
+            await asyncio.sleep(rng.uniform(1, 3))  # choosing the digit
+            times["digit"].append(await client.send(frames["digit"]))
+            await asyncio.sleep(rng.uniform(0.5, 1.5))
+            times["send"].append(await client.send(frames["send"]))
+            if any(alert.startswith("Sent your 7") for alert in client.alerts):
+                acknowledged += 1
+            else:
+                refused.append(client.alerts[-1] if client.alerts else "no answer")
+            await asyncio.sleep(rng.uniform(8, 14))  # the next drawing: about 10 s, inside 6 a minute
+
+    async def projector() -> None:
+        while time.perf_counter() < deadline:
+            times["board"].append(await board.send(frames["board"]))
+            await asyncio.sleep(1.5)
+
+    await asyncio.gather(projector(), *(student(c) for c in room))
+    cpu, wall = cpu_seconds(pid) - cpu, time.perf_counter() - wall
+    for client in [board, *room]:
+        await client.ws.close()
+    print(f"{students} students and one board for {wall:.0f} s: server CPU {cpu / wall:.0%} of a core, "
+          f"RSS {rss_mb(pid):.0f} MB")  # fmt: skip
+    for name, label in [("stroke", "a stroke (prediction)"), ("digit", "choosing the digit"),
+                        ("send", "Send to the class"), ("board", "a board refresh")]:  # fmt: skip
+        print(f"  {label:<24} {p50_p95(times[name])}")
+    print(f"  sends acknowledged {acknowledged}, refused {len(refused)} {sorted(set(refused))[:3]}")
+    return acknowledged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "class.db"
+        os.environ[storage.DB_ENV] = str(db)
+        os.environ["DIGITDEMO_TEACHER_PASSWORD"] = PASSWORD
+        store = storage.ClassStore(db)
+        code = service.create_room(store).code
+        with streamlit_server("streamlit_app.py") as (process, url, _):
+            frames = record(url, code)
+            before = service.get_room(store, code).drawings
+            acknowledged = asyncio.run(lesson(url, process.pid, code, frames, args.students, args.seconds))
+        stored = service.get_room(store, code).drawings - before
+        rows = {d.student_id for d in service.room_drawings(store, code)}
+        print(f"  stored {stored} drawings from {len(rows)} students: lost {acknowledged - stored}")
+        store.close()
+    print("reply time: message sent → the run finished (a send includes the page's full rerun).")
+
+
+if __name__ == "__main__":
+    main()
