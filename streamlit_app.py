@@ -3,7 +3,7 @@
 import streamlit as st
 
 from digitdemo import state
-from digitdemo.pages import activations, class_, dataset, draw, errors, model, predictions, softmax, training
+from digitdemo.pages import activations, class_, dataset, draw, errors, model, predictions, signin, softmax, training
 from digitdemo.pages.common import ICON, apply_style
 
 st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=str(ICON), layout="wide")
@@ -29,4 +29,5 @@ def _home() -> None:
 
 state.watch_training()  # once per server: clear the run folders a dead server left; watch runs' pages
 apply_style()
+signin.gate()  # once per server process (cached): makes the teacher password and prints the sign-in link
 st.navigation([st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]).run()
