@@ -436,3 +436,31 @@ def test_a_student_who_retrained_sees_no_save_as_default(tmp_path, monkeypatch, 
     assert at.session_state["model.session"] is not None  # retrained, for this session
     assert "training.save" not in [b.key for b in at.button] and not at.get("checkbox")
     assert "Only the teacher can make a model the default for everyone" in all_text(at)
+
+
+def test_the_teacher_saves_a_retrained_model_for_everyone_and_can_undo_it(tmp_path, monkeypatch, shipped_model):
+    from digitdemo import artifacts, config
+
+    artifacts.save(shipped_model.layers, shipped_model.meta, tmp_path)
+    monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
+    at = page("training").run()
+    at.session_state["teacher.signed_in"] = True  # as the Class page's sign-in leaves it
+    at.run()
+    assert at.button(key="training.restore").disabled  # nothing replaced yet
+    at.number_input(key="training.epochs").set_value(1)
+    at.button(key="FormSubmitter:training.form-Retrain").click().run()
+    deadline = time.monotonic() + 120
+    while "training.job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert at.button(key="training.save").disabled, "replacing everyone's model needs the tick first"
+    at.checkbox(key="training.confirm").check().run()
+    at.button(key="training.save").click().run()
+    assert "Saved as the default" in labels(at, "success")[-1]
+    assert len(artifacts.load(tmp_path).meta["history"]["loss"]) == 1  # every new session now reads it
+    other = page("model").run()  # another student's session
+    assert not other.exception
+    at.run()
+    at.button(key="training.restore").click().run()
+    assert labels(at, "success")[-1] == "The previous default model is back for everyone."
+    assert len(artifacts.load(tmp_path).meta["history"]["loss"]) == len(shipped_model.meta["history"]["loss"])

@@ -5,6 +5,7 @@ import streamlit as st
 
 from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
+from digitdemo.pages import signin
 from digitdemo.pages.common import show_plot
 from digitdemo.text import plural
 
@@ -211,10 +212,43 @@ def _session_model_actions() -> None:
     notice = st.session_state.pop("training.notice", None)
     if notice is not None:
         getattr(st, notice[0])(notice[1])
-    if st.session_state.get(state.SESSION_MODEL) is None:
-        return
-    # Saving a model as the default for everyone is a teacher's act (artifacts.save_default),
-    # not a student's: no page offers it until teachers sign in.
-    if st.button("Use the shipped model again", key="training.reset"):
+    mine = st.session_state.get(state.SESSION_MODEL)
+    if mine is not None and st.button("Use the shipped model again", key="training.reset"):
         del st.session_state[state.SESSION_MODEL]
         st.rerun()
+    # The default model is everyone's: only the signed-in teacher changes it (Class page: Teacher sign-in).
+    if signin.is_teacher():
+        _default_model_actions(mine)
+    elif mine is not None:
+        st.caption("Only the teacher can make a model the default for everyone (Class page: Teacher sign-in).")
+
+
+def _default_model_actions(mine: artifacts.TrainedModel | None) -> None:
+    """The teacher's: make this session's model the default for everyone, or undo the last change."""
+    st.subheader("The default model (teacher)")
+    left, right = st.columns(2)
+    with left:
+        if mine is not None:
+            confirm = st.checkbox("I want to replace the default model for everyone", key="training.confirm")
+            if st.button("Save as the default for everyone", key="training.save", disabled=not confirm):
+                keras = st.session_state.get("training.keras")
+                _change_default(
+                    lambda: artifacts.save_default(mine.layers, mine.meta, keras_bytes=keras),
+                    "Saved as the default: every new page view uses it. The one it replaced is kept.",
+                )
+        else:
+            st.caption("Retrain a model above to offer it to everyone.")
+    with right:
+        kept = artifacts.previous_defaults()
+        st.caption(f"{plural(len(kept), 'earlier default')} kept.")
+        if st.button("Restore the previous default", key="training.restore", disabled=not kept):
+            _change_default(artifacts.restore_previous_default, "The previous default model is back for everyone.")
+
+
+def _change_default(change, done: str) -> None:
+    try:
+        change()
+    except artifacts.ModelError as error:
+        st.error(str(error))
+    else:
+        st.success(done)
