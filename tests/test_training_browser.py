@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digitdemo import config, jobs
-from tests.test_browser import CHROMIUM, FLAGS, free_port
+from tests.browser import free_port
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -53,16 +53,6 @@ def server(tmp_path):
     server = Server(tmp_path)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: scripts/test installs it (apt-get install chromium)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def trainer_of(folder: Path) -> int | None:
