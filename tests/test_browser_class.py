@@ -117,7 +117,7 @@ def a_lesson(browser, url, log):
         assert ada.get_by_text("Download the drawings").count() == 0
 
         # Moderation: hiding Alan's 1 takes it off the board.
-        teacher.get_by_text("The latest drawings, with nicknames").click()
+        teacher.get_by_text("Show each drawing with its nickname").click()
         teacher.get_by_role("button", name="Hide").first.click()  # newest first: Alan's 1
         expect(board_number(teacher, "drawings")).to_have_text("1", timeout=15_000)
         expect(teacher.get_by_text("1 hidden by the teacher")).to_be_visible()

@@ -386,6 +386,8 @@ def test_moderation_hides_deletes_removes_a_student_clears_and_closes(db, passwo
     (room,) = service.list_rooms(db)
     ada, alan = _lesson(db, room.code)
     at.run()
+    assert "by Ada" not in all_text(at)  # the list is off until the teacher asks for it
+    at.toggle(key="class.moderate").set_value(True).run()
     assert "by Ada" in all_text(at) and "by Alan" in all_text(at)  # the teacher sees nicknames
     newest = service.room_drawings(db, room.code)[0]
     at.button(key=f"class.hide.{newest.id}").click().run()

@@ -125,40 +125,43 @@ def _drawings(code: str) -> None:
     """Each drawing with its author, to hide, show or delete; one student's drawings removed at once."""
     st.subheader("Moderation")
     _notice()
+    # Off by default: the board refreshes every 1.5 s, and this list (with its pictures) is its costliest part.
+    if not st.toggle("Show each drawing with its nickname, to hide or delete it", key="class.moderate"):
+        return
     try:
         drawings = service.room_drawings(room.store(), code)
     except ClassError as error:
         st.warning(str(error))
         return
-    with st.expander(f"The latest drawings, with nicknames ({len(drawings)} in all)", expanded=False):
-        for drawing in drawings[:30]:
-            picture, words, hide, delete = st.columns([1, 4, 1.2, 1.2], vertical_alignment="center")
-            picture.image(drawing.ink_png, width=56)
-            status = " · hidden" if drawing.hidden else ""
-            words.markdown(f"**{drawing.meant} → {drawing.read}** by {_escape(drawing.nickname)}{status}")
-            if drawing.hidden:
-                hide.button(
-                    "Show",
-                    key=f"class.show.{drawing.id}",
-                    on_click=_act,
-                    args=(service.unhide_drawing, code, drawing.id),
-                    kwargs={"done": "The drawing is on the board again."},
-                )
-            else:
-                hide.button(
-                    "Hide",
-                    key=f"class.hide.{drawing.id}",
-                    on_click=_act,
-                    args=(service.hide_drawing, code, drawing.id),
-                    kwargs={"done": "The drawing is hidden from the board."},
-                )
-            delete.button(
-                "Delete",
-                key=f"class.delete.{drawing.id}",
+    st.caption(f"The latest of {len(drawings)} drawings, newest first.")
+    for drawing in drawings[:30]:
+        picture, words, hide, delete = st.columns([1, 4, 1.2, 1.2], vertical_alignment="center")
+        picture.image(drawing.ink_png, width=56)
+        status = " · hidden" if drawing.hidden else ""
+        words.markdown(f"**{drawing.meant} → {drawing.read}** by {_escape(drawing.nickname)}{status}")
+        if drawing.hidden:
+            hide.button(
+                "Show",
+                key=f"class.show.{drawing.id}",
                 on_click=_act,
-                args=(service.delete_drawing, code, drawing.id),
-                kwargs={"done": "The drawing is deleted."},
+                args=(service.unhide_drawing, code, drawing.id),
+                kwargs={"done": "The drawing is on the board again."},
             )
+        else:
+            hide.button(
+                "Hide",
+                key=f"class.hide.{drawing.id}",
+                on_click=_act,
+                args=(service.hide_drawing, code, drawing.id),
+                kwargs={"done": "The drawing is hidden from the board."},
+            )
+        delete.button(
+            "Delete",
+            key=f"class.delete.{drawing.id}",
+            on_click=_act,
+            args=(service.delete_drawing, code, drawing.id),
+            kwargs={"done": "The drawing is deleted."},
+        )
     names = {d.student_id: d.nickname for d in reversed(drawings)}
     if names:
         chosen, go = st.columns([2, 1], vertical_alignment="bottom")
