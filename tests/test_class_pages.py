@@ -95,10 +95,22 @@ def test_a_student_sees_a_join_box_and_no_teacher_control(db, password):
 
 def test_a_wrong_password_gets_one_sentence_and_repeated_guesses_are_slowed_for_every_session(db, password):
     at = page("class").run()
-    for attempt in range(auth.FREE_TRIES):
-        at.text_input(key="teacher.password").input(f"guess {attempt}")
+
+    def guess(text: str) -> str:
+        at.text_input(key="teacher.password").input(text)
         next(b for b in at.button if b.label == "Sign in").click().run()
-    assert labels(at, "error") == ["Wrong password; wait 2 s before trying again."]
+        return labels(at, "error")[0]
+
+    assert guess("guess 0") == "Wrong password."
+    for _ in range(auth.FREE_TRIES - 2):
+        guess("again")
+    wait = 2
+    assert guess("once more") == f"Wrong password; wait {wait} s before trying again."
+    # Each wrong guess after a wait doubles it (slept out here, so the last wait outlasts a slow machine).
+    while wait < 16:
+        time.sleep(wait + 0.1)
+        wait *= 2
+        assert guess("still wrong") == f"Wrong password; wait {wait} s before trying again."
     assert "Create a room" not in buttons(at)
     # A new session (as an attacker would open) is slowed down too, even with the right password.
     other = page("class").run()
