@@ -33,3 +33,12 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app on a free port (`streamlit run`), one per test module; its URL."""
+    from tests.browser import streamlit_server
+
+    with streamlit_server() as url:
+        yield url

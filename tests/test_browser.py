@@ -8,16 +8,10 @@ from PIL import Image
 
 from digitdemo import data
 from tests.apptest import PAGES
-from tests.browser import ONE, SEVEN, draw, no_errors, open_draw, prediction, streamlit_server
+from tests.browser import ONE, SEVEN, draw, no_errors, open_draw, prediction
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
-
-
-@pytest.fixture(scope="module")
-def server():
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.apptest import PAGES
-from tests.test_browser import browser, server  # noqa: F401
 from tests.test_readability import open_page
 
 LOCAL = {"127.0.0.1"}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.test_browser import SEVEN, browser, server  # noqa: F401
+from tests.browser import SEVEN
 from tests.test_readability import open_page
 
 expect = pytest.importorskip("playwright.sync_api").expect

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from tests.apptest import PAGES
+from tests.browser import SEVEN, draw, open_draw, prediction
 from tests.readability import measure, offenders, report
-from tests.test_browser import SEVEN, browser, draw, open_draw, prediction, server  # noqa: F401
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
