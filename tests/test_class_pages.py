@@ -448,7 +448,8 @@ def test_a_student_who_retrained_sees_no_save_as_default(tmp_path, monkeypatch, 
         time.sleep(0.5)
         at.run()
     assert at.session_state["model.session"] is not None  # retrained, for this session
-    assert "training.save" not in [b.key for b in at.button] and not at.get("checkbox")
+    assert "training.save" not in [b.key for b in at.button]
+    assert "training.confirm" not in [c.key for c in at.get("checkbox")]
     assert "Only the teacher can make a model the default for everyone" in all_text(at)
 
 

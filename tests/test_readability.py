@@ -25,8 +25,9 @@ def open_page(page, url: str, name: str) -> None:
         page.goto(f"{url}/{name}")
         expect(page.get_by_test_id("stHeading").first).to_be_visible(timeout=15_000)
     page.wait_for_load_state("networkidle")
-    page.wait_for_function(  # every page has a chart: wait for all of them
-        "(c => c.length && c.every(p => p.querySelector('svg text')))([...document.querySelectorAll('.stPlotlyChart')])"
+    some = "" if name == "class" else "c.length && "  # every page has a chart but a student's Class page
+    page.wait_for_function(  # wait for all of them
+        f"(c => {some}c.every(p => p.querySelector('svg text')))([...document.querySelectorAll('.stPlotlyChart')])"
         " && !document.querySelector('[data-stale=true]')"
     )
     time.sleep(1)  # plotly's last relayout
@@ -50,7 +51,7 @@ def test_every_text_is_large_enough_and_contrasted(browser, server, name, theme)
         assert (app_background(page) > 128) == (theme == "light"), "the app follows the browser's theme"
         texts = measure(page)
         charts = [t for t in texts if t["kind"] == "chart"]
-        assert len(texts) > 20 and charts, "the walk finds the page's text and charts"
+        assert len(texts) > 20 and (charts or name == "class"), "the walk finds the page's text and charts"
         bad = offenders(texts)
         smallest = min(t["px"] for t in texts if t["sized"])
         weakest = min(t["contrast"] for t in texts if t["kind"] != "icon")
