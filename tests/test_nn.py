@@ -52,8 +52,9 @@ def test_forward_pass_equals_keras(shipped_model):
     ours = shipped_model.forward(inputs)
     keras_logits = keras_model.predict(inputs, verbose=0)
     # What a student sees, the probabilities, agree within 1e-5. The logits reach about 50,
-    # where float32 spacing is 4e-6 and sums of 400 products round differently: within 2e-5.
-    np.testing.assert_allclose(ours.logits, keras_logits, atol=2e-5)
+    # where float32 spacing is 4e-6 and sums of 400 products round differently (up to 6 spacings
+    # seen): within 5e-5.
+    np.testing.assert_allclose(ours.logits, keras_logits, atol=5e-5)
     np.testing.assert_allclose(ours.probabilities, tf.nn.softmax(keras_logits).numpy(), atol=1e-5)
     np.testing.assert_array_equal(ours.predicted_digit, np.argmax(keras_logits, axis=1))
     # The hidden activations equal Keras' own intermediate layers.
