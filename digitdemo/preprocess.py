@@ -35,6 +35,9 @@ WORKING_SIZE = 560
 # Uploads larger than this many pixels are refused before they are decoded (decompression bombs).
 MAX_UPLOAD_PIXELS = 50_000_000
 MAX_UPLOAD_BYTES = 20_000_000
+# A canvas picture is a small PNG: 280x280 RGBA is 0.32 MB even stored uncompressed.
+MAX_CANVAS_BYTES = 1_000_000
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class ImageError(ValueError):
@@ -81,6 +84,33 @@ def read_image(payload: bytes) -> Image.Image:
         raise ImageError(f"The image is damaged and cannot be read ({error}).") from None
     image.thumbnail((WORKING_SIZE, WORKING_SIZE))
     return image
+
+
+def png_size(payload: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's first 24 bytes (its IHDR), without decoding; None if it is no PNG."""
+    if len(payload) < 24 or payload[:8] != PNG_SIGNATURE or payload[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(payload[16:20], "big"), int.from_bytes(payload[20:24], "big")
+
+
+def read_canvas(payload: bytes, size: tuple[int, int]) -> np.ndarray:
+    """The canvas's PNG -> (H, W, 4) uint8 RGBA, any PNG mode; ImageError unless it is a PNG of ``size``.
+
+    The browser sends this picture, so it is checked before anything decodes it: a small PNG can
+    declare a 20000x20000 image.
+    """
+    if len(payload) > MAX_CANVAS_BYTES or png_size(payload) != tuple(size):
+        width, height = size
+        raise ImageError(
+            f"The drawing is not the canvas's own {width}x{height} picture, so it was not read: please draw again."
+        )
+    try:
+        with Image.open(io.BytesIO(payload), formats=["PNG"]) as image:
+            if image.mode in ("I", "I;16", "I;16B", "F"):  # 16-bit grey: scaled, not clipped
+                return (_as_rgba(image) * 255).astype(np.uint8)
+            return np.asarray(image.convert("RGBA"))
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise ImageError("The drawing could not be read; please draw again.") from None
 
 
 def _as_rgba(image) -> np.ndarray:

@@ -137,7 +137,7 @@ def test_a_drawing_that_does_not_decode_gets_a_sentence():
     }
     at.run()
     assert not at.exception
-    assert "could not be read" in at.error[0].value and metric(at, "Prediction") == "—"
+    assert "please draw again" in at.error[0].value and metric(at, "Prediction") == "—"
 
 
 # --- The other pages ------------------------------------------------------------

@@ -7,7 +7,7 @@ from digitdemo import charts, config, state
 from digitdemo.nn import Forward
 from digitdemo.pages import room
 from digitdemo.pages.common import show_plot, strip
-from digitdemo.preprocess import ImageError, Steps, preprocess, read_image
+from digitdemo.preprocess import ImageError, Steps, preprocess, read_canvas, read_image
 
 CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
@@ -87,11 +87,15 @@ def _canvas() -> np.ndarray | None:
     clear, brush = st.columns([1, 2.5], vertical_alignment="bottom")
     clear.button("Clear", key="draw.clear", on_click=_clear, width="stretch")
     brush.slider("Brush width (px)", 6, 40, DEFAULT_BRUSH, key="draw.brush")
+    # The picture comes from the browser: its header is checked before anything decodes it.
     try:
-        return result.image_data
-    except (ValueError, OSError):  # a drawing that did not arrive whole
+        payload = result.image_bytes  # base64 only: CanvasResult.image_data would decode any size
+        return None if payload is None else read_canvas(payload, (CANVAS_PX, CANVAS_PX))
+    except ImageError as error:
+        st.error(str(error))
+    except (ValueError, TypeError, AttributeError):  # not a base64 data URL at all
         st.error("The drawing could not be read; please draw again.")
-        return None
+    return None
 
 
 def _upload() -> object | None:
