@@ -19,12 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import config
-from digitdemo.files import atomic_write_bytes, write_temp
+from digitdemo.files import FileRefusedError, atomic_write_bytes, npy_nbytes, read_bounded, write_temp
 from digitdemo.nn import ACTIVATIONS, Forward, Layer, forward
 
 RESTORE_HINT = (
     "Run `python -m digitdemo train` to train a new one, or `git checkout models/` to restore the shipped model."
 )
+
+
+# A model file, and all its arrays unpacked, stay under this: the lab's is 53 KB, 1024 units per layer 6 MB.
+MAX_MODEL_BYTES = 64_000_000
 
 
 class ModelError(ValueError):
@@ -90,9 +94,46 @@ def to_bytes(layers: list[Layer], meta: dict) -> bytes:
     return buffer.getvalue()
 
 
+def _check_sizes(payload: bytes, source: str) -> None:
+    """Refuse an archive whose unpacked members, or the arrays their headers declare, are too large."""
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > MAX_MODEL_BYTES:
+            raise ModelError(f"{source} unpacks to more than {MAX_MODEL_BYTES / 1e6:.0f} MB, too large. {RESTORE_HINT}")
+        for member in members:
+            with archive.open(member) as f:
+                if npy_nbytes(f) > member.file_size:
+                    raise ModelError(f"{source} declares an array too large for its data. {RESTORE_HINT}")
+
+
+def _check_meta(meta, source: str) -> None:
+    """Raise ModelError unless the metadata holds what the pages show: loss history and metrics."""
+
+    def number(value) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+    history = meta.get("history") if isinstance(meta, dict) else None
+    loss = history.get("loss") if isinstance(history, dict) else None
+    if not isinstance(loss, list) or not loss or not all(number(v) for v in loss):
+        raise ModelError(f"{source} has no usable loss history (a list of numbers, one per epoch). {RESTORE_HINT}")
+    m = meta.get("metrics")
+    if not (
+        isinstance(m, dict)
+        and all(number(m.get(key)) for key in ("train_errors", "train_examples", "test_accuracy"))
+        and m["train_examples"] > 0
+    ):
+        raise ModelError(
+            f"{source} has no usable metrics (training errors, examples, held-out accuracy). {RESTORE_HINT}"
+        )
+
+
 def from_bytes(payload: bytes, source: str = "the model file") -> TrainedModel:
-    """Read a model from .npz bytes, checking everything; ModelError with a clear sentence if not."""
+    """Read a model from .npz bytes, checking everything; ModelError with a clear sentence if not.
+
+    Sizes are checked before anything is unpacked; the metadata is checked for what the pages use.
+    """
     try:
+        _check_sizes(payload, source)
         with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
             meta = json.loads(str(npz["meta"]))
             spec = meta["architecture"]["layers"]
@@ -105,13 +146,16 @@ def from_bytes(payload: bytes, source: str = "the model file") -> TrainedModel:
                 )
                 for i, s in enumerate(spec, start=1)
             ]
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
+    except ModelError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError, zipfile.BadZipFile) as error:
         raise ModelError(
             f"{source} is damaged or not a digitdemo model ({type(error).__name__}). {RESTORE_HINT}"
         ) from None
     if not layers:
         raise ModelError(f"{source} has no layers. {RESTORE_HINT}")
     check_layers(layers)
+    _check_meta(meta, source)
     return TrainedModel(layers=layers, meta=meta)
 
 
@@ -119,11 +163,13 @@ def load(directory: Path | str | None = None) -> TrainedModel:
     """Load the model in ``directory`` (see model_dir) without TensorFlow."""
     path = model_dir(directory) / config.WEIGHTS_NAME
     try:
-        payload = path.read_bytes()
+        payload = read_bounded(path, MAX_MODEL_BYTES)
     except FileNotFoundError:
         raise ModelError(f"There is no model at {path}. {RESTORE_HINT}") from None
+    except FileRefusedError as error:
+        raise ModelError(f"{error}. {RESTORE_HINT}") from None
     except OSError as error:
-        raise ModelError(f"{path} cannot be read ({error.strerror}). {RESTORE_HINT}") from None
+        raise ModelError(f"{path} cannot be read ({error.strerror or error}). {RESTORE_HINT}") from None
     return from_bytes(payload, source=str(path))
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import config
-from digitdemo.files import atomic_write_bytes
+from digitdemo.files import FileRefusedError, atomic_write_bytes, npy_nbytes, read_bounded
 
 
 class DataError(ValueError):
@@ -205,11 +205,30 @@ def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
 # --- The course's own files ------------------------------------------------
 
 
+# The course's X.npy is 16 MB (5000 x 400 float64); all 60,000 MNIST digits would be 192 MB.
+MAX_DATA_BYTES = 200_000_000
+
+
 def _read_npy(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise DataError(f"{path} does not exist.")
+    """One .npy file, its type and sizes checked before NumPy allocates anything."""
     try:
-        return np.load(path, allow_pickle=False)
+        payload = read_bounded(path, MAX_DATA_BYTES)
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist.") from None
+    except FileRefusedError as error:
+        raise DataError(f"{error}.") from None
+    except OSError as error:
+        raise DataError(f"{path} cannot be read ({error.strerror or error}).") from None
+    if payload.startswith(b"PK\x03\x04"):
+        raise DataError(f"{path} is an .npz archive, not a .npy file: save each array with np.save.")
+    f = io.BytesIO(payload)
+    try:
+        if npy_nbytes(f) > len(payload) - f.tell():
+            raise DataError(f"{path} declares an array too large for its {len(payload)} bytes (damaged).")
+        f.seek(0)
+        return np.load(f, allow_pickle=False)
+    except DataError:
+        raise
     except (ValueError, OSError, EOFError) as error:
         raise DataError(f"{path} is not a readable NumPy .npy file ({error}).") from None
 

@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from digitdemo import config
 from digitdemo.data import image_to_row, resample_to_lab_size
@@ -22,6 +22,11 @@ NOISE_LEVEL = 0.2
 BLANK_LEVEL = 0.15
 # The ink fits in a 20x20 box inside MNIST's 28x28 field.
 BOX_SIZE = 20
+# Noise, not strokes: ink that changes from pixel to pixel about as much as it is there at all
+# (roughness: mean neighbour difference over mean ink), over more than a sliver of the image.
+# Drawings measure at most 0.35 and photos of ink 0.09; noise of any size and density 0.75 or more.
+NOISY_ROUGHNESS = 0.6
+NOISY_FILL = 0.03
 # A dot, not a digit: a roundish blob that fills most of its box, its longer side under this
 # share of the image's longer side (a tap of the brush on the canvas). Small digits are strokes:
 # a 20 px MNIST digit on a 280 px canvas fills 42% of its box (median).
@@ -34,6 +39,9 @@ FILLED_LEVEL = 0.7
 WORKING_SIZE = 560
 # Uploads larger than this many pixels are refused before they are decoded (decompression bombs).
 MAX_UPLOAD_PIXELS = 50_000_000
+# Pillow's own bomb check runs at every decode, also of an image inside another (an .ico's PNG,
+# which Pillow decodes while opening): it refuses above twice this, our limit.
+Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS // 2
 MAX_UPLOAD_BYTES = 20_000_000
 # A canvas picture is a small PNG: 280x280 RGBA is 0.32 MB even stored uncompressed.
 MAX_CANVAS_BYTES = 1_000_000
@@ -75,15 +83,26 @@ def read_image(payload: bytes) -> Image.Image:
         if width * height > MAX_UPLOAD_PIXELS:
             raise ImageError(f"The image is {width}x{height} pixels, too large to read; please use a smaller one.")
         image = next(ImageSequence.Iterator(image))  # an animated GIF: its first frame
+        image.draft(image.mode, (WORKING_SIZE, WORKING_SIZE))  # a JPEG decodes at 1/2 to 1/8 of its size
         image.load()
+        image.thumbnail((WORKING_SIZE, WORKING_SIZE))
+        image = ImageOps.exif_transpose(image)  # a phone photo taken sideways, upright
+    except ImageError:
+        raise
     except UnidentifiedImageError:
         raise ImageError("This file is not an image that can be read (try PNG or JPEG).") from None
     except Image.DecompressionBombError:
         raise ImageError("The image is too large to read; please use a smaller one.") from None
     except (OSError, ValueError, SyntaxError) as error:
         raise ImageError(f"The image is damaged and cannot be read ({error}).") from None
-    image.thumbnail((WORKING_SIZE, WORKING_SIZE))
     return image
+
+
+def for_display(image: Image.Image) -> Image.Image:
+    """An 8-bit picture of ``image`` that st.image can send: 16-bit, 32-bit, float and LAB converted."""
+    if image.mode in ("L", "RGB", "RGBA"):
+        return image
+    return Image.fromarray((_as_rgba(image) * 255).astype(np.uint8))
 
 
 def png_size(payload: bytes) -> tuple[int, int] | None:
@@ -211,10 +230,20 @@ BLANK = {
     "canvas": "The canvas is blank (one flat colour, nothing drawn): draw a digit.",
     "image": "The image is blank (one flat colour): there is no digit in it to read.",
 }
+NOISE = "No digit found: this is noise, specks all over with no strokes to read."
 DOT = {
     "canvas": "That is only a dot: draw a whole digit, bigger.",
     "image": "That is only a dot: use a picture where the digit is bigger, or crop it closer to the digit.",
 }
+
+
+def is_noise(ink: np.ndarray) -> bool:
+    """True for speckle over the image: (H, W) ink normalised to [0, 1], grain removed."""
+    mean = float(ink.mean())
+    if mean == 0 or (ink > 0).mean() <= NOISY_FILL:
+        return False
+    change = np.abs(np.diff(ink, axis=0)).mean() + np.abs(np.diff(ink, axis=1)).mean() if min(ink.shape) > 1 else 0
+    return change / (2 * mean) > NOISY_ROUGHNESS
 
 
 def preprocess(image, crop: bool = True, fit: bool = True, centre: bool = True, source: str = "canvas") -> Steps:
@@ -224,11 +253,15 @@ def preprocess(image, crop: bool = True, fit: bool = True, centre: bool = True, 
     """
     raw = to_ink(image)
     strongest = float(raw.max())
-    if strongest < BLANK_LEVEL:
+    if strongest == 0:
         return Steps(raw, None, None, None, None, None, None, problem=BLANK[source])
     # Faint ink (a pencil photo) is stretched to full strength; grain below the noise level goes.
     ink = raw / strongest
     ink = np.where(ink >= NOISE_LEVEL, ink, 0).astype(np.float32)
+    if is_noise(ink):  # before the blank test: a large noise picture, shrunk, is faint too
+        return Steps(ink, None, None, None, None, None, None, problem=NOISE)
+    if strongest < BLANK_LEVEL:
+        return Steps(raw, None, None, None, None, None, None, problem=BLANK[source])
     box = ink_box(ink)
     top, left, bottom, right = box
     if _is_dot(ink[top:bottom, left:right], max(ink.shape)):

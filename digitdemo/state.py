@@ -5,6 +5,8 @@ a student's retrained model lives in that student's session only.
 """
 
 import os
+import re
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -16,38 +18,64 @@ SESSION_MODEL = "model.session"  # this student's retrained model, if any
 LAST_LOGITS = "draw.logits"  # the current drawing's logits, for the Softmax page
 
 
-@st.cache_resource(show_spinner=False)
-def _dataset(data_dir: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    return {"training": data.load_data(data_dir), "test": data.load_test_data()}
+# What Streamlit's markdown reads as markup within one line: emphasis (* _), code (`), links ([ ]),
+# HTML and autolinks (<), entities (&), LaTeX ($), strikethrough (~), and the colour and emoji
+# directives that start with a colon before a letter (:red[...], :smile:).
+_MARKUP = re.compile(r"([\\`*_\[\]<&$~]|:(?=[A-Za-z]))")
+
+
+def plain(text: object) -> str:
+    """Text shown as typed: markup characters escaped, on one line. For errors and user text in st.error & co."""
+    return _MARKUP.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _stamp(path: Path) -> tuple:
+    """What changes when a file is replaced: part of a cache key, so a fixed file is read again."""
+    try:
+        info = path.stat()
+    except OSError as error:  # missing, a symlink loop: the loader says which
+        return (type(error).__name__,)
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _dataset(data_dir: str | None, stamps: tuple) -> dict | data.DataError:
+    # A failure is cached too (until the files change): a bad file is not re-read on every view.
+    try:
+        return {"training": data.load_data(data_dir), "test": data.load_test_data()}
+    except data.DataError as error:
+        return error
 
 
 def dataset(which: str = "training") -> tuple[np.ndarray, np.ndarray]:
     """X (5000, 400), y (5000, 1) of the "training" or "test" set; a clear error stops the page."""
-    try:
-        return _dataset(os.environ.get(config.LAB_DATA_ENV))[which]
-    except data.DataError as error:
-        st.error(f"The dataset cannot be loaded: {error}")
+    data_dir = os.environ.get(config.LAB_DATA_ENV)
+    stamps = tuple(_stamp(Path(data_dir) / name) for name in ("X.npy", "y.npy")) if data_dir else ()
+    result = _dataset(data_dir, stamps)
+    if isinstance(result, data.DataError):
+        st.error(plain(f"The dataset cannot be loaded: {result}"))
         st.stop()
+    return result[which]
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _default_model(path: str, mtime_ns: int) -> artifacts.TrainedModel:
-    # The file's mtime is in the key: saving a new default reaches every session.
-    return artifacts.load(path)
+def _default_model(path: str, stamp: tuple) -> artifacts.TrainedModel | artifacts.ModelError:
+    # The file's stamp is in the key: saving a new default reaches every session, and a broken
+    # file is read once, not on every view.
+    try:
+        return artifacts.load(path)
+    except artifacts.ModelError as error:
+        return error
 
 
 def default_model() -> artifacts.TrainedModel:
     """The model in models/ (or $DIGITDEMO_MODEL_DIR); a clear error stops the page if it is broken."""
     directory = artifacts.model_dir()
-    try:
-        mtime = (directory / config.WEIGHTS_NAME).stat().st_mtime_ns
-        return _default_model(str(directory), mtime)
-    except FileNotFoundError:
-        error = artifacts.ModelError(f"There is no model in {directory}. {artifacts.RESTORE_HINT}")
-    except artifacts.ModelError as model_error:
-        error = model_error
-    st.error(f"The model cannot be loaded. {error}")
-    st.stop()
+    result = _default_model(str(directory), _stamp(directory / config.WEIGHTS_NAME))
+    if isinstance(result, artifacts.ModelError):
+        st.error(plain(f"The model cannot be loaded. {result}"))
+        st.stop()
+    return result
 
 
 def current_model() -> artifacts.TrainedModel:
@@ -117,11 +145,25 @@ def to_link(*keys: str) -> None:
         st.query_params[_link_name(key)] = str(st.session_state[key])
 
 
+# Numbers in a link as a person writes them: ASCII digits, a minus, a decimal point. Python's own
+# int() and float() also take "+12_3", " 123", "1e3" and other scripts' digits ("١٢٣").
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
+
+
+def _number(text: str, kind=float):
+    """``text`` as ``kind`` if it is a plain ASCII integer (or decimal, for float); else ValueError."""
+    pattern = _INTEGER if kind is int else _DECIMAL
+    if not isinstance(text, str) or not pattern.fullmatch(text):
+        raise ValueError(f"{text!r} is not a plain number")
+    return kind(text)
+
+
 def parse_in(low: float, high: float, kind=float):
     """A parser for from_link: a number of ``kind`` from low to high, or ValueError."""
 
     def parse(text: str):
-        value = kind(text)
+        value = _number(text, kind)
         if not low <= value <= high:
             raise ValueError(f"{value} is outside {low}..{high}")
         return value
@@ -136,7 +178,7 @@ def parse_choice(options):
         for option in options:
             if str(option) == text:
                 return option
-        number = float(text)  # ValueError for text that is no option and no number
+        number = _number(text)  # ValueError for text that is no option and no plain number
         for option in options:
             if isinstance(option, int | float) and option == number:
                 return option

@@ -26,6 +26,11 @@ def apply_style() -> None:
     st.html(_style())
 
 
+def say(kind: str, text: object) -> None:
+    """st.error, st.warning, st.info or st.success with text shown as typed (errors, file names, user input)."""
+    getattr(st, kind)(state.plain(text))
+
+
 class _Checked(go.Figure):
     """A figure dict sent as it is. Streamlit validates a dict on every call, which is most of a chart's
     server CPU and grows with its traces; a plotly Figure it takes as validated. Only for figures whose

@@ -6,8 +6,8 @@ import streamlit as st
 from digitdemo import charts, config, state
 from digitdemo.nn import Forward
 from digitdemo.pages import room
-from digitdemo.pages.common import show_plot, strip
-from digitdemo.preprocess import ImageError, Steps, preprocess, read_canvas, read_image
+from digitdemo.pages.common import say, show_plot, strip
+from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, read_canvas, read_image
 
 CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
@@ -92,7 +92,7 @@ def _canvas() -> np.ndarray | None:
         payload = result.image_bytes  # base64 only: CanvasResult.image_data would decode any size
         return None if payload is None else read_canvas(payload, (CANVAS_PX, CANVAS_PX))
     except ImageError as error:
-        st.error(str(error))
+        say("error", error)
     except (ValueError, TypeError, AttributeError):  # not a base64 data URL at all
         st.error("The drawing could not be read; please draw again.")
     return None
@@ -109,9 +109,9 @@ def _upload() -> object | None:
     try:
         image = read_image(upload.getvalue())
     except ImageError as error:
-        st.error(str(error))
+        say("error", error)
         return None
-    st.image(image, caption="Your picture", width=CANVAS_PX)
+    st.image(for_display(image), caption="Your picture", width=CANVAS_PX)
     return image
 
 
@@ -180,5 +180,8 @@ def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool]) 
         prechecked=True,  # on every stroke: Streamlit's validation would be most of its cost
     )
     st.subheader("Hidden units, live")
+    if not out.hidden:
+        st.caption("This model has no hidden layers: the 400 pixels go straight to the 10 logits.")
+        return
     st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
     show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden")

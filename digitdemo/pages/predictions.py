@@ -66,10 +66,11 @@ def _walk_through(index: int, out, logits, probabilities) -> None:
 
 
 def _grid(X: np.ndarray, y: np.ndarray, model: artifacts.TrainedModel, shown: bool) -> None:
-    st.subheader("64 random examples: label, prediction")
+    count = min(64, len(X))  # the course's own data may have fewer rows
+    st.subheader(f"{count} random examples: label, prediction")
     if st.button("Reshuffle", key="predictions.shuffle"):
         st.session_state["predictions.seed"] = st.session_state.get("predictions.seed", 0) + 1
-    chosen = np.random.default_rng(st.session_state.get("predictions.seed", 0)).choice(len(X), 64, replace=False)
+    chosen = np.random.default_rng(st.session_state.get("predictions.seed", 0)).choice(len(X), count, replace=False)
     predicted = model.forward(X[chosen]).predicted_digit
     labels = y[chosen, 0]
     if not shown:
@@ -80,12 +81,14 @@ def _grid(X: np.ndarray, y: np.ndarray, model: artifacts.TrainedModel, shown: bo
     captions = [f"{label},{pred}" for label, pred in zip(labels, predicted, strict=True)]
     show_plot(charts.digit_mosaic(X[chosen], captions, wrong=labels != predicted), key="predictions.grid")
     wrong = int(np.sum(labels != predicted))
-    st.caption(f"Mistakes in red, crossed and outlined: {wrong} of 64.")
+    st.caption(f"Mistakes in red, crossed and outlined: {wrong} of {count}.")
 
 
 def _compare_with_the_notebook(model: artifacts.TrainedModel) -> None:
     """Example 1015 in the notebook and here: both a 2, other drawings, other numbers."""
     X, _ = state.dataset("training")
+    if len(X) <= config.EXAMPLE_INDEX:  # the course's own data, with fewer rows
+        return
     ours = model.forward(X[config.EXAMPLE_INDEX])
     digit = int(ours.predicted_digit[0])
     st.info(
