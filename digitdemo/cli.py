@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 from digitdemo import artifacts, config, data, jobs, metrics
-from digitdemo.preprocess import ImageError, preprocess, read_image
+from digitdemo.files import FileRefusedError, read_bounded, write_temp
+from digitdemo.preprocess import MAX_UPLOAD_BYTES, ImageError, preprocess, read_image
 from digitdemo.text import plural
+
+DESCRIPTION = "Read digits from images, train and evaluate the lab's model, rebuild the bundled data."
 
 
 def _predict(args) -> int:
@@ -23,10 +26,11 @@ def _predict(args) -> int:
     failures = 0
     for path in args.images:
         try:
-            steps = preprocess(read_image(Path(path).read_bytes()), source="image")
-        except (OSError, ImageError) as error:
+            # Bounded: /dev/zero never ends and a FIFO would wait forever.
+            steps = preprocess(read_image(read_bounded(Path(path), MAX_UPLOAD_BYTES)), source="image")
+        except (OSError, ImageError, FileRefusedError) as error:
             failures += 1
-            message = error.strerror if isinstance(error, OSError) else str(error)
+            message = (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
             if args.json:
                 print(json.dumps({"path": path, "error": message}))
             else:
@@ -54,7 +58,29 @@ def _load_extra(folder: str) -> tuple:
         raise data.DataError(f"the extra data in {folder} cannot be used: {error}") from None
 
 
+def _out_problem(out: str | None) -> str | None:
+    """Why ``--out`` cannot take a model, or None: checked before a run, not after it."""
+    if out is None:
+        return None
+    if not out.strip():
+        return "--out is empty: give a folder, or leave --out out to save to models/."
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        return f"--out {out} is a file, not a folder."
+    try:
+        write_temp(path / ".probe", b"").unlink()  # creates the folder, and proves it takes files
+    except OSError as error:
+        return f"--out {out} cannot be written ({error.strerror or error})."
+    return None
+
+
 def _train(args) -> int:
+    problem = _out_problem(args.out)
+    if problem is not None:
+        if args.progress == "json":
+            print(json.dumps({"error": problem}), flush=True)
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     if args.parent_pid is not None:
         _exit_with_parent(args.parent_pid, args.out)
@@ -262,7 +288,7 @@ def _class_export(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m digitdemo", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m digitdemo", description=DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
 
     predict = sub.add_parser("predict", help="read digits from image files (no TensorFlow)")
@@ -327,5 +353,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A file name that is not UTF-8 reaches us with surrogates: print it escaped, never a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = parser().parse_args(argv)
     return args.run(args)

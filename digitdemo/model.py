@@ -1,14 +1,41 @@
 """The lab's Keras model. Imports TensorFlow: use only from training, tests and the CLI's train."""
 
+import contextlib
 import os
+import sys
+import tempfile
 
 # Quiet TensorFlow: both must be set before it is imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # 2 still lets absl print CUDA notes
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # a model this small trains on the CPU
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+# Lines TensorFlow's native code prints while loading whatever the settings above say.
+NATIVE_NOTES = ("cudart_stub.cc", "absl::InitializeLog", "cuda_platform.cc", "Unable to register cu")
+
+
+@contextlib.contextmanager
+def _without_native_notes():
+    """Run with file descriptor 2 captured, then pass on every line but TensorFlow's CUDA notes."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            for line in capture.read().decode(errors="replace").splitlines(keepends=True):
+                if not any(note in line for note in NATIVE_NOTES):
+                    sys.stderr.write(line)
+
+
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+
+with _without_native_notes():
+    import tensorflow as tf  # noqa: E402
 
 from digitdemo import config  # noqa: E402
 from digitdemo.nn import Layer  # noqa: E402
