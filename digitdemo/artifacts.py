@@ -107,23 +107,42 @@ def _check_sizes(payload: bytes, source: str) -> None:
 
 
 def _check_meta(meta, source: str) -> None:
-    """Raise ModelError unless the metadata holds what the pages show: loss history and metrics."""
+    """Raise ModelError unless the metadata holds what the pages show: loss history, metrics, recipe, data size."""
 
     def number(value) -> bool:
-        return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+        return isinstance(value, int | float) and not isinstance(value, bool) and bool(np.isfinite(value))
 
-    history = meta.get("history") if isinstance(meta, dict) else None
-    loss = history.get("loss") if isinstance(history, dict) else None
+    def count(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+    def part(name: str) -> dict:
+        value = meta.get(name) if isinstance(meta, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    loss = part("history").get("loss")
     if not isinstance(loss, list) or not loss or not all(number(v) for v in loss):
         raise ModelError(f"{source} has no usable loss history (a list of numbers, one per epoch). {RESTORE_HINT}")
-    m = meta.get("metrics")
+    m = part("metrics")
     if not (
-        isinstance(m, dict)
-        and all(number(m.get(key)) for key in ("train_errors", "train_examples", "test_accuracy"))
-        and m["train_examples"] > 0
+        all(number(m.get(k)) for k in ("train_errors", "train_examples", "test_accuracy"))
+        and count(m["train_examples"])
     ):
         raise ModelError(
             f"{source} has no usable metrics (training errors, examples, held-out accuracy). {RESTORE_HINT}"
+        )
+    recipe = part("recipe")
+    units = recipe.get("hidden_units")
+    if not (
+        count(recipe.get("epochs"))
+        and number(recipe.get("learning_rate"))
+        and count(recipe.get("batch_size"))
+        and isinstance(units, list)
+        and all(count(u) for u in units)
+        and count(part("data").get("examples"))
+        and (meta.get("train_seconds") is None or number(meta["train_seconds"]))
+    ):
+        raise ModelError(
+            f"{source} does not say how it was trained (its recipe, the number of examples). {RESTORE_HINT}"
         )
 
 

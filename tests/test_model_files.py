@@ -57,6 +57,10 @@ def _metrics_missing(folder):
     _npz(folder, _shipped_arrays(lambda meta: meta.pop("metrics")))
 
 
+def _recipe_of_text(folder):
+    _npz(folder, _shipped_arrays(lambda meta: meta["recipe"].update(batch_size="32")))
+
+
 def _deep_meta(folder):
     arrays = _shipped_arrays()
     arrays["meta"] = np.array("[" * 100_000 + "]" * 100_000)
@@ -103,6 +107,7 @@ BROKEN_MODELS = {
     "empty loss history": (_empty_history, "loss history"),
     "null in the loss history": (_null_history, "loss history"),
     "metrics missing": (_metrics_missing, "metrics"),
+    "recipe with text for a number": (_recipe_of_text, "how it was trained"),
     "deeply nested meta": (_deep_meta, "damaged or not a digitdemo model"),
     "huge array shape": (_huge_shape, "too large"),
     "zip bomb": (_zip_bomb, "too large"),
@@ -147,8 +152,8 @@ def test_a_failed_model_is_not_read_again_on_every_view(tmp_path, monkeypatch):
 def test_a_one_layer_model_renders_on_every_page(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     layer = Layer("L1", rng.normal(0, 0.05, (400, 10)).astype(np.float32), np.zeros(10, np.float32), "linear")
-    metrics = {"train_errors": 900, "train_examples": 5000, "test_accuracy": 0.8}
-    meta = {"history": {"loss": [2.3, 1.1]}, "metrics": metrics}
+    meta = {**artifacts.load(config.MODEL_DIR).meta, "history": {"loss": [2.3, 1.1]}}
+    meta["recipe"] = {**meta["recipe"], "hidden_units": []}
     artifacts.save([layer], meta, tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
     for name in PAGES:

@@ -6,7 +6,7 @@ import streamlit as st
 from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import signin
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import say, show_plot
 from digitdemo.text import plural
 
 JOB = "training.job"
@@ -154,7 +154,7 @@ def _start(epochs: int, rate: float, units: tuple[int, int], seed: int, augmente
     try:
         job = TrainingJob(epochs, rate, units, seed, owner=state.session_id(), augment=augmented)
     except (BudgetError, BusyError) as error:
-        st.warning(str(error))
+        say("warning", error)
         return False
     st.session_state[JOB] = job
     st.query_params[RUN] = job.token  # a reload finds the run through the link
@@ -211,7 +211,7 @@ def _progress() -> None:
 def _session_model_actions() -> None:
     notice = st.session_state.pop("training.notice", None)
     if notice is not None:
-        getattr(st, notice[0])(notice[1])
+        say(*notice)  # a failed run's message is TensorFlow's text: shown as typed
     mine = st.session_state.get(state.SESSION_MODEL)
     if mine is not None and st.button("Use the shipped model again", key="training.reset"):
         del st.session_state[state.SESSION_MODEL]
