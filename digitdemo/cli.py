@@ -1,6 +1,7 @@
 """The command line: ``python -m digitdemo predict | train | evaluate | restore-default | build-data | class``."""
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -67,10 +68,15 @@ def _out_problem(out: str | None) -> str | None:
     path = Path(out)
     if path.exists() and not path.is_dir():
         return f"--out {out} is a file, not a folder."
+    created = [folder for folder in (path, *path.parents) if not folder.exists()]  # deepest first
     try:
-        write_temp(path / ".probe", b"").unlink()  # creates the folder, and proves it takes files
+        write_temp(path / ".probe", b"").unlink()  # proves the folder takes files
     except OSError as error:
         return f"--out {out} cannot be written ({error.strerror or error})."
+    finally:
+        for folder in created:  # nothing is left behind until the run saves
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     return None
 
 
