@@ -111,7 +111,8 @@ def _metrics(model: artifacts.TrainedModel) -> None:
 def _augmentation_examples() -> None:
     """A few training digits as the lab has them, and as augmentation varies them in three epochs."""
     with st.expander("What augmentation does to the digits"):
-        X = state.dataset("training")[0][config.AUGMENT_EXAMPLES]
+        X_all = state.dataset("training")[0]
+        X = X_all[[i for i in config.AUGMENT_EXAMPLES if i < len(X_all)] or [0]]  # the course's data may be short
         rng = np.random.default_rng(config.SEED)
         rows = [X, *(augment.augment(X, rng) for _ in range(3))]
         captions = [*(["as drawn"] * len(X)), *[f"epoch {e}" for e in (1, 2, 3) for _ in X]]
