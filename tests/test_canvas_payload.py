@@ -108,10 +108,10 @@ def test_png_size_reads_the_header_only():
 # --- In a real browser at a device scale factor of 2 -------------------------------------------------
 
 playwright = pytest.importorskip("playwright.sync_api")
-from tests.test_browser import SEVEN, browser, draw, open_draw, prediction, server  # noqa: E402, F401
+from tests.browser import SEVEN, draw, open_draw, prediction  # noqa: E402
 
 
-def test_a_retina_screen_sends_the_canvas_at_its_own_size(browser, server):  # noqa: F811
+def test_a_retina_screen_sends_the_canvas_at_its_own_size(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, device_scale_factor=2)
     page_ = context.new_page()
     sent = []

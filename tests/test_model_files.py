@@ -14,7 +14,7 @@ from digitdemo import artifacts, config, data
 from digitdemo.nn import Layer
 from tests.apptest import PAGES, run_with_a_drawing
 
-MODEL_PAGES = [name for name in PAGES if name not in ("softmax", "activations", "dataset")]
+MODEL_PAGES = [name for name in PAGES if name not in ("softmax", "activations", "dataset", "class")]
 
 
 def _npz(folder, arrays: dict) -> None:
