@@ -27,6 +27,9 @@ def browser():
     from tests.browser import CHROMIUM, FLAGS
 
     playwright = pytest.importorskip("playwright.sync_api")
+    # Assertions wait up to 15 s, not Playwright's 5: on a busy 2-core machine a rerun with its
+    # charts can take several seconds to show, and a slow page is not a wrong one.
+    playwright.expect.set_options(timeout=15_000)
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: scripts/test installs it (apt-get install chromium)")
     with playwright.sync_playwright() as p:
