@@ -326,6 +326,18 @@ def test_a_broken_database_on_the_class_page_says_why_in_one_sentence(tmp_path, 
     assert path.read_bytes() == b"this is not a database" * 200  # nothing overwritten
 
 
+def test_a_database_path_with_markdown_in_it_is_named_as_typed(tmp_path, monkeypatch, password, digits):
+    folder = tmp_path / "__import__"
+    folder.mkdir()
+    path = folder / "class.db"
+    _corrupt(path)
+    monkeypatch.setenv(storage.DB_ENV, str(path))
+    (warning,) = labels(draw_in("BCDFG", digits[7]), "warning")
+    (error,) = labels(teacher(password), "error")
+    for shown in (warning, error):
+        assert "\\_\\_import\\_\\_" in shown, "escaped, so the page shows __import__, not a bold 'import'"
+
+
 def test_a_locked_database_pauses_sending_with_one_sentence(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])

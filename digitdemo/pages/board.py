@@ -10,7 +10,7 @@ from digitdemo import charts
 from digitdemo.classroom import service
 from digitdemo.classroom.service import Board, ClassError, Drawing
 from digitdemo.pages import room
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import say, show_plot
 
 REFRESH_S = 1.5  # the board asks the database whether anything changed this often
 TILE = 120  # px per drawing in the gallery: readable from the back of a room
@@ -110,7 +110,7 @@ def _board(code: str) -> None:
     try:
         loaded = _load(code)
     except ClassError as error:
-        st.warning(f"The board cannot be shown: {error}")
+        say("warning", f"The board cannot be shown: {error}")
         return
     if loaded is None:
         st.warning(f"Room {code} no longer exists.")
@@ -152,7 +152,7 @@ def _cell(code: str, meant: int, read: int) -> None:
     try:
         drawings = service.cell_drawings(room.store(), code, meant, read, limit=32)
     except ClassError as error:
-        st.warning(str(error))
+        say("warning", str(error))
         return
     if not drawings:
         st.caption(f"No drawing meant as {meant} was read as {read}.")

@@ -5,6 +5,7 @@ import streamlit as st
 from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.pages import board, draw, room, signin
+from digitdemo.pages.common import say
 
 ROOM = "class.room"  # the room the teacher is showing
 
@@ -29,10 +30,10 @@ def _student() -> None:
         typed = code.text_input("Room code", key="class.code", max_chars=40, placeholder="e.g. K7MQ3")
         submitted = go.form_submit_button("Join", type="primary", width="stretch")
     if submitted and not room.join(typed):
-        st.error(st.session_state.pop(room.PROBLEM, "That room cannot be joined."))
+        say("error", st.session_state.pop(room.PROBLEM, "That room cannot be joined."))
     current = room.student()
     if current is not None:
-        st.success(f"You are in room {current.room} as {current.nickname}.")
+        say("success", f"You are in room {current.room} as {current.nickname}.")
         st.page_link(st.Page(draw.render, title="Draw", url_path="draw"), label="Draw and send →", icon="✏️")
     signin.sign_in_form()
 
@@ -45,13 +46,13 @@ def _teacher() -> None:
     try:
         every = service.list_rooms(room.store())
     except ClassError as error:
-        st.error(f"{error} The class features are off until it is fixed; every other page still works.")
+        say("error", f"{error} The class features are off until it is fixed; every other page still works.")
         return
     if st.button("Create a room", key="class.create", type="primary"):
         try:
             st.session_state[ROOM] = service.create_room(room.store()).code
         except ClassError as error:
-            st.error(str(error))
+            say("error", str(error))
         st.rerun()
     codes = [r.code for r in every]
     if not codes:
@@ -131,7 +132,7 @@ def _drawings(code: str) -> None:
     try:
         drawings = service.room_drawings(room.store(), code)
     except ClassError as error:
-        st.warning(str(error))
+        say("warning", str(error))
         return
     st.caption(f"The latest of {len(drawings)} drawings, newest first.")
     for drawing in drawings[:30]:
@@ -217,7 +218,7 @@ def _export(code: str) -> None:
     try:
         count = service.get_room(room.store(), code).drawings
     except ClassError as error:
-        st.warning(str(error))
+        say("warning", str(error))
         return
     if count == 0:
         st.caption(f"Room {code} has no drawings to export yet.")

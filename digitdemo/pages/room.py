@@ -11,6 +11,7 @@ from digitdemo import state
 from digitdemo.classroom import rooms, service, storage
 from digitdemo.classroom.service import ClassError, ClassStoreError, Student
 from digitdemo.nn import Forward
+from digitdemo.pages.common import say
 from digitdemo.preprocess import Steps
 
 STUDENT = "room.student"  # this session's Student (room code, random id, nickname)
@@ -81,7 +82,7 @@ def header() -> None:
     """Which room and nickname this student is in, or why the class features are off."""
     problem = st.session_state.pop(PROBLEM, None)
     if problem:
-        st.warning(problem + " You can still draw on your own.")
+        say("warning", problem + " You can still draw on your own.")
     current = student()
     if current is None:
         return
@@ -157,10 +158,10 @@ def my_drawings() -> None:
         mine = service.student_drawings(store(), current)
         board = service.board(store(), current.room, latest=0)
     except ClassStoreError as error:
-        st.warning(f"{error} You can still draw on your own.")
+        say("warning", f"{error} You can still draw on your own.")
         return
     except ClassError as error:
-        st.warning(str(error))
+        say("warning", str(error))
         return
     st.subheader("Your class")
     totals = st.columns(3)

@@ -5,6 +5,7 @@ import os
 import streamlit as st
 
 from digitdemo.classroom import auth, links
+from digitdemo.pages.common import say
 
 SIGNED_IN = "teacher.signed_in"  # this session only: another tab or device signs in again
 
@@ -92,7 +93,7 @@ def sign_in_form() -> None:
             st.form_submit_button("Sign in", on_click=_submit)
         problem = st.session_state.pop("teacher.problem", None)
         if problem:
-            st.error(problem)
+            say("error", problem)
 
 
 def sign_out_button() -> None:

@@ -250,6 +250,6 @@ def _change_default(change, done: str) -> None:
     try:
         change()
     except artifacts.ModelError as error:
-        st.error(str(error))
+        say("error", str(error))
     else:
         st.success(done)
