@@ -28,6 +28,8 @@ def _home() -> None:
 
 
 state.watch_training()  # once per server: clear the run folders a dead server left; watch runs' pages
-apply_style()
+present = state.presenting()  # ?present=1: for the projector, pages along the top and no sidebar
+apply_style(present)
 signin.gate()  # once per server process (cached): makes the teacher password and prints the sign-in link
-st.navigation([st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]).run()
+pages = [st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]
+st.navigation(pages, position="top" if present else "sidebar").run()

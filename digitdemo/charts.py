@@ -59,6 +59,30 @@ def _layout(title: str = "", height: int = 320, **extra) -> dict:
     }
 
 
+def enlarge(figure: dict, factor: float) -> dict:
+    """A copy of ``figure`` with every font size, its margins and height times ``factor``: for the projector."""
+
+    def scale(node, key=None):
+        if isinstance(node, dict):
+            return {k: scale(v, k) for k, v in node.items()}
+        if isinstance(node, list) and key not in ("x", "y", "z", "text", "customdata"):
+            return [scale(v) for v in node]
+        if key == "size" and isinstance(node, int | float) and not isinstance(node, bool):
+            return round(node * factor, 1)
+        return node
+
+    layout = figure["layout"]
+    fonts = {k: scale(v, k) for k, v in layout.items() if k not in ("annotations", "shapes", "meta")}
+    fonts["annotations"] = [scale(a) for a in layout.get("annotations", [])]
+    fonts["margin"] = {side: round(px * factor) for side, px in layout.get("margin", {}).items()}  # room for it
+    height = round(layout.get("height", 450) * factor)
+    data = [
+        {k: (scale(v, k) if k.endswith("font") or k == "marker" else v) for k, v in trace.items()}
+        for trace in figure["data"]
+    ]
+    return {"data": data, "layout": {**layout, **fonts, "height": height}}
+
+
 def _luminance(color: str) -> float:
     """WCAG relative luminance of a "#rrggbb" colour."""
     channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
@@ -99,6 +123,7 @@ def probability_bars(probabilities: np.ndarray, title: str = "Softmax probabilit
                 "text": [f"{p:.0%}" if p >= 0.005 else "" for p in probabilities],
                 "textposition": "outside",
                 "textfont": FONT,
+                "constraintext": "none",  # plotly would shrink it to the bar's width
                 "cliponaxis": False,
                 "hovertemplate": axis + " %{x}: %{y:.4f}<extra></extra>",
             }

@@ -119,6 +119,23 @@ def watch_training() -> bool:
     return True
 
 
+PRESENT = "app.present"  # presenter mode (?present=1): for the projector
+
+
+def presenting() -> bool:
+    """Whether this session is in presenter mode: ``?present=1`` turns it on, ``?present=0`` off.
+
+    Kept in the session and put back in every page's link, so it survives moving between pages.
+    """
+    text = st.query_params.get("present")
+    if text is not None:
+        st.session_state[PRESENT] = text.lower() in ("1", "true", "yes", "on")
+    present = st.session_state.get(PRESENT, False)
+    if present and text is None:
+        st.query_params["present"] = "1"
+    return present
+
+
 def _link_name(key: str) -> str:
     return key.rsplit(".", 1)[1]  # "softmax.lab.z0" -> "z0"
 

@@ -34,6 +34,8 @@ def main(url: str) -> None:
             page.screenshot(path=OUT / f"{name}.png")
             if name == "model":
                 _diagram(page, "10,025 params", "model_diagram.png")  # the lab's figure, static
+        _presenter(browser, url)
+        _phone(browser, url)
         browser.close()
 
 
@@ -43,6 +45,46 @@ def _diagram(page, heading: str, file: str) -> None:
     time.sleep(1)
     chart.screenshot(path=OUT / file)
     page.evaluate("window.scrollTo(0, 0)")
+
+
+def _presenter(browser, url: str) -> None:
+    """Presenter mode on a 1280x800 projector: the Draw page with a 7, and the Errors page."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{url}/draw?present=1")
+    draw(page, canvas_on(page))
+    wait_metric(page, "7")
+    page.locator(".js-plotly-plot").nth(3).wait_for(timeout=60_000)
+    time.sleep(3)
+    page.get_by_test_id("stMetric").first.evaluate("e => e.scrollIntoView({block: 'center'})")
+    time.sleep(1)
+    page.screenshot(path=OUT / "present-draw.png")
+    page.goto(f"{url}/errors?present=1")
+    page.locator(".js-plotly-plot").first.wait_for()
+    time.sleep(3)
+    page.locator(".js-plotly-plot").first.evaluate("e => e.scrollIntoView({block: 'end'})")
+    time.sleep(1)
+    page.screenshot(path=OUT / "present-errors.png")
+    page.close()
+
+
+def _phone(browser, url: str) -> None:
+    """A phone, 390 px wide: the answer under the canvas after a stroke, and the predictions grid."""
+    page = browser.new_page(viewport={"width": 390, "height": 664}, device_scale_factor=2)
+    page.goto(f"{url}/draw")
+    canvas = canvas_on(page)
+    canvas.evaluate("c => c.scrollIntoView({block: 'center'})")
+    time.sleep(0.5)
+    draw(page, canvas)
+    page.locator(".st-key-draw-verdict").get_by_text("Prediction: 7").wait_for()
+    time.sleep(1)
+    page.screenshot(path=OUT / "phone-draw.png")
+    page.goto(f"{url}/predictions")
+    page.locator(".js-plotly-plot").nth(2).wait_for()
+    time.sleep(3)
+    page.locator(".js-plotly-plot").last.evaluate("e => e.scrollIntoView({block: 'center'})")
+    time.sleep(1)
+    page.screenshot(path=OUT / "phone-predictions.png")
+    page.close()
 
 
 if __name__ == "__main__":

@@ -8,22 +8,30 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from digitdemo import state
+from digitdemo import charts, state
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STYLE = ASSETS / "style.css"
+PRESENT_STYLE = ASSETS / "present.css"  # presenter mode, on top of STYLE
+PRESENT_SCALE = 1.35  # chart text and height in presenter mode
 ICON = ASSETS / "icon.svg"  # the tab icon, shipped: ":material/...:" would fetch it from fonts.gstatic.com
 SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set (5000 more)"}
 
 
 @functools.cache
-def _style() -> str:
-    return f"<style>{STYLE.read_text()}</style>"
+def _style(present: bool) -> str:
+    css = STYLE.read_text() + (PRESENT_STYLE.read_text() if present else "")
+    return f"<style>{css}</style>"
 
 
-def apply_style() -> None:
-    """The app's CSS (readable text in both themes), once per page run, from the router."""
-    st.html(_style())
+def apply_style(present: bool = False) -> None:
+    """The app's CSS (readable text in both themes; presenter mode's), once per page run, from the router."""
+    st.html(_style(present))
+
+
+def for_screen(figure: dict) -> dict:
+    """The figure as this session shows it: larger text and height in presenter mode."""
+    return charts.enlarge(figure, PRESENT_SCALE) if state.presenting() else figure
 
 
 def say(kind: str, text: object) -> None:
@@ -50,6 +58,7 @@ def show_plot(figure: dict, key: str, prechecked: bool = False) -> None:
 
     ``prechecked``: skip Streamlit's validation, for a figure sent on every stroke (see _Checked).
     """
+    figure = for_screen(figure)
     st.plotly_chart(
         _Checked(figure) if prechecked else figure, key=key, width="stretch", config={"displayModeBar": False}
     )

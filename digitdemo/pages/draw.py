@@ -51,6 +51,8 @@ def _live(source: str, switches: dict[str, bool]) -> None:
     with left:
         image = _canvas() if source == SOURCES[0] else _upload()
         verdict = st.container(key="draw-verdict")  # shown on phones only (assets/style.css)
+        if source == SOURCES[0]:
+            _canvas_controls()
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
     out = None if steps is None or steps.x is None else state.current_model().forward(steps.x)
@@ -84,9 +86,6 @@ def _canvas() -> np.ndarray | None:
         return_image_data=True,
         key=f"draw.canvas.{st.session_state.get('draw.canvas_version', 0)}",
     )
-    clear, brush = st.columns([1, 2.5], vertical_alignment="bottom")
-    clear.button("Clear", key="draw.clear", on_click=_clear, width="stretch")
-    brush.slider("Brush width (px)", 6, 40, DEFAULT_BRUSH, key="draw.brush")
     # The picture comes from the browser: its header is checked before anything decodes it.
     try:
         payload = result.image_bytes  # base64 only: CanvasResult.image_data would decode any size
@@ -96,6 +95,12 @@ def _canvas() -> np.ndarray | None:
     except (ValueError, TypeError, AttributeError):  # not a base64 data URL at all
         st.error("The drawing could not be read; please draw again.")
     return None
+
+
+def _canvas_controls() -> None:
+    clear, brush = st.columns([1, 2.5], vertical_alignment="bottom")
+    clear.button("Clear", key="draw.clear", on_click=_clear, width="stretch")
+    brush.slider("Brush width (px)", 6, 40, DEFAULT_BRUSH, key="draw.brush")
 
 
 def _upload() -> object | None:

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import charts, metrics, state
-from digitdemo.pages.common import answers_shown, show_plot
+from digitdemo.pages.common import answers_shown, for_screen, show_plot
 
 GALLERY_LIMIT = 64
 
@@ -49,7 +49,7 @@ def render() -> None:
     if st.session_state.get(cell_key, options[0]) not in options:  # a click on the diagonal or an empty cell
         st.session_state[cell_key] = options[0]
     st.plotly_chart(
-        charts.confusion(matrix, f"Confusion matrix, {which} set: click a cell to see its examples"),
+        for_screen(charts.confusion(matrix, f"Confusion matrix, {which} set: click a cell to see its examples")),
         key=f"errors.matrix.{which}",
         on_select=lambda: _cell_clicked(which),
         selection_mode="points",
