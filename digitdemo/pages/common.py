@@ -39,6 +39,16 @@ def say(kind: str, text: object) -> None:
     getattr(st, kind)(state.plain(text))
 
 
+def lead(text: str, more: str, label: str = "More") -> None:
+    """What a student reads in class (two or three lines), the rest behind an expander.
+
+    Presenter mode hides expanders (assets/present.css): the projector shows the lead only.
+    """
+    st.markdown(text)
+    with st.expander(label):
+        st.markdown(more)
+
+
 class _Checked(go.Figure):
     """A figure dict sent as it is. Streamlit validates a dict on every call, which is most of a chart's
     server CPU and grows with its traces; a plotly Figure it takes as validated. Only for figures whose

@@ -173,7 +173,9 @@ def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool]) 
     st.subheader("What the model sees")
     labels = step_labels(steps, switches)
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
-    st.image(strip(images, labels), caption="; ".join(f"{a}: {b}" for a, b in labels))
+    # The labels are drawn in the picture; the caption stays for screen readers only (assets/style.css).
+    with st.container(key="draw-steps"):
+        st.image(strip(images, labels), caption="; ".join(f"{a}: {b}" for a, b in labels))
     st.subheader("The network, live")
     st.caption(
         "Each unit filled by its output for your drawing (white: off); lines: the strongest inputs to each "

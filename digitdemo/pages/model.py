@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from digitdemo import charts, config, notebook, state
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import lead, show_plot
 
 
 def render() -> None:
@@ -47,11 +47,11 @@ def render() -> None:
         "`SparseCategoricalCrossentropy(from_logits=True)` applies softmax inside (see the Softmax page)."
     )
     st.subheader("The first layer's weights as images")
-    st.markdown(
-        "Unit j of layer 1 multiplies each pixel by a weight `W1[:, j]`. Drawn as a 20x20 image, blue pixels "
-        "push the unit on when inked, red pixels push it off. Expect no digits and few clean strokes: most "
-        "units look like speckle with a soft blob or two. The strongest colours sit near the edges, on pixels "
-        "few digits ever ink, where a large weight lets a unit pick out those rare digits. A unit means little "
-        "alone; the 25 together feed layer 2."
+    lead(
+        "Unit j of layer 1 multiplies each pixel by a weight `W1[:, j]`: blue pixels push the unit on when "
+        "inked, red pixels push it off. Expect no digits: most units look like speckle with a soft blob or two.",
+        "The strongest colours sit near the edges, on pixels few digits ever ink, where a large weight lets a "
+        "unit pick out those rare digits. A unit means little alone; the 25 together feed layer 2.",
+        "Why so speckled",
     )
     show_plot(charts.weight_images(model.layers[0].W), key="model.weights")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from digitdemo import charts, notebook, state
 from digitdemo.nn import my_softmax, softmax
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import lead, show_plot
 
 LAB_Z = [1.0, 2.0, 3.0, 4.0]  # the lab's example input
 Z_LIMIT = 20.0
@@ -83,10 +83,13 @@ def render() -> None:
         output.caption(f"The chart divides z by T = {temperature:g} first; the lab's exercise does not.")
 
     st.subheader("Why e^z needs care: overflow and underflow")
-    st.markdown(
-        "Adding the same number c to every z changes nothing mathematically. But $e^{z}$ overflows a 64-bit "
-        "float for z above about 709 and underflows to 0 below about −745: the lab's `my_softmax` then "
-        "gives `nan`. The stable form subtracts max(z) first, so the largest exponent is $e^0 = 1$."
+    lead(
+        "Adding the same c to every z changes nothing mathematically, yet the lab's `my_softmax` breaks "
+        "for large c. Try c = 1000 and c = −1000.",
+        "$e^{z}$ overflows a 64-bit float for z above about 709 and underflows to 0 below about −745: the "
+        "lab's `my_softmax` then gives `nan`. The stable form subtracts max(z) first, so the largest exponent "
+        "is $e^0 = 1$.",
+        "Why",
     )
     c = st.number_input(
         "c, added to every z",
@@ -108,10 +111,13 @@ def render() -> None:
         left.error(problem)
 
     st.subheader("Why the model's last layer is linear")
-    st.markdown(
+    lead(
+        "The model outputs logits; the loss applies softmax inside, in the stable way, and we apply it "
+        "afterwards only to read probabilities.",
         "The lab's model ends in `Dense(10, activation='linear')` and is trained with "
         "`SparseCategoricalCrossentropy(from_logits=True)`: the softmax is folded into the loss, where "
         "TensorFlow computes it in this stable way together with the logarithm. Putting softmax in the "
         "output layer instead would round tiny probabilities to 0 before the log, and the loss would "
-        "lose precision. So the model outputs logits, and we apply softmax afterwards to read them."
+        "lose precision.",
+        "Why",
     )

@@ -6,7 +6,7 @@ import streamlit as st
 from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import signin
-from digitdemo.pages.common import say, show_plot
+from digitdemo.pages.common import lead, say, show_plot
 from digitdemo.text import plural
 
 JOB = "training.job"
@@ -39,12 +39,14 @@ def render() -> None:
 
     st.subheader("Retrain")
     state.watch_training()
-    st.markdown(
+    lead(
         "Change the recipe and train a model of your own: it replaces the model **in your session only**, "
-        "on every page. Other students keep theirs. Training runs in the background: "
+        "on every page. Other students keep theirs.",
+        "Training runs in the background: "
         f"the lab's {config.EPOCHS} epochs take about {_estimate(config.EPOCHS)} s from the click to your model, "
         f"5 epochs about {_estimate(5)} s, of which about {jobs.START_SECONDS:.0f} s is TensorFlow starting "
-        "(longer while the server is busy)."
+        "(longer while the server is busy).",
+        "How long it takes",
     )
     job = _job()
     running = job is not None and job.poll().state == "running"
