@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from digitdemo import charts
+from tests.browser import SEVEN, draw, prediction
 from tests.readability import measure, offenders, report
-from tests.test_browser import SEVEN, browser, draw, prediction, server  # noqa: F401
 from tests.test_readability import open_page
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -34,7 +34,7 @@ def assert_presenting(page, name: str) -> list[dict]:
     return texts
 
 
-def test_presenter_mode_shows_the_class_what_it_needs_on_every_page(browser, server):  # noqa: F811
+def test_presenter_mode_shows_the_class_what_it_needs_on_every_page(browser, server):
     context = browser.new_context(viewport=PROJECTOR)
     page = context.new_page()
     try:
@@ -60,7 +60,7 @@ def test_presenter_mode_shows_the_class_what_it_needs_on_every_page(browser, ser
         context.close()
 
 
-def test_present_0_brings_the_sidebar_back(browser, server):  # noqa: F811
+def test_present_0_brings_the_sidebar_back(browser, server):
     context = browser.new_context(viewport=PROJECTOR)
     page = context.new_page()
     try:
