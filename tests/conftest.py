@@ -38,6 +38,15 @@ def browser():
         browser.close()
 
 
+@pytest.fixture
+def page(browser):
+    """A fresh tab at 1280x1000 in its own browser context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def server():
     """The app on a free port (`streamlit run`), one per test module; its URL."""

@@ -14,14 +14,6 @@ playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def test_drawing_a_seven_is_recognised_with_a_probability_chart(page, server):
     canvas = open_draw(page, server)
     expect(prediction(page)).to_have_text("—")

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.test_browser import ONE, SEVEN, browser, draw, open_draw, page, prediction, server  # noqa: F401
+from tests.browser import ONE, SEVEN, draw, open_draw, prediction
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
