@@ -491,3 +491,38 @@ def test_the_teacher_saves_a_retrained_model_for_everyone_and_can_undo_it(tmp_pa
     at.button(key="training.restore").click().run()
     assert labels(at, "success")[-1] == "The previous default model is back for everyone."
     assert len(artifacts.load(tmp_path).meta["history"]["loss"]) == len(shipped_model.meta["history"]["loss"])
+
+
+# --- A reload is the same student ---------------------------------------------------------------
+def _reload(at: AppTest) -> AppTest:
+    """What the browser does on a reload: a new session with the page's link as it stands."""
+    again = page("draw")
+    for name, value in at.query_params.items():
+        again.query_params[name] = value[0] if isinstance(value, list) else value
+    return again.run()
+
+
+def test_a_reloaded_draw_page_is_the_same_student_and_the_room_does_not_fill(db):
+    room = service.create_room(db)
+    first = draw_in(room.code.lower())
+    joined = first.session_state["room.student"]
+    assert joined.room == room.code
+    reloaded = _reload(first)
+    assert reloaded.session_state["room.student"] == joined, "same id, room and nickname after a reload"
+    for _ in range(3):
+        reloaded = _reload(reloaded)
+    assert service.board(db, room.code).room.students == 1
+
+
+def test_a_forged_or_foreign_student_id_in_the_link_joins_as_a_new_student(db):
+    room, other = service.create_room(db), service.create_room(db)
+    stranger = service.join(db, other.code)
+    for forged in (stranger.id, "0" * 16, "<b>x</b>" * 2000):
+        at = page("draw")
+        at.query_params["room"] = room.code
+        at.query_params["me"] = forged
+        at.run()
+        assert not at.exception
+        now = at.session_state["room.student"]
+        assert now.room == room.code and now.id != stranger.id
+    assert service.board(db, other.code).room.students == 1

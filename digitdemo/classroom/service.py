@@ -212,6 +212,18 @@ def join(store: ClassStore, code: object, nickname: object = None) -> Student:
     return student
 
 
+def rejoin(store: ClassStore, code: object, student_id: object) -> Student | None:
+    """The student with this id in this room (a reloaded page comes back as itself), else None."""
+    try:
+        code = _code(code)
+    except ClassRuleError:
+        return None
+    row = store.student(str(student_id)[:64])
+    if row is None or row["room"] != code:
+        return None
+    return Student(id=row["id"], room=row["room"], nickname=row["nickname"])
+
+
 def rename(store: ClassStore, student: Student, nickname: object) -> Student:
     """Change a student's nickname (cleaned); ClassRuleError if nothing usable is left."""
     name = rooms.clean_nickname(nickname)

@@ -34,7 +34,12 @@ def _student() -> None:
     current = room.student()
     if current is not None:
         say("success", f"You are in room {current.room} as {current.nickname}.")
-        st.page_link(st.Page(draw.render, title="Draw", url_path="draw"), label="Draw and send →", icon="✏️")
+        st.page_link(
+            st.Page(draw.render, title="Draw", url_path="draw"),
+            label="Draw and send →",
+            icon="✏️",
+            query_params={"room": current.room, room.ME: current.id},
+        )
     signin.sign_in_form()
 
 

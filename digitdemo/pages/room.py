@@ -19,6 +19,7 @@ PROBLEM = "room.problem"  # the last sentence about joining, shown once
 TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not join again
 SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
 DIGIT = "room.digit"  # "Which digit did you draw?"
+ME = "me"  # the link's name for this student's random id (not the session id)
 DIGITS = list(range(10))
 
 
@@ -46,9 +47,18 @@ def join(code_text: object) -> bool:
     except ClassError as error:
         st.session_state[PROBLEM] = str(error)
         return False
-    st.session_state[STUDENT] = joined
+    _become(joined)
     st.session_state.pop(DIGIT, None)
     return True
+
+
+def _become(joined: Student) -> None:
+    # The link carries the room and this student's random id, so a reload comes back as the same
+    # student (same nickname, same limits) instead of a new one filling the room.
+    st.session_state[STUDENT] = joined
+    st.session_state[TRIED] = joined.room
+    st.query_params["room"] = joined.room
+    st.query_params[ME] = joined.id
 
 
 def join_from_link() -> None:
@@ -57,14 +67,20 @@ def join_from_link() -> None:
     if code_text is None or st.session_state.get(TRIED) == code_text:
         return
     st.session_state[TRIED] = code_text
-    join(code_text)
+    again = st.query_params.get(ME)
+    found = None if again is None else service.rejoin(store(), code_text, again)
+    if found is not None:
+        _become(found)
+    else:
+        join(code_text)
 
 
 def leave() -> None:
     st.session_state.pop(STUDENT, None)
     st.session_state.pop(DIGIT, None)
-    if "room" in st.query_params:
-        del st.query_params["room"]
+    for name in ("room", ME):
+        if name in st.query_params:
+            del st.query_params[name]
 
 
 def _rename() -> None:
