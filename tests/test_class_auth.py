@@ -33,7 +33,7 @@ def test_the_right_password_signs_in_and_wrong_ones_get_one_sentence():
     gate = auth.Gate("right", clock=Clock())
     assert gate.check("right") is None
     assert gate.check("wrong") == "Wrong password."
-    assert gate.check("") == "Wrong password."
+    assert gate.check("") == "Type the teacher password."
     assert gate.check("right") is None  # a success forgives the earlier mistakes
     assert gate.check("x" * 10_000 + "<b>é</b>") == "Wrong password."
 
@@ -55,6 +55,13 @@ def test_repeated_wrong_guesses_are_slowed_down_for_everyone_and_the_wait_double
     clock.now += 8
     assert gate.check("right") is None
     assert gate.check("guess") == "Wrong password."  # the count starts again
+
+
+def test_an_empty_attempt_is_no_guess_and_never_starts_the_brake():
+    gate = auth.Gate("right", clock=Clock())
+    for _ in range(10 * auth.FREE_TRIES):
+        assert gate.check("") == "Type the teacher password."
+    assert gate.wait_s() == 0 and gate.check("right") is None
 
 
 def test_the_wait_is_bounded():

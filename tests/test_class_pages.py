@@ -139,6 +139,20 @@ def test_a_wrong_teacher_link_does_not_sign_in(db, password):
     assert "Create a room" not in buttons(at)
 
 
+def test_a_teacher_link_opened_while_someone_guesses_stays_for_a_reload(db, password):
+    student = page("class").run()
+    for _ in range(auth.FREE_TRIES):  # a student guessing starts the brake
+        student.text_input(key="teacher.password").input("guess")
+        next(b for b in student.button if b.label == "Sign in").click().run()
+    at = page("class")
+    at.query_params[auth.LINK_PARAMETER] = password
+    at.run()
+    (error,) = labels(at, "error")
+    assert error.startswith("Someone typed wrong passwords, so sign-in is paused for ") and "reload" in error
+    assert at.query_params[auth.LINK_PARAMETER] in (password, [password]), "kept, to reload after the wait"
+    assert "Create a room" not in buttons(at)
+
+
 def test_signing_out_hides_the_teacher_controls(db, password):
     at = teacher(password)
     at.button(key="teacher.sign_out").click().run()

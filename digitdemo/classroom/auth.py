@@ -54,6 +54,8 @@ class Gate:
 
     def check(self, attempt: str) -> str | None:
         """None if ``attempt`` is the password; otherwise the one sentence to show."""
+        if not attempt:  # an empty box or `?teacher=` guesses nothing: it does not count
+            return "Type the teacher password."
         with self._lock:
             wait = self.wait_s()
             if wait:

@@ -62,8 +62,14 @@ def sign_in_from_link() -> None:
     token = st.query_params.get(auth.LINK_PARAMETER)
     if token is None:
         return
+    if not is_teacher() and token and (wait := gate().wait_s()):
+        # Someone has been guessing: the link stays in the address bar, to reload once the wait is over.
+        st.session_state["teacher.problem"] = (
+            f"Someone typed wrong passwords, so sign-in is paused for {wait} s; then reload this page."
+        )
+        return
     del st.query_params[auth.LINK_PARAMETER]
-    if is_teacher():
+    if is_teacher() or not token:
         return
     problem = gate().check(token)
     if problem is None:
