@@ -121,6 +121,11 @@ class TrainingJob:
         self.sessions: set[str] = {owner} if owner else set()
         self.orphaned_since: float | None = None
         self.stop_reason = ""  # why the server stopped it, for the message
+        # Kept once the run has ended: every page holding it (a shared ?run= link) gets the same
+        # outcome, even after the first one has taken the model and removed the folder.
+        self._final: Progress | None = None
+        self._outcome: tuple[artifacts.TrainedModel, bytes | None] | None = None
+        self._outcome_lock = threading.Lock()
         with _lock:
             _poll_all()
             running = [job for job in _jobs.values() if job.process.poll() is None]
@@ -151,6 +156,8 @@ class TrainingJob:
 
     def poll(self) -> Progress:
         """Read the progress so far; done or failed once the process has ended."""
+        if self._final is not None:
+            return self._final
         self._enforce_limit()
         progress = Progress(epochs=self.epochs, elapsed=time.monotonic() - self.started)
         final = None
@@ -189,6 +196,7 @@ class TrainingJob:
                 progress.message = f"the training process was stopped (signal {-code})"
             else:
                 progress.message = f"the training process ended with exit code {code}{self._last_error()}"
+        self._final = progress
         return progress
 
     def seconds_left(self) -> float:
@@ -216,8 +224,16 @@ class TrainingJob:
         return f" ({lines[-1][:200]})" if lines else ""
 
     def result(self) -> artifacts.TrainedModel:
-        """The trained model, loaded without TensorFlow; only after poll() says done."""
-        return artifacts.load(self.out_dir)
+        """The trained model, loaded once without TensorFlow for every page holding the run; after poll() says done."""
+        with self._outcome_lock:
+            if self._outcome is None:
+                self._outcome = (artifacts.load(self.out_dir), artifacts.keras_bytes(self.out_dir))
+        return self._outcome[0]
+
+    def keras_bytes(self) -> bytes | None:
+        """The .keras twin of result(), for a teacher's save as the default."""
+        self.result()
+        return self._outcome[1]
 
     def cleanup(self) -> None:
         """Stop the run (if it is still going), delete its folder and forget it."""

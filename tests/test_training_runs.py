@@ -186,3 +186,19 @@ def test_a_reused_pid_is_not_taken_for_the_server(root):
     (root / "run").mkdir()
     (root / "run" / jobs.SERVER_FILE).write_text(json.dumps({"pid": os.getpid(), "start": "0"}))
     assert [p.name for p in jobs.remove_stale_folders()] == ["run"]
+
+
+def test_two_pages_holding_one_run_both_get_its_model(root):
+    # A ?run= link opened in a second tab: whichever page finishes first takes the model and removes
+    # the folder; the other must still see the run done, with the same model (not "exit code 0").
+    job = jobs.TrainingJob(1, 0.001, (25, 15), seed=3, owner="first tab")
+    assert jobs.claim(job.token, "second tab") is job
+    try:
+        assert wait(job).state == "done"
+        model = job.result()
+    finally:
+        job.cleanup()
+    assert not job.out_dir.exists()
+    again = job.poll()
+    assert again.state == "done" and again.message == ""
+    assert job.result() is model and job.keras_bytes()

@@ -197,7 +197,7 @@ def _progress() -> None:
         try:
             st.session_state[state.SESSION_MODEL] = job.result()
             # Its Keras twin, for artifacts.save_default should a teacher make it the default.
-            st.session_state["training.keras"] = artifacts.keras_bytes(job.out_dir)
+            st.session_state["training.keras"] = job.keras_bytes()
         except artifacts.ModelError as error:
             st.session_state["training.notice"] = ("error", f"The new model could not be read: {error}")
         else:
