@@ -15,6 +15,7 @@ from digitdemo import artifacts, config, data, jobs
 from digitdemo.text import plural
 
 SESSION_MODEL = "model.session"  # this student's retrained model, if any
+ROOM_MODEL = "model.room"  # (room code, TrainedModel): the model the teacher chose for this student's room
 LAST_LOGITS = "draw.logits"  # the current drawing's logits, for the Softmax page
 
 
@@ -79,8 +80,22 @@ def default_model() -> artifacts.TrainedModel:
 
 
 def current_model() -> artifacts.TrainedModel:
-    """This session's retrained model if there is one, else the default model."""
-    return st.session_state.get(SESSION_MODEL) or default_model()
+    """This session's retrained model if there is one, else its room's model, else the default model."""
+    room_model = st.session_state.get(ROOM_MODEL)
+    return st.session_state.get(SESSION_MODEL) or (room_model and room_model[1]) or default_model()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _saved_model(path: str, stamp: tuple) -> artifacts.TrainedModel | artifacts.ModelError:
+    try:
+        return artifacts.load(path)
+    except artifacts.ModelError as error:
+        return error
+
+
+def saved_model(directory: str) -> artifacts.TrainedModel | artifacts.ModelError:
+    """A model saved in a folder (a room's taught model), read once per change of its file; shared read-only."""
+    return _saved_model(directory, _stamp(Path(directory) / config.WEIGHTS_NAME))
 
 
 def model_caption() -> str:
@@ -91,6 +106,11 @@ def model_caption() -> str:
             f"Using **your retrained model** ({plural(recipe['epochs'], 'epoch')}, "
             f"learning rate {recipe['learning_rate']}, hidden units {recipe['hidden_units']}). "
             "The Training page can switch back."
+        )
+    if st.session_state.get(ROOM_MODEL) is not None:
+        return (
+            f"Using **room {st.session_state[ROOM_MODEL][0]}'s model**: the lab's network taught on the class's "
+            "own drawings, chosen by the teacher."
         )
     return "Using the shipped model, trained with the lab's recipe."
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
-from digitdemo.pages import board, draw, room, signin
+from digitdemo.pages import board, draw, room, signin, teaching
 from digitdemo.pages.common import say
 
 ROOM = "class.room"  # the room the teacher is showing
@@ -70,6 +70,7 @@ def _teacher() -> None:
     current = next(r for r in every if r.code == code)
     _invitation(current)
     board.live(code, teacher_tools=_teacher_tools)
+    teaching.render(code)
     _room_actions(current)
 
 

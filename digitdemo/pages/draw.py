@@ -17,11 +17,12 @@ STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
 
 def render() -> None:
     st.title("Draw a digit")
+    room.join_from_link()  # /draw?room=CODE: a student joins the class
+    room.follow_model()  # before the caption, which says which model reads the drawing
     st.markdown(
         "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
         "into **10 numbers (logits)**, and softmax turns those into **probabilities**. " + state.model_caption()
     )
-    room.join_from_link()  # /draw?room=CODE: a student joins the class
     room.header()
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
     source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")

@@ -7,7 +7,7 @@ cannot be used, the Draw page goes on as the single-student app and says why in 
 import numpy as np
 import streamlit as st
 
-from digitdemo import state
+from digitdemo import artifacts, state
 from digitdemo.classroom import rooms, service, storage
 from digitdemo.classroom.service import ClassError, ClassStoreError, Student
 from digitdemo.nn import Forward
@@ -77,6 +77,7 @@ def join_from_link() -> None:
 
 def leave() -> None:
     st.session_state.pop(STUDENT, None)
+    st.session_state.pop(state.ROOM_MODEL, None)
     st.session_state.pop(DIGIT, None)
     for name in ("room", ME):
         if name in st.query_params:
@@ -92,6 +93,26 @@ def _rename() -> None:
     except ClassError as error:
         st.session_state[PROBLEM] = str(error)
     st.session_state.pop("room.nickname", None)
+
+
+def follow_model() -> None:
+    """Use the model the teacher chose for this student's room (state.current_model), or stop using it."""
+    current = student()
+    chosen = None
+    if current is not None:
+        try:
+            chosen = service.get_room_model(store(), current.room)
+        except ClassError:
+            chosen = None  # header() says why the class features are off
+    if chosen is None:
+        st.session_state.pop(state.ROOM_MODEL, None)
+        return
+    model = state.saved_model(chosen)
+    if isinstance(model, artifacts.ModelError):
+        st.session_state.pop(state.ROOM_MODEL, None)
+        say("warning", f"The room's model cannot be read, so the default model is in use: {model}")
+        return
+    st.session_state[state.ROOM_MODEL] = (current.room, model)
 
 
 def header() -> None:
@@ -123,6 +144,8 @@ def model_name() -> str:
             f"retrained in a session: {recipe.get('epochs')} epochs, learning rate {recipe.get('learning_rate')}, "
             f"units {recipe.get('hidden_units')}, seed {recipe.get('seed')}"
         )
+    if st.session_state.get(state.ROOM_MODEL) is not None:
+        return f"room {st.session_state[state.ROOM_MODEL][0]}'s taught model (trained {model.meta.get('trained_at')})"
     return f"default model (trained {model.meta.get('trained_at', 'unknown')})"
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
+from digitdemo.pages import progress as live_progress
 from digitdemo.pages import signin
 from digitdemo.pages.common import lead, say, show_plot
 from digitdemo.text import plural
@@ -170,27 +171,11 @@ def _progress() -> None:
     job: TrainingJob | None = st.session_state.get(JOB)
     if job is None:
         return
-    progress = job.poll()
-    done = len(progress.losses)
+    progress = live_progress.live(job, "training")
+    if progress is None:  # stopped
+        del st.session_state[JOB]
+        st.rerun()
     if progress.state == "running":
-        clock = f" · {progress.elapsed:.0f} s of at most {job.max_seconds:g} s"
-        if progress.stage == "starting":
-            text = f"Starting TensorFlow… (about {jobs.START_SECONDS:.0f} s before the first epoch)"
-        elif progress.stage == "training":
-            text = f"Epoch {min(done + 1, job.epochs)} of {job.epochs}"
-        else:
-            text = "Evaluating and saving your model…"
-        st.progress(done / job.epochs, text=text + clock)
-        if progress.losses:  # the last epochs as Keras prints them in the notebook
-            recent = notebook.fit_lines(progress.losses, job.epochs, _steps(state.default_model()), progress.seconds)
-            st.code("\n".join(recent.splitlines()[-6:]), language="text")
-        if progress.losses:
-            live = charts.loss_curve(progress.losses, title="Your model's loss so far", epochs=job.epochs)
-            show_plot(live, key="training.live")
-        if st.button("Stop training", key="training.stop"):
-            job.cleanup()
-            del st.session_state[JOB]
-            st.rerun()
         return
     del st.session_state[JOB]
     if progress.state == "done":

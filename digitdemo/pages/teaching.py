@@ -1,0 +1,214 @@
+"""Class page, teacher: teach the model the room's handwriting, compare it with the lab model, make it the room's."""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from digitdemo import artifacts, charts, config, state, teach
+from digitdemo.classroom import export, service, storage
+from digitdemo.classroom.service import ClassError
+from digitdemo.jobs import BudgetError, BusyError
+from digitdemo.pages import progress as live_progress
+from digitdemo.pages import room
+from digitdemo.pages.common import say, show_plot
+from digitdemo.text import plural
+
+JOB = "class.teach.job"  # (room code, Checking, TrainingJob) while the run goes
+TAUGHT = "class.teach.taught"  # the last Taught, until the teacher teaches again
+NOTICE = "class.teach.notice"
+FOLDER = "room-models"  # beside the class database: one folder per room, never models/
+
+
+@dataclass(frozen=True)
+class Checking:
+    """The checking drawings as they were when the run started (new drawings must not shift them)."""
+
+    X: np.ndarray  # (m, 400) float32, the lab's column order
+    y: np.ndarray  # (m, 1)
+    pngs: list[bytes]
+    teach_count: int
+
+
+@dataclass(frozen=True)
+class Taught:
+    code: str
+    model: artifacts.TrainedModel
+    keras: bytes | None
+    checking: Checking
+
+
+def model_folder(code: str) -> Path:
+    """Where room ``code``'s taught model is kept: next to the class database, so it lasts as long as the room."""
+    return storage.default_path().parent / FOLDER / code
+
+
+def render(code: str) -> None:
+    st.subheader("Teach the model our handwriting")
+    st.markdown(
+        "The lab's model learned from 5000 MNIST digits, written by American students and officials decades ago: "
+        "it reads *your* class's handwriting less well. Teach it with your drawings and check it on students "
+        "it was **never shown**: a model knows the data it was shown."
+    )
+    _notice()
+    _room_model(code)
+    try:
+        data = export.room_data(room.store(), code)
+    except ClassError as error:
+        st.caption(f"{error} Students' drawings are what teaches the model.")
+        return
+    try:
+        split = teach.split_by_student(data.y, data.students)
+    except teach.TeachError as error:
+        say("info", str(error))
+        return
+    teaching, checking = st.columns(2)
+    teaching.metric("Teaching drawings", len(split.teach), help=f"by {plural(len(split.teach_students), 'student')}")
+    checking.metric(
+        "Checking drawings", len(split.check), help=f"by {plural(len(split.check_students), 'other student')}"
+    )
+    st.caption(
+        f"Split by student: no student is on both sides. The lab's network and recipe ({config.EPOCHS} epochs) learn "
+        f"from the lab's 5000 digits plus the teaching drawings, each counted {config.EXTRA_WEIGHT:g} times."
+    )
+    running = st.session_state.get(JOB) is not None
+    if st.button("Teach the model", key="class.teach", type="primary", disabled=running):
+        _start(code, data, split)
+    if st.session_state.get(JOB) is not None:
+        st.fragment(_progress, run_every=0.5)()
+    taught = st.session_state.get(TAUGHT)
+    if taught is not None and taught.code == code:
+        _comparison(taught)
+
+
+def _start(code: str, data: export.ClassData, split: teach.Split) -> None:
+    try:
+        job = teach.start_teaching(data.X[split.teach], data.y[split.teach], owner=state.session_id())
+    except (BusyError, BudgetError) as error:
+        say("warning", error)
+        return
+    checking = Checking(data.X[split.check], data.y[split.check], [data.pngs[i] for i in split.check], len(split.teach))
+    st.session_state[JOB] = (code, checking, job)
+    st.rerun()
+
+
+def _progress() -> None:
+    held = st.session_state.get(JOB)
+    if held is None:
+        return
+    code, checking, job = held
+    progress = live_progress.live(job, "class.teach", title="The taught model's loss so far")
+    if progress is None:  # stopped
+        del st.session_state[JOB]
+        st.rerun()
+    if progress.state == "running":
+        return
+    del st.session_state[JOB]
+    if progress.state == "done":
+        try:
+            st.session_state[TAUGHT] = Taught(code, job.result(), artifacts.keras_bytes(job.out_dir), checking)
+        except artifacts.ModelError as error:
+            st.session_state[NOTICE] = ("error", f"The taught model could not be read: {error}")
+    else:
+        st.session_state[NOTICE] = ("error", f"Teaching failed: {progress.message}.")
+    job.cleanup()
+    st.rerun()
+
+
+def _notice() -> None:
+    notice = st.session_state.pop(NOTICE, None)
+    if notice is not None:
+        say(*notice)
+
+
+def _comparison(taught: Taught) -> None:
+    """The lab model and the taught model side by side: checking drawings, per digit, changed answers, MNIST."""
+    lab = state.default_model()
+    checking = taught.checking
+    result = teach.compare(lab, taught.model, checking.X, checking.y)
+    st.markdown(
+        f"**On the {len(checking.y)} checking drawings** (students the taught model never saw), "
+        f"and on the **MNIST held-out 5000**. Taught with {checking.teach_count} drawings."
+    )
+    columns = st.columns(2)
+    for column, name, scores, held_out, key in (
+        (columns[0], "The lab model", result.before, result.held_out_before, "lab"),
+        (columns[1], "The taught model", result.after, result.held_out_after, "taught"),
+    ):
+        with column:
+            st.markdown(f"#### {name}")
+            change = scores["accuracy"] - result.before["accuracy"] if key == "taught" else 0
+            st.metric(
+                "Checking drawings read right",
+                f"{scores['accuracy']:.1%}",
+                delta=f"{change * 100:+.1f} points" if change else None,
+            )
+            st.metric(
+                "MNIST held-out 5000 read right",
+                f"{held_out:.1%}",
+                delta=f"{(held_out - result.held_out_before) * 100:+.1f} points" if key == "taught" else None,
+            )
+            figure = charts.digit_accuracy(scores["per_digit_accuracy"], scores["per_digit_examples"], "Per digit")
+            show_plot(figure, key=f"class.teach.{key}_digits")
+    truth = np.ravel(checking.y)
+    read_before = lab.forward(checking.X).predicted_digit
+    read_after = taught.model.forward(checking.X).predicted_digit
+    for title, indices in (
+        ("Wrong → right: the taught model now reads these", result.wrong_to_right),
+        ("Right → wrong: the taught model now misreads these", result.right_to_wrong),
+    ):
+        st.markdown(f"**{title}** ({len(indices)})")
+        if len(indices) == 0:
+            st.caption("None.")
+            continue
+        shown = indices[:40]
+        st.image(
+            [checking.pngs[i] for i in shown],
+            caption=[f"{truth[i]}: {read_before[i]} → {read_after[i]}" for i in shown],
+            width=72,
+        )
+    st.caption("Under each drawing: the digit meant, then what the lab model read → what the taught model reads.")
+    if st.button("Use it as the room's model", key="class.teach.use", type="primary"):
+        _use(taught)
+
+
+def _use(taught: Taught) -> None:
+    """Save the taught model beside the class database and point the room at it."""
+    folder = model_folder(taught.code)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        artifacts.save(taught.model.layers, taught.model.meta, folder, keras_bytes=taught.keras)
+        service.set_room_model(room.store(), taught.code, str(folder))
+    except (OSError, artifacts.ModelError, ClassError) as error:
+        st.session_state[NOTICE] = ("error", f"The room's model could not be saved: {error}")
+    else:
+        st.session_state[NOTICE] = (
+            "success",
+            f"Room {taught.code} now reads with the taught model: every student's Draw page uses it.",
+        )
+    st.rerun()
+
+
+def _room_model(code: str) -> None:
+    """Which model the room's students draw against, and the way back to the lab model."""
+    try:
+        chosen = service.get_room_model(room.store(), code)
+    except ClassError as error:
+        say("warning", str(error))
+        return
+    if chosen is None:
+        st.caption(f"Room {code}'s students draw against the default model.")
+        return
+    st.info(f"Room {code}'s students draw against the model taught on its drawings.")
+    if st.button("Switch back to the lab model", key="class.teach.back"):
+        try:
+            service.set_room_model(room.store(), code, None)
+        except ClassError as error:
+            st.session_state[NOTICE] = ("error", str(error))
+        else:
+            if Path(chosen) == model_folder(code):  # ours to delete; a model kept elsewhere is not
+                shutil.rmtree(model_folder(code), ignore_errors=True)
+            st.session_state[NOTICE] = ("success", f"Room {code}'s students draw against the default model again.")
+        st.rerun()

@@ -1,0 +1,41 @@
+"""A room filled with real drawings from several students: held-out digits drawn on the canvas, preprocessed."""
+
+import numpy as np
+
+from digitdemo import artifacts, data
+from digitdemo.classroom import service, storage
+from digitdemo.drawings import render_drawing
+from digitdemo.preprocess import preprocess
+
+
+def fill_room(
+    store: storage.ClassStore, code: str, model: artifacts.TrainedModel, students: int = 5, per_digit: int = 4
+) -> list[np.ndarray]:
+    """Each of ``students`` sends ``per_digit`` drawings of every digit, read by ``model``; the RGBA drawings."""
+    images, labels = data.load_source()
+    held_out = np.flatnonzero(~data.is_training_example())
+    rng = np.random.default_rng(11)
+    pools = {d: iter(rng.permutation(held_out[labels[held_out] == d])) for d in range(10)}
+    sent = []
+    for s in range(students):
+        student = service.join(store, code, f"Writer{s}")
+        for k in range(per_digit * 10):
+            meant = k % 10
+            rgba = render_drawing(images[next(pools[meant])], rng)
+            steps = preprocess(rgba)
+            out = model.forward(steps.x)
+            # One send a minute apart: the room's rate limit is per minute of the sending time.
+            service.send_drawing(
+                store,
+                student,
+                code,
+                meant,
+                steps.x,
+                service.ink_picture(steps.cropped),
+                int(out.predicted_digit[0]),
+                out.probabilities[0],
+                "default model",
+                now=1e6 + 60 * k,
+            )
+            sent.append(rgba)
+    return sent

@@ -1,0 +1,158 @@
+"""The Class page's "Teach the model our handwriting", through AppTest: split, teach, compare, the room's model.
+
+One teaching run (the lab's 40 epochs, as the page runs it) for the whole module.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digitdemo import artifacts, config, state, teach
+from digitdemo.classroom import auth, export, service, storage
+from digitdemo.pages import teaching
+from digitdemo.preprocess import preprocess
+from tests.apptest import inject_drawing, page
+from tests.class_drawings import fill_room
+
+PASSWORD = "teach-the-model-lesson"
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory, shipped_model):
+    """A temporary class database with room A of 200 drawings by 5 students and room B of 12; the env set."""
+    folder = tmp_path_factory.mktemp("class")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(storage.DB_ENV, str(folder / "class.db"))
+        env.setenv(auth.PASSWORD_ENV, PASSWORD)
+        store = storage.ClassStore(folder / "class.db")
+        full, small = service.create_room(store).code, service.create_room(store).code
+        drawings = fill_room(store, full, shipped_model)
+        fill_room(store, small, shipped_model, students=3, per_digit=1)
+        # The page opens the first room of the list: say which one each test means.
+        yield {"store": store, "full": full, "small": small, "drawings": drawings, "folder": folder}
+        store.close()
+
+
+def teacher(code: str) -> AppTest:
+    at = page("class")
+    at.session_state["class.room"] = code
+    at.run()
+    at.text_input(key="teacher.password").input(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    at.session_state["class.room"] = code
+    return at.run()
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(
+        str(e.value) for kind in ("markdown", "caption", "info", "success", "error") for e in getattr(at, kind)
+    )
+
+
+def metric(at: AppTest, label: str) -> list[str]:
+    return [m.value for m in at.metric if m.label == label]
+
+
+def test_too_few_drawings_get_one_sentence_and_no_teach_button(classroom):
+    at = teacher(classroom["small"])
+    assert not at.exception
+    info = [i.value for i in at.info]
+    assert any(v.startswith("Teaching needs drawings from at least 5 students") for v in info), info
+    assert "still 2 more students; 17 more of each digit." in " ".join(info)
+    assert not [b for b in at.button if b.label == "Teach the model"]
+
+
+@pytest.fixture(scope="module")
+def taught(classroom):
+    """The teacher teaches room A once: the page after the run, and what the test saw while it went."""
+    at = teacher(classroom["full"])
+    assert not at.exception
+    data = export.room_data(classroom["store"], classroom["full"])
+    split = teach.split_by_student(data.y, data.students)
+    # The split by student, as two numbers.
+    assert metric(at, "Teaching drawings") == [str(len(split.teach))]
+    assert metric(at, "Checking drawings") == [str(len(split.check))]
+    assert len(split.teach) + len(split.check) == 200
+    at.button(key="class.teach").click().run()
+    seen = []
+    deadline = time.monotonic() + 300
+    while teaching.JOB in at.session_state and time.monotonic() < deadline:
+        seen += [p.proto.text for p in at.get("progress")]
+        time.sleep(0.5)
+        at.run()
+    if teaching.JOB in at.session_state:
+        at.session_state[teaching.JOB][2].cleanup()
+        pytest.fail("teaching did not finish")
+    return at, seen, data, split
+
+
+def test_teaching_shows_live_progress_then_both_models_side_by_side(taught, shipped_model):
+    at, seen, data, split = taught
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert seen and seen[0].startswith("Starting TensorFlow"), seen[:3]
+    assert any(s.startswith("Epoch ") and f" of {config.EPOCHS}" in s for s in seen), seen
+    model = at.session_state[teaching.TAUGHT].model
+    assert model.meta["extra_data"]["examples"] == len(split.teach)
+    assert model.meta["extra_data"]["weight"] == config.EXTRA_WEIGHT
+    X, y = data.X[split.check], np.ravel(data.y[split.check])
+    lab_right = shipped_model.forward(X).predicted_digit == y
+    taught_right = model.forward(X).predicted_digit == y
+    assert metric(at, "Checking drawings read right") == [f"{lab_right.mean():.1%}", f"{taught_right.mean():.1%}"]
+    assert metric(at, "MNIST held-out 5000 read right") == [
+        f"{shipped_model.meta['metrics']['test_accuracy']:.1%}",
+        f"{model.meta['metrics']['test_accuracy']:.1%}",
+    ]
+    shown = text(at)
+    assert f"**Wrong → right: the taught model now reads these** ({np.sum(~lab_right & taught_right)})" in shown
+    assert f"**Right → wrong: the taught model now misreads these** ({np.sum(lab_right & ~taught_right)})" in shown
+    # The changed drawings, as pictures: the digit meant, the lab model's reading -> the taught model's.
+    read_before, read_after = shipped_model.forward(X).predicted_digit, model.forward(X).predicted_digit
+    expected = [f"{y[i]}: {read_before[i]} → {read_after[i]}" for i in np.flatnonzero(lab_right != taught_right)]
+    captions = [c for image in at.get("image") for c in image.captions if "→" in c]
+    assert sorted(captions) == sorted(expected)
+    assert [p for p in at.get("plotly_chart") if "class.teach.lab_digits" in p.proto.id]
+    assert [p for p in at.get("plotly_chart") if "class.teach.taught_digits" in p.proto.id]
+
+
+def draw_in(code: str, rgba: np.ndarray) -> AppTest:
+    at = page("draw")
+    at.query_params["room"] = code
+    inject_drawing(at, rgba)
+    return at.run()
+
+
+def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_switches_back(taught, classroom):
+    at = taught[0]
+    code, store = classroom["full"], classroom["store"]
+    model = at.session_state[teaching.TAUGHT].model
+    at.button(key="class.teach.use").click().run()
+    assert not at.exception
+    folder = Path(service.get_room_model(store, code))
+    assert folder == classroom["folder"] / teaching.FOLDER / code  # beside the database, never models/
+    assert (folder / config.WEIGHTS_NAME).exists() and (folder / config.KERAS_NAME).exists()
+    assert artifacts.load(folder).meta == model.meta
+    assert f"Room {code} now reads with the taught model" in at.success[-1].value
+
+    rgba = classroom["drawings"][0]
+    x = preprocess(rgba).x
+    student = draw_in(code, rgba)
+    assert not student.exception
+    assert f"Using **room {code}'s model**" in student.markdown[0].value
+    np.testing.assert_allclose(student.session_state[state.LAST_LOGITS], model.forward(x).logits[0], rtol=1e-5)
+    # A student of another room, and a student in no room, keep the default model.
+    alone = page("draw")
+    inject_drawing(alone, rgba)
+    alone.run()
+    assert "Using the shipped model" in alone.markdown[0].value
+
+    teacher_again = teacher(code)
+    teacher_again.button(key="class.teach.back").click().run()
+    assert service.get_room_model(store, code) is None
+    assert not folder.exists()
+    student.run()
+    assert "Using the shipped model" in student.markdown[0].value
+    shipped = artifacts.load()
+    np.testing.assert_allclose(student.session_state[state.LAST_LOGITS], shipped.forward(x).logits[0], rtol=1e-5)
