@@ -1,0 +1,55 @@
+"""Teaching a room's handwriting end to end in headless Chromium: teach, compare, the room's model, switch back.
+
+A room of 200 real drawings from 5 students (held-out digits drawn on the canvas) is in the database
+before the server starts; the teacher and a student each have a browser context of their own.
+"""
+
+import pytest
+
+from digitdemo.classroom import auth, service, storage
+from tests.browser import SEVEN, draw, no_errors, open_draw, prediction, streamlit_server
+from tests.class_drawings import fill_room
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+PASSWORD = "teach-in-the-browser"
+
+
+def test_a_room_teaches_the_model_and_its_students_draw_against_it(browser, tmp_path, shipped_model):
+    db = tmp_path / "class.db"
+    store = storage.ClassStore(db)
+    code = service.create_room(store).code
+    fill_room(store, code, shipped_model)
+    env = {storage.DB_ENV: str(db), auth.PASSWORD_ENV: PASSWORD}
+    with streamlit_server(env) as url:
+        teacher = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+        student = browser.new_context(viewport={"width": 1280, "height": 1200}).new_page()
+        teacher.goto(f"{url}/class?{auth.LINK_PARAMETER}={PASSWORD}")
+        expect(teacher.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
+        expect(teacher.get_by_text("Teaching drawings")).to_be_visible()
+        expect(teacher.get_by_text("Checking drawings", exact=True)).to_be_visible()
+        teacher.get_by_role("button", name="Teach the model").click()
+        expect(teacher.get_by_text("Starting TensorFlow").or_(teacher.get_by_text("Epoch "))).to_be_visible()
+        # The lab's 40 epochs on 5000 + 160 drawings: a minute or two on a busy machine.
+        expect(teacher.get_by_role("heading", name="The taught model")).to_be_visible(timeout=240_000)
+        expect(teacher.get_by_text("MNIST held-out 5000 read right")).to_have_count(2)
+        expect(teacher.get_by_text("Checking drawings read right")).to_have_count(2)
+        no_errors(teacher)
+
+        teacher.get_by_role("button", name="Use it as the room's model").click()
+        expect(teacher.get_by_text(f"Room {code} now reads with the taught model")).to_be_visible()
+        assert service.get_room_model(store, code) is not None
+
+        canvas = open_draw(student, url, f"/draw?room={code}")
+        expect(student.get_by_text(f"room {code}'s model")).to_be_visible()
+        draw(student, canvas, SEVEN)
+        expect(prediction(student)).to_have_text("7", timeout=30_000)
+        no_errors(student)
+
+        teacher.get_by_role("button", name="Switch back to the lab model").click()
+        expect(teacher.get_by_text(f"Room {code}'s students draw against the default model again")).to_be_visible()
+        assert service.get_room_model(store, code) is None
+        open_draw(student, url, f"/draw?room={code}")
+        expect(student.get_by_text("Using the shipped model")).to_be_visible()
+        expect(student.get_by_text(f"room {code}'s model")).to_have_count(0)
+    store.close()
