@@ -150,6 +150,9 @@ def _comparison(taught: Taught) -> None:
                 f"{held_out:.1%}",
                 delta=f"{(held_out - result.held_out_before) * 100:+.1f} points" if key == "taught" else None,
             )
+    # The charts in a row of their own, so they line up whatever the metrics above them show.
+    for column, scores, key in zip(st.columns(2), (result.before, result.after), ("lab", "taught"), strict=True):
+        with column:
             figure = charts.digit_accuracy(scores["per_digit_accuracy"], scores["per_digit_examples"], "Per digit")
             show_plot(figure, key=f"class.teach.{key}_digits")
     truth = np.ravel(checking.y)
