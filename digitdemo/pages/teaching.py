@@ -108,7 +108,7 @@ def _progress() -> None:
     del st.session_state[JOB]
     if progress.state == "done":
         try:
-            st.session_state[TAUGHT] = Taught(code, job.result(), artifacts.keras_bytes(job.out_dir), checking)
+            st.session_state[TAUGHT] = Taught(code, job.result(), job.keras_bytes(), checking)
         except artifacts.ModelError as error:
             st.session_state[NOTICE] = ("error", f"The taught model could not be read: {error}")
     else:
