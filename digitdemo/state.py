@@ -59,20 +59,10 @@ def dataset(which: str = "training") -> tuple[np.ndarray, np.ndarray]:
     return result[which]
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _default_model(path: str, stamp: tuple) -> artifacts.TrainedModel | artifacts.ModelError:
-    # The file's stamp is in the key: saving a new default reaches every session, and a broken
-    # file is read once, not on every view.
-    try:
-        return artifacts.load(path)
-    except artifacts.ModelError as error:
-        return error
-
-
 def default_model() -> artifacts.TrainedModel:
     """The model in models/ (or $DIGITDEMO_MODEL_DIR); a clear error stops the page if it is broken."""
     directory = artifacts.model_dir()
-    result = _default_model(str(directory), _stamp(directory / config.WEIGHTS_NAME))
+    result = saved_model(str(directory))
     if isinstance(result, artifacts.ModelError):
         st.error(plain(f"The model cannot be loaded. {result}"))
         st.stop()
@@ -87,6 +77,8 @@ def current_model() -> artifacts.TrainedModel:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _saved_model(path: str, stamp: tuple) -> artifacts.TrainedModel | artifacts.ModelError:
+    # The file's stamp is in the key: saving a new default reaches every session, and a broken
+    # file is read once, not on every view.
     try:
         return artifacts.load(path)
     except artifacts.ModelError as error:
@@ -94,7 +86,7 @@ def _saved_model(path: str, stamp: tuple) -> artifacts.TrainedModel | artifacts.
 
 
 def saved_model(directory: str) -> artifacts.TrainedModel | artifacts.ModelError:
-    """A model saved in a folder (a room's taught model), read once per change of its file; shared read-only."""
+    """The model saved in a folder (the default, a room's taught model), read once per change of its file; shared."""
     return _saved_model(directory, _stamp(Path(directory) / config.WEIGHTS_NAME))
 
 
