@@ -104,3 +104,22 @@ def test_the_qr_code_is_a_large_black_and_white_square():
     assert image.width == image.height >= 300
     assert set(np.unique(np.asarray(image.convert("L")))) == {0, 255}
     assert links.qr_png("http://10.0.0.5:8501/draw?room=K7QY") != links.qr_png("http://10.0.0.5:8501/draw?room=K7QX")
+
+
+@pytest.mark.parametrize(
+    "server_address, alone",
+    [
+        ("127.0.0.1", True),
+        ("127.0.1.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("[::1]", True),
+        (None, False),  # Streamlit's default: every interface
+        ("", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.20", False),
+    ],
+)
+def test_a_server_bound_to_loopback_answers_this_computer_alone(server_address, alone):
+    assert links.loopback_only(server_address) is alone

@@ -14,6 +14,12 @@ def is_local(url: str) -> bool:
     return host in LOCAL_HOSTS or host.startswith("127.")
 
 
+def loopback_only(server_address: str | None) -> bool:
+    """True if a server bound to this address (Streamlit's server.address) answers this machine alone."""
+    host = (server_address or "").strip().strip("[]").lower()
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
 def app_base(page_url: str) -> str:
     """The app's root from a page's URL: http://host:8501/class -> http://host:8501."""
     parts = urlsplit(page_url)

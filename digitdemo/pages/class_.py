@@ -103,7 +103,13 @@ def _invitation(current: service.Room) -> None:
             return
         link = links.join_link(address, current.code)
         st.markdown(f"<div style='font-size:1.8rem;word-break:break-all'>{_escape(link)}</div>", unsafe_allow_html=True)
-        if links.is_local(address):
+        if signin.loopback_only():
+            st.warning(
+                "This server answers this computer only (it was started with `--server.address` "
+                "set to this computer), so students' devices cannot open the link. Start it again "
+                "without that option, or with `--server.address 0.0.0.0`."
+            )
+        elif links.is_local(address):
             st.warning("This address works on this computer only; put the address of its network instead.")
     qr.image(links.qr_png(link), caption="Scan to join", width=360)
 

@@ -49,7 +49,7 @@ def _gate(configured: str | None) -> auth.Gate:
 
 
 def gate() -> auth.Gate:
-    """The server's password gate; the first call in a server process prints the teacher link."""
+    """The server's password gate; the first call in a server process (at its start) prints the teacher link."""
     return _gate(os.environ.get(auth.PASSWORD_ENV) or _secret() or None)
 
 
@@ -108,9 +108,19 @@ def sign_out_button() -> None:
         st.rerun()
 
 
+def loopback_only() -> bool:
+    """True if this server was started to answer this computer alone (--server.address 127.0.0.1)."""
+    from streamlit import config
+
+    return links.loopback_only(config.get_option("server.address"))
+
+
 def student_base_url() -> str:
-    """The app's address students can open: a localhost page becomes the machine's network address."""
+    """The app's address students can open: a localhost page becomes the machine's network address.
+
+    Not when the server answers this computer alone: a network address would name a port nobody listens on.
+    """
     from streamlit import net_util
 
     page = st.context.url or server_url()
-    return links.reachable_base(page, net_util.get_internal_ip())
+    return links.reachable_base(page, None if loopback_only() else net_util.get_internal_ip())
