@@ -1,35 +1,20 @@
-"""digitdemo: the router. Run with `streamlit run streamlit_app.py`."""
+"""digitdemo: what `streamlit run streamlit_app.py` serves.
+
+An st.App, so that the server's start can print the teacher sign-in link in the terminal (as
+Jupyter prints its token), before anyone opens a page. Every page view runs router.py.
+"""
+
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from digitdemo import state
-from digitdemo.pages import activations, class_, dataset, draw, errors, model, predictions, signin, softmax, training
-from digitdemo.pages.common import ICON, apply_style
 
-st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=str(ICON), layout="wide")
+@asynccontextmanager
+async def _at_start(_app):
+    from digitdemo.pages import signin
 
-PAGES = [
-    st.Page(draw.render, title="Draw", icon=":material/draw:", url_path="draw"),
-    st.Page(softmax.render, title="Softmax", icon=":material/bar_chart:", url_path="softmax"),
-    st.Page(activations.render, title="Activations", icon=":material/show_chart:", url_path="activations"),
-    st.Page(dataset.render, title="Dataset", icon=":material/grid_on:", url_path="dataset"),
-    st.Page(model.render, title="Model", icon=":material/hub:", url_path="model"),
-    st.Page(training.render, title="Training", icon=":material/model_training:", url_path="training"),
-    st.Page(predictions.render, title="Predictions", icon=":material/target:", url_path="predictions"),
-    st.Page(errors.render, title="Errors", icon=":material/error:", url_path="errors"),
-    st.Page(class_.render, title="Class", icon=":material/groups:", url_path="class"),
-]
+    signin.gate()  # makes the teacher password (unless one is configured) and prints the sign-in link
+    yield
 
 
-def _home() -> None:
-    # Streamlit serves the default page at "/" and ignores its url_path, so "/" hands over
-    # to the Draw page: that way "/draw" is a link a teacher can share.
-    st.switch_page(PAGES[0])
-
-
-state.watch_training()  # once per server: clear the run folders a dead server left; watch runs' pages
-present = state.presenting()  # ?present=1: for the projector, pages along the top and no sidebar
-apply_style(present)
-signin.gate()  # once per server process (cached): makes the teacher password and prints the sign-in link
-pages = [st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]
-st.navigation(pages, position="top" if present else "sidebar").run()
+app = st.App("router.py", lifespan=_at_start)

@@ -26,7 +26,7 @@ def test_every_page_renders(name):
 
 
 def test_router_serves_every_url_and_starts_on_draw():
-    at = AppTest.from_file(str(config.REPO_DIR / "streamlit_app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(config.REPO_DIR / "router.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "Draw a digit"
 

@@ -12,7 +12,7 @@ ROOM = "class.room"  # the room the teacher is showing
 
 def render() -> None:
     st.title("Class")
-    signin.gate()  # the first page view of a server prints the teacher link in its terminal
+    signin.gate()  # made at the server's start (streamlit_app.py); here too for a page rendered alone
     signin.sign_in_from_link()
     if signin.is_teacher():
         _teacher()
