@@ -1,0 +1,226 @@
+"""A room's places: only students who sent take one, idle joiners stay bounded, the teacher frees a place.
+
+A scripted visitor opening fresh sessions (no ?me=, or a forged one) must neither shut real students out
+of a room nor grow the database without bound. Each test gets a fresh database in a temporary folder.
+"""
+
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from digitdemo import data
+from digitdemo.classroom import auth, rooms, service, storage
+from digitdemo.classroom.errors import ClassRuleError
+from digitdemo.classroom.storage import ClassStore
+from digitdemo.drawings import render_drawing
+from tests.apptest import page
+from tests.test_class_pages import _lesson, all_text, board_numbers, draw_in, labels, teacher
+
+INK = service.ink_picture(np.eye(20))
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = ClassStore(tmp_path / "class.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    """The pages' database: $DIGITDEMO_CLASS_DB in a temporary folder."""
+    monkeypatch.setenv(storage.DB_ENV, str(tmp_path / "class.db"))
+    opened = ClassStore(tmp_path / "class.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def password(monkeypatch):
+    value = f"cap-{np.random.default_rng().integers(1e12)}"
+    monkeypatch.setenv(auth.PASSWORD_ENV, value)
+    return value
+
+
+@pytest.fixture
+def seven():
+    """A held-out 7 drawn on the canvas (RGBA)."""
+    images, labels_ = data.load_source()
+    held_out = np.flatnonzero(~data.is_training_example())
+    return render_drawing(images[held_out[labels_[held_out] == 7][2]], np.random.default_rng(3))
+
+
+def send(store, student, meant=3, now=None):
+    return service.send_drawing(
+        store, student, student.room, meant, np.full(400, meant / 10, dtype=np.float32), INK, meant,
+        np.eye(10, dtype=np.float32)[meant], "shipped", now=now,
+    )  # fmt: skip
+
+
+def student_rows(store, code) -> int:
+    with sqlite3.connect(store.path) as conn:
+        return conn.execute("SELECT count(*) FROM students WHERE room = ?", (code,)).fetchone()[0]
+
+
+# --- Idle joiners take no place -----------------------------------------------------------------
+def test_250_fresh_joins_that_never_send_leave_the_room_open_to_real_students(store):
+    room = service.create_room(store)
+    early = service.join(store, room.code, "Ada")
+    send(store, early, 1, now=1000.0)
+    for _ in range(250):  # a script opening fresh sessions, more than the room's 200 places
+        service.join(store, room.code)
+    late = service.join(store, room.code, "Grace")
+    send(store, late, 7)
+    send(store, early, 2, now=2000.0)  # the student who sent before the flood is still in, with her drawings
+    board = service.board(store, room.code)
+    assert (board.students, board.drawings) == (2, 3)
+    assert {d.nickname for d in board.latest} == {"Ada", "Grace"}
+    assert board.joined == 2 + rooms.MAX_IDLE_STUDENTS_PER_ROOM - 1  # and the newest idle joiners, no more
+
+
+def test_5000_fresh_joins_keep_the_students_table_and_the_file_bounded(tmp_path):
+    store = ClassStore(tmp_path / "class.db")
+    room = service.create_room(store)
+    senders = [service.join(store, room.code, f"Writer {i}") for i in range(3)]
+    for i, student in enumerate(senders):
+        send(store, student, i)
+    sizes = {}
+    for n in range(1, 5001):
+        service.join(store, room.code)
+        if n in (500, 5000):
+            store.close()  # the WAL checkpointed into the file
+            sizes[n] = store.path.stat().st_size
+    assert student_rows(store, room.code) == 3 + rooms.MAX_IDLE_STUDENTS_PER_ROOM
+    assert sizes[5000] <= sizes[500] + 8 * 4096, sizes  # pages freed by dropped joiners are used again
+    for student in senders:  # every student who sent is kept, as they were
+        assert service.rejoin(store, room.code, student.id) == student
+    board = service.board(store, room.code)
+    assert (board.students, board.drawings, board.joined) == (3, 3, 3 + rooms.MAX_IDLE_STUDENTS_PER_ROOM)
+    store.close()
+
+
+def test_the_oldest_idle_joiners_are_dropped_and_the_newest_come_back_as_themselves(store, monkeypatch):
+    monkeypatch.setattr(rooms, "MAX_IDLE_STUDENTS_PER_ROOM", 3)
+    room, other = service.create_room(store), service.create_room(store)
+    neighbour = service.join(store, other.code, "Next Door")  # another room's idle joiner is not this room's
+    sender = service.join(store, room.code, "Ada")
+    send(store, sender)  # joined first, but sent: never dropped
+    idle = [service.join(store, room.code, f"Idle {i}") for i in range(5)]
+    assert [service.rejoin(store, room.code, s.id) for s in idle] == [None, None, *idle[2:]]
+    assert service.rejoin(store, room.code, sender.id) == sender
+    assert service.rejoin(store, other.code, neighbour.id) == neighbour
+    with pytest.raises(ClassRuleError, match="please join again"):
+        send(store, idle[0])  # dropped: its sentence says to join again, nothing is stored
+    send(store, idle[4])  # a kept one sends as itself, with its nickname
+    assert service.board(store, room.code).latest[0].nickname == "Idle 4"
+    assert (service.get_room(store, room.code).students, service.get_room(store, room.code).joined) == (2, 4)
+
+
+# --- Students who sent take the room's places --------------------------------------------------------
+def test_only_students_who_sent_take_a_place_and_removing_one_frees_it(store, monkeypatch):
+    monkeypatch.setattr(rooms, "MAX_STUDENTS_PER_ROOM", 3)
+    room = service.create_room(store)
+    waiting = service.join(store, room.code, "Late")  # joined while there was room, has not sent
+    senders = [service.join(store, room.code, name) for name in ("Ada", "Alan", "Grace")]
+    for student in senders:
+        send(store, student)
+    full = f"Room {room.code} is full: 3 students have sent drawings; ask your teacher for another room."
+    with pytest.raises(ClassRuleError) as refused:
+        service.join(store, room.code)
+    assert str(refused.value) == full
+    with pytest.raises(ClassRuleError) as refused:
+        send(store, waiting)
+    assert str(refused.value) == full
+    send(store, senders[0], 4, now=1e9)  # a student who holds a place goes on sending
+
+    assert service.remove_student(store, room.code, senders[1].id) == 1  # Alan, and his one drawing
+    board = service.board(store, room.code)
+    assert (board.students, board.drawings, board.joined) == (2, 3, 3)
+    assert "Alan" not in {d.nickname for d in board.latest}
+    with pytest.raises(ClassRuleError, match="the teacher removed you"):
+        send(store, senders[1])
+    assert service.rejoin(store, room.code, senders[1].id) is None  # a reload joins anew, as a new student
+    send(store, waiting)  # Alan's place is free: the student who waited sends now
+    assert service.board(store, room.code).students == 3
+
+
+def test_removing_a_student_says_so_when_there_is_none_and_stays_in_its_room(store):
+    room, other = service.create_room(store), service.create_room(store)
+    ada = service.join(store, room.code, "Ada")
+    send(store, ada)
+    with pytest.raises(ClassRuleError, match=f"Room {other.code} has no such student"):
+        service.remove_student(store, other.code, ada.id)
+    with pytest.raises(ClassRuleError, match="no such student"):
+        service.remove_student(store, room.code, "<b>" * 100)
+    assert service.board(store, room.code).students == 1
+    version = service.board_version(store, room.code)
+    assert service.remove_student(store, room.code, ada.id) == 1
+    assert service.board_version(store, room.code) > version  # the board redraws
+
+
+def test_thirty_first_sends_at_once_into_a_room_of_twenty_places_store_exactly_twenty(store, monkeypatch):
+    """The count of students who sent and the first send are one transaction."""
+    monkeypatch.setattr(rooms, "MAX_STUDENTS_PER_ROOM", 20)
+    room = service.create_room(store).code
+    students = [service.join(store, room) for _ in range(30)]
+    barrier = threading.Barrier(30)
+    outcomes = []
+
+    def run(student):
+        own = ClassStore(store.path)
+        barrier.wait()
+        try:
+            send(own, student)
+            outcomes.append("stored")
+        except ClassRuleError as error:
+            outcomes.append(str(error))
+        own.close()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in students]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes.count("stored") == 20
+    assert (
+        outcomes.count(f"Room {room} is full: 20 students have sent drawings; ask your teacher for another room.") == 10
+    )
+    assert service.board(store, room).students == 20
+
+
+# --- What the pages show -------------------------------------------------------------------------------
+def test_fresh_and_forged_sessions_do_not_shut_out_a_student_who_draws_and_sends(db, monkeypatch, seven):
+    monkeypatch.setattr(rooms, "MAX_STUDENTS_PER_ROOM", 2)
+    room = service.create_room(db)
+    for forged in (None, None, "0" * 16, "<b>x</b>"):  # a script opening the join link again and again
+        at = page("draw")
+        at.query_params["room"] = room.code
+        if forged is not None:
+            at.query_params["me"] = forged
+        at.run()
+        assert at.session_state["room.student"].room == room.code
+    at = draw_in(room.code, seven)
+    at.pills(key="room.digit").set_value(7).run()
+    at.button(key="room.send").click().run()
+    assert labels(at, "success")[0].startswith("Sent your 7 to the class")
+    assert {m.label: m.value for m in at.metric}["Students who sent"] == "1"
+
+
+def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, password):
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    (room,) = service.list_rooms(db)
+    ada, alan = _lesson(db, room.code)
+    for _ in range(3):
+        service.join(db, room.code)  # joined, never sent
+    at.run()
+    assert board_numbers(at) == {"students who sent": "2", "drawings": "3", "read right": "67%"}
+    assert "3 more joined and have not sent yet." in all_text(at)
+    at.toggle(key="class.moderate").set_value(True).run()
+    at.selectbox(key="class.student").set_value(alan.id).run()
+    at.button(key="class.remove_from_room").click().run()
+    assert labels(at, "success")[-1] == "Alan is removed from the room, with their drawings; their place is free."
+    assert board_numbers(at) == {"students who sent": "1", "drawings": "2", "read right": "50%"}
+    assert service.rejoin(db, room.code, alan.id) is None
