@@ -184,7 +184,7 @@ def test_a_student_types_the_code_on_the_class_page(db, password):
     at.text_input(key="class.code").input(f" {room.code.lower()} ")
     next(b for b in at.button if b.label == "Join").click().run()
     assert labels(at, "success")[0].startswith(f"You are in room {room.code} as ")
-    assert service.get_room(db, room.code).students == 1
+    assert service.get_room(db, room.code).joined == 1
     at.text_input(key="class.code").input("BCDFG")
     next(b for b in at.button if b.label == "Join").click().run()
     assert labels(at, "error") == ["There is no room BCDFG; check the code with your teacher."]
@@ -227,7 +227,7 @@ def test_a_student_sees_class_totals_but_no_other_names_and_no_teacher_control(d
     at.pills(key="room.digit").set_value(3).run()
     at.button(key="room.send").click().run()
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Students"], metrics["Drawings"]) == ("2", "2")
+    assert (metrics["Students who sent"], metrics["Drawings"]) == ("2", "2")
     assert "Secret Name" not in all_text(at)
     assert not set(buttons(at)) & set(TEACHER_CONTROLS)
 
@@ -412,7 +412,7 @@ def test_the_board_counts_students_drawings_and_accuracy(db, password):
     (room,) = service.list_rooms(db)
     _lesson(db, room.code)
     at.run()
-    assert board_numbers(at) == {"students": "2", "drawings": "3", "read right": "67%"}
+    assert board_numbers(at) == {"students who sent": "2", "drawings": "3", "read right": "67%"}
     texts = plot_spec(at, "class.per_digit")["data"][0]["text"]
     assert (texts[3], texts[7]) == ("100%", "50%") and texts.count("") == 8
     assert any("Green with a check" in image.captions[0] for image in at.get("image"))
@@ -525,7 +525,7 @@ def test_a_reloaded_draw_page_is_the_same_student_and_the_room_does_not_fill(db)
     assert reloaded.session_state["room.student"] == joined, "same id, room and nickname after a reload"
     for _ in range(3):
         reloaded = _reload(reloaded)
-    assert service.board(db, room.code).room.students == 1
+    assert service.board(db, room.code).room.joined == 1
 
 
 def test_a_forged_or_foreign_student_id_in_the_link_joins_as_a_new_student(db):
@@ -539,4 +539,4 @@ def test_a_forged_or_foreign_student_id_in_the_link_joins_as_a_new_student(db):
         assert not at.exception
         now = at.session_state["room.student"]
         assert now.room == room.code and now.id != stranger.id
-    assert service.board(db, other.code).room.students == 1
+    assert service.board(db, other.code).room.joined == 1

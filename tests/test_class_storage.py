@@ -193,7 +193,7 @@ def test_joining_gives_a_random_id_and_a_clean_nickname(store):
     assert named.nickname == "Grace" and named.room == room.code
     assert anonymous.nickname.split(" ")[1] in rooms.ANIMALS
     assert named.id != anonymous.id and len(named.id) == 16
-    assert service.get_room(store, room.code).students == 2
+    assert (service.get_room(store, room.code).joined, service.get_room(store, room.code).students) == (2, 0)
     renamed = service.rename(store, named, "Grace <b>H</b>")
     assert renamed.nickname == "Grace H" and renamed.id == named.id
     with pytest.raises(ClassRuleError, match="letter or digit"):
@@ -215,12 +215,12 @@ def test_malformed_codes_get_one_sentence(store, code):
         service.join(store, code)
 
 
-def test_a_room_holds_a_bounded_number_of_students(store, monkeypatch):
+def test_a_room_holds_a_bounded_number_of_students_who_sent(store, ink, monkeypatch):
     monkeypatch.setattr(rooms, "MAX_STUDENTS_PER_ROOM", 3)
     room = service.create_room(store)
     for _ in range(3):
-        service.join(store, room.code)
-    with pytest.raises(ClassRuleError, match="full"):
+        send(store, service.join(store, room.code), 1, 1, ink)
+    with pytest.raises(ClassRuleError, match="full: 3 students have sent drawings"):
         service.join(store, room.code)
 
 
@@ -430,7 +430,7 @@ def test_delete_one_drawing_one_students_drawings_or_all(store, lesson):
     assert service.remove_student_drawings(store, room.code, students[1].id) == 4
     board = service.board(store, room.code)
     assert board.drawings == 6 and "Alan" not in {d.nickname for d in board.latest}
-    assert board.students == 3  # Alan may still send
+    assert (board.students, board.joined) == (2, 3)  # Alan's place is free, and he may still send
     assert service.clear_room(store, room.code) == 6
     assert service.board(store, room.code).drawings == 0
 

@@ -28,7 +28,8 @@ class Room:
     created_at: float  # seconds since the epoch (UTC)
     closed_at: float | None  # None while the room is open
     model: str | None  # the room's model (issue 8); None means the default model
-    students: int
+    students: int  # students with a drawing in the room: they take its places (rooms.MAX_STUDENTS_PER_ROOM)
+    joined: int  # every student the room keeps: those and the newest who have not sent yet
     drawings: int  # hidden ones included
     version: int  # changes whenever anything in the room does
 
@@ -71,7 +72,8 @@ class Board:
     """The class board: numbers over the shown (not hidden) drawings, and the latest drawings."""
 
     room: Room
-    students: int
+    students: int  # students with a drawing in the room (hidden ones count)
+    joined: int  # those, and the students kept who joined but have not sent yet
     drawings: int  # shown drawings, the ones every number below counts
     hidden: int
     correct: int
@@ -100,6 +102,7 @@ def _room(row) -> Room:
         closed_at=row["closed_at"],
         model=row["model"],
         students=row["students"],
+        joined=row["joined"],
         drawings=row["drawings"],
         version=row["version"],
     )
@@ -190,12 +193,6 @@ def set_room_model(store: ClassStore, code: object, model: str | None) -> Room:
 
 
 # --- Students ------------------------------------------------------------------------
-_JOIN_REFUSED = {
-    "closed": "Room {code} is closed: the teacher is not collecting drawings now.",
-    "room_full_students": "Room {code} is full ({n} students); ask your teacher for another room.",
-}
-
-
 def join(store: ClassStore, code: object, nickname: object = None) -> Student:
     """Join a room: a new Student with a random id and a friendly nickname (typed ones are cleaned)."""
     code = _code(code)
@@ -203,12 +200,11 @@ def join(store: ClassStore, code: object, nickname: object = None) -> Student:
     name = name or rooms.new_nickname()
     student = Student(id=secrets.token_hex(8), room=code, nickname=name)
     try:
-        store.add_student(code, student.id, name, time.time(), rooms.MAX_STUDENTS_PER_ROOM)
+        store.add_student(
+            code, student.id, name, time.time(), rooms.MAX_STUDENTS_PER_ROOM, rooms.MAX_IDLE_STUDENTS_PER_ROOM
+        )
     except RefusedError as refused:
-        if refused.reason == "unknown_room":
-            raise _unknown(code) from None
-        sentence = _JOIN_REFUSED[refused.reason].format(code=code, n=rooms.MAX_STUDENTS_PER_ROOM)
-        raise ClassRuleError(sentence) from None
+        raise _refusal(refused, code) from None
     return student
 
 
@@ -276,7 +272,10 @@ def _vector(values: object, size: int, what: str) -> bytes:
 def _refusal(refused: RefusedError, code: str) -> ClassRuleError:
     sentences = {
         "unknown_room": f"There is no room {code}; check the code with your teacher.",
-        "unknown_student": "You are no longer in that room (it was cleared or reset); please join again.",
+        "unknown_student": "You are no longer in that room: the teacher removed you, or many joined after you "
+        "before you sent anything; please join again.",
+        "room_full_students": f"Room {code} is full: {rooms.MAX_STUDENTS_PER_ROOM} students have sent drawings; "
+        "ask your teacher for another room.",
         "other_room": f"You joined another room, not {code}; join {code} to send there.",
         "closed": f"Room {code} is closed: the teacher is not collecting drawings now.",
         "room_full": f"Room {code} is full: it holds {rooms.MAX_DRAWINGS_PER_ROOM} drawings.",
@@ -323,6 +322,7 @@ def send_drawing(
         rooms.RATE_WINDOW_SECONDS,
         rooms.MAX_DRAWINGS_PER_STUDENT,
         rooms.MAX_DRAWINGS_PER_ROOM,
+        rooms.MAX_STUDENTS_PER_ROOM,
     )
     now = time.time() if now is None else float(now)
     try:
@@ -351,6 +351,7 @@ def board(store: ClassStore, code: object, latest: int = rooms.LATEST_DRAWINGS, 
     return Board(
         room=_room(room_row),
         students=room_row["students"],
+        joined=room_row["joined"],
         drawings=int(confusion.sum()),
         hidden=hidden,
         correct=int(np.trace(confusion)),
@@ -396,8 +397,20 @@ def delete_drawing(store: ClassStore, code: object, drawing_id: int) -> None:
 
 
 def remove_student_drawings(store: ClassStore, code: object, student_id: str) -> int:
-    """Delete every drawing one student sent to the room; how many."""
+    """Delete every drawing one student sent to the room (their place is free until they send again); how many."""
     return store.delete_drawings(_code(code), student_id=str(student_id))
+
+
+def remove_student(store: ClassStore, code: object, student_id: str) -> int:
+    """Take a student out of the room with their drawings, freeing their place; how many drawings went.
+
+    They may join again, as a new student: there are no accounts to refuse.
+    """
+    code = _code(code)
+    deleted = store.remove_student(code, str(student_id)[:64])
+    if deleted is None:
+        raise ClassRuleError(f"Room {code} has no such student; they may have been removed already.")
+    return deleted
 
 
 def clear_room(store: ClassStore, code: object) -> int:

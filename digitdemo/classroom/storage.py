@@ -85,9 +85,17 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # SQLite's primary result codes (https://sqlite.org/rescode.html) and what each means for the user.
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
-_ROOM_COLUMNS = """code, created_at, closed_at, model, version,
-    (SELECT count(*) FROM students WHERE students.room = rooms.code) AS students,
+# A student takes one of the room's places while a drawing of theirs is in it (drawings_student answers
+# it from the index); one who joined and never sent takes none, so fresh sessions cannot fill a room.
+_SENT = "EXISTS (SELECT 1 FROM drawings WHERE drawings.student = students.id)"
+_ROOM_COLUMNS = f"""code, created_at, closed_at, model, version,
+    (SELECT count(*) FROM students WHERE students.room = rooms.code AND {_SENT}) AS students,
+    (SELECT count(*) FROM students WHERE students.room = rooms.code) AS joined,
     (SELECT count(*) FROM drawings WHERE drawings.room = rooms.code) AS drawings"""
+_SENDERS_SQL = f"SELECT count(*) FROM students WHERE room = ? AND {_SENT}"
+# The idle students of a room beyond the newest ones kept (the second parameter: how many are kept).
+_DROP_IDLE_SQL = f"""DELETE FROM students WHERE id IN (
+    SELECT id FROM students WHERE room = ? AND NOT {_SENT} ORDER BY joined_at DESC, rowid DESC LIMIT -1 OFFSET ?)"""
 # The confusion matrix of a room's shown drawings: (meant, read, count) per non-empty cell.
 BOARD_CELLS_SQL = "SELECT meant, read, count(*) FROM drawings WHERE room = ? AND hidden = 0 GROUP BY meant, read"
 _DRAWING_COLUMNS = """drawings.id, drawings.room, drawings.student, students.nickname, drawings.meant,
@@ -363,21 +371,37 @@ class ClassStore:
         return None if row is None else row[0]
 
     # --- Students --------------------------------------------------------------------
-    def add_student(self, code: str, student_id: str, nickname: str, now: float, max_students: int) -> None:
-        """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students)."""
+    def add_student(
+        self, code: str, student_id: str, nickname: str, now: float, max_students: int, max_idle: int
+    ) -> None:
+        """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students).
+
+        max_students: students who sent (see _SENT); max_idle: the newest students who have not sent kept,
+        the older ones dropped, so joining again and again cannot grow the file without bound.
+        """
         with self.write() as conn:
             room = conn.execute("SELECT closed_at FROM rooms WHERE code = ?", (code,)).fetchone()
             if room is None:
                 raise RefusedError("unknown_room")
             if room["closed_at"] is not None:
                 raise RefusedError("closed")
-            if conn.execute("SELECT count(*) FROM students WHERE room = ?", (code,)).fetchone()[0] >= max_students:
+            if conn.execute(_SENDERS_SQL, (code,)).fetchone()[0] >= max_students:
                 raise RefusedError("room_full_students")
             conn.execute(
                 "INSERT INTO students (id, room, nickname, joined_at) VALUES (?, ?, ?, ?)",
                 (student_id, code, nickname, now),
             )
+            conn.execute(_DROP_IDLE_SQL, (code, max_idle))
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+
+    def remove_student(self, code: str, student_id: str) -> int | None:
+        """Take a student and their drawings out of the room: how many drawings went; None if no such student."""
+        with self.write() as conn:
+            deleted = conn.execute("DELETE FROM drawings WHERE room = ? AND student = ?", (code, student_id)).rowcount
+            if conn.execute("DELETE FROM students WHERE room = ? AND id = ?", (code, student_id)).rowcount != 1:
+                return None
+            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+            return deleted
 
     def student(self, student_id: str) -> sqlite3.Row | None:
         with self.read() as conn:
@@ -404,13 +428,13 @@ class ClassStore:
         ink_png: bytes,
         model: str,
         now: float,
-        limits: tuple[int, float, int, int],
+        limits: tuple[int, float, int, int, int],
     ) -> int:
         """Store one drawing if the room's limits allow it, in one transaction; its id, or raise RefusedError.
 
-        limits: (sends per window, window seconds, drawings per student, drawings per room).
+        limits: (sends per window, window seconds, drawings per student, drawings per room, students who sent).
         """
-        per_window, window, per_student, per_room = limits
+        per_window, window, per_student, per_room, max_students = limits
         with self.write() as conn:
             room = conn.execute("SELECT closed_at FROM rooms WHERE code = ?", (code,)).fetchone()
             if room is None:
@@ -427,6 +451,8 @@ class ClassStore:
             sent = conn.execute("SELECT count(*) FROM drawings WHERE student = ?", (student_id,)).fetchone()[0]
             if sent >= per_student:
                 raise RefusedError("too_many")
+            if sent == 0 and conn.execute(_SENDERS_SQL, (code,)).fetchone()[0] >= max_students:
+                raise RefusedError("room_full_students")  # a first drawing would take a place: none is left
             recent = conn.execute(
                 "SELECT created_at FROM drawings WHERE student = ? AND created_at > ? ORDER BY created_at",
                 (student_id, now - window),

@@ -118,9 +118,11 @@ def _board(code: str) -> None:
     board, picture = loaded
     accuracy = "—" if board.accuracy is None else f"{board.accuracy:.0%}"
     numbers = st.columns(3)
-    numbers[0].markdown(_big("students", str(board.students)), unsafe_allow_html=True)
+    numbers[0].markdown(_big("students who sent", str(board.students)), unsafe_allow_html=True)
     numbers[1].markdown(_big("drawings", str(board.drawings)), unsafe_allow_html=True)
     numbers[2].markdown(_big("read right", accuracy), unsafe_allow_html=True)
+    if board.joined > board.students:
+        st.caption(f"{board.joined - board.students} more joined and have not sent yet.")
     if board.hidden:
         st.caption(f"{board.hidden} hidden by the teacher: not counted.")
     if not board.drawings:

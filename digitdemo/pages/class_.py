@@ -177,14 +177,22 @@ def _drawings(code: str) -> None:
         )
     names = {d.student_id: d.nickname for d in reversed(drawings)}
     if names:
-        chosen, go = st.columns([2, 1], vertical_alignment="bottom")
+        chosen, go, out = st.columns([2, 1, 1], vertical_alignment="bottom")
         student = chosen.selectbox("A student", list(names), key="class.student", format_func=names.get)
+        name = names.get(student, "The student")
         go.button(
             "Remove this student's drawings",
             key="class.remove_student",
             on_click=_act,
             args=(service.remove_student_drawings, code, student),
-            kwargs={"done": f"{names.get(student, 'The student')}'s drawings are removed."},
+            kwargs={"done": f"{name}'s drawings are removed."},
+        )
+        out.button(
+            "Remove this student from the room",
+            key="class.remove_from_room",
+            on_click=_act,
+            args=(service.remove_student, code, student),
+            kwargs={"done": f"{name} is removed from the room, with their drawings; their place is free."},
         )
 
 

@@ -204,7 +204,7 @@ def my_drawings() -> None:
         return
     st.subheader("Your class")
     totals = st.columns(3)
-    totals[0].metric("Students", board.students)
+    totals[0].metric("Students who sent", board.students)
     totals[1].metric("Drawings", board.drawings)
     totals[2].metric("The model read right", "—" if board.accuracy is None else f"{board.accuracy:.0%}")
     if not board.room.is_open:
