@@ -1,11 +1,13 @@
-"""The class database alone: size per 1000 drawings, and the time of a send, a board and a board check.
+"""The class database alone: size per 1000 drawings, and the time of a send, a board, a board check and a join.
 
     python -m bench.class_db [--drawings 3000] [--students 30]
 
 Real drawings (held-out digits rendered as canvas drawings, preprocessed, read by the shipped model,
 their ink thumbnail made as the Draw page makes it) are sent into a fresh database in a temporary
 folder, as 30 students would: first one at a time, then 30 threads at once. Between the rounds the
-board is read as the Class page reads it. No Streamlit: the server benchmark (bench.classroom) adds that.
+board is read as the Class page reads it. Last, fresh joins that never send (a script opening the link):
+once the room keeps its 200 idle joiners, each join also drops the oldest.
+No Streamlit: the server benchmark (bench.classroom) adds that.
 """
 
 import argparse
@@ -96,6 +98,8 @@ def main() -> None:
         board_times = [timed(lambda: service.board(store, code, latest_hidden=False)) for _ in range(200)]
         version_times = [timed(lambda: service.board_version(store, code)) for _ in range(2000)]
         export_time = timed(lambda: export.zip_bytes(store, code))
+        kept = service.rooms.MAX_IDLE_STUDENTS_PER_ROOM
+        joins = [timed(lambda: service.join(store, code)) for _ in range(kept + 500)][kept:]
         board = service.board(store, code)
         store.close()
         with_wal = file_bytes(store.path)
@@ -112,6 +116,7 @@ def main() -> None:
     print(f"board (numbers + latest 24):    {percentiles(board_times)}")
     print(f"board_version (nothing new?):   {percentiles(version_times)}")
     print(f"export zip of {n}:            {1000 * export_time:.0f} ms")
+    print(f"join, {kept} idle kept, 1 dropped: {percentiles(joins)}; students kept {board.joined}")
 
 
 if __name__ == "__main__":

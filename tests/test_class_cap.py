@@ -13,7 +13,7 @@ import pytest
 from digitdemo import data
 from digitdemo.classroom import auth, rooms, service, storage
 from digitdemo.classroom.errors import ClassRuleError
-from digitdemo.classroom.storage import ClassStore
+from digitdemo.classroom.storage import MIGRATIONS, SCHEMA_VERSION, ClassStore
 from digitdemo.drawings import render_drawing
 from tests.apptest import page
 from tests.test_class_pages import _lesson, all_text, board_numbers, draw_in, labels, teacher
@@ -188,6 +188,44 @@ def test_thirty_first_sends_at_once_into_a_room_of_twenty_places_store_exactly_t
         outcomes.count(f"Room {room} is full: 20 students have sent drawings; ask your teacher for another room.") == 10
     )
     assert service.board(store, room).students == 20
+
+
+# --- The schema: dropping a student row stays cheap ------------------------------------------------------
+def test_dropping_a_student_finds_their_drawings_by_an_index_not_by_reading_the_room(store):
+    """Speed without timing: SQLite's plan for the foreign key's lookup when a student row is deleted."""
+    service.create_room(store)
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")  # as the store's connections have it
+        plan = conn.execute("EXPLAIN QUERY PLAN DELETE FROM students WHERE id = 'x'").fetchall()
+    assert any("COVERING INDEX drawings_student_room" in row[-1] for row in plan), plan
+
+
+def test_a_version_3_file_is_migrated_and_its_students_keep_their_places(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statements in MIGRATIONS[:3]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
+    for student, joined in (("a" * 16, 1.0), ("b" * 16, 2.0)):
+        conn.execute("INSERT INTO students VALUES (?, 'BCD23', ?, ?)", (student, student[0].upper(), joined))
+    conn.execute(
+        "INSERT INTO drawings (room, student, meant, read, x, probabilities, ink_png, model, created_at) "
+        "VALUES ('BCD23', ?, 3, 3, zeroblob(1600), zeroblob(40), ?, 'm', 5.0)",
+        ("a" * 16, INK),
+    )
+    conn.commit()
+    conn.close()
+
+    store = ClassStore(path)
+    assert store.schema_version() == SCHEMA_VERSION == 4
+    room = service.get_room(store, "BCD23")
+    assert (room.students, room.joined, room.drawings) == (1, 2, 1)  # "a" sent, "b" only joined
+    assert service.rejoin(store, "BCD23", "b" * 16).nickname == "B"
+    assert service.remove_student(store, "BCD23", "a" * 16) == 1
+    assert service.get_room(store, "BCD23").students == 0
+    store.close()
 
 
 # --- What the pages show -------------------------------------------------------------------------------
