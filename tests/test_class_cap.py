@@ -262,3 +262,19 @@ def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, pass
     assert labels(at, "success")[-1] == "Alan is removed from the room, with their drawings; their place is free."
     assert board_numbers(at) == {"students who sent": "1", "drawings": "2", "read right": "50%"}
     assert service.rejoin(db, room.code, alan.id) is None
+
+
+def test_a_student_removed_or_dropped_joins_again_by_typing_the_code(db, monkeypatch):
+    monkeypatch.setattr(rooms, "MAX_IDLE_STUDENTS_PER_ROOM", 1)
+    room = service.create_room(db)
+    at = page("class").run()
+    at.text_input(key="class.code").input(room.code)
+    next(b for b in at.button if b.label == "Join").click().run()
+    dropped = at.session_state["room.student"]
+    service.join(db, room.code)  # one more idle joiner: the older one is dropped
+    assert service.rejoin(db, room.code, dropped.id) is None
+    next(b for b in at.button if b.label == "Join").click().run()  # "please join again": the same code
+    again = at.session_state["room.student"]
+    assert again.id != dropped.id and again.nickname == dropped.nickname
+    assert service.rejoin(db, room.code, again.id) == again
+    assert labels(at, "success")[0] == f"You are in room {room.code} as {again.nickname}."

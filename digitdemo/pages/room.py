@@ -40,9 +40,11 @@ def student() -> Student | None:
 def join(code_text: object) -> bool:
     """Join the room with this (typed or linked) code; False, with a sentence kept for the page, if refused."""
     current = student()
-    if current is not None and rooms.parse_room_code(code_text) == current.room:
-        return True
     try:
+        # Already in it, unless the teacher removed them or they were dropped before sending: then join anew.
+        same_room = current is not None and rooms.parse_room_code(code_text) == current.room
+        if same_room and service.rejoin(store(), current.room, current.id) is not None:
+            return True
         joined = service.join(store(), code_text, nickname=None if current is None else current.nickname)
     except ClassError as error:
         st.session_state[PROBLEM] = str(error)
