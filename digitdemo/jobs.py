@@ -121,6 +121,9 @@ class TrainingJob:
         self.sessions: set[str] = {owner} if owner else set()
         self.orphaned_since: float | None = None
         self.stop_reason = ""  # why the server stopped it, for the message
+        # What the page that started it needs to show its outcome, should a reloaded page find it again
+        # (teaching: the room and its checking drawings); None for a Training page run.
+        self.context: object = None
         # Kept once the run has ended: every page holding it (a shared ?run= link) gets the same
         # outcome, even after the first one has taken the model and removed the folder.
         self._final: Progress | None = None

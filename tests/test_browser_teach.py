@@ -1,8 +1,11 @@
-"""Teaching a room's handwriting end to end in headless Chromium: teach, compare, the room's model, switch back.
+"""Teaching a room's handwriting end to end in headless Chromium: teach (with a reload mid-run), compare, the
+room's model, switch back.
 
 A room of 200 real drawings from 5 students (held-out digits drawn on the canvas) is in the database
 before the server starts; the teacher and a student each have a browser context of their own.
 """
+
+import re
 
 import pytest
 
@@ -13,6 +16,18 @@ from tests.class_drawings import fill_room
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 PASSWORD = "teach-in-the-browser"
+
+
+def sign_in(page) -> None:
+    """The teacher signs in with the password, as after a reload."""
+    page.get_by_text("Teacher sign-in").click()
+    page.get_by_label("Teacher password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
+
+
+def the_taught_model(page):
+    return page.get_by_role("heading", name="The taught model")
 
 
 def test_a_room_teaches_the_model_and_its_students_draw_against_it(browser, tmp_path, shipped_model):
@@ -26,12 +41,22 @@ def test_a_room_teaches_the_model_and_its_students_draw_against_it(browser, tmp_
         student = browser.new_context(viewport={"width": 1280, "height": 1200}).new_page()
         teacher.goto(f"{url}/class?{auth.LINK_PARAMETER}={PASSWORD}")
         expect(teacher.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
-        expect(teacher.get_by_text("Teaching drawings")).to_be_visible()
+        expect(teacher.get_by_text("Teaching drawings", exact=True)).to_be_visible()
         expect(teacher.get_by_text("Checking drawings", exact=True)).to_be_visible()
         teacher.get_by_role("button", name="Teach the model").click()
         expect(teacher.get_by_text("Starting TensorFlow").or_(teacher.get_by_text("Epoch "))).to_be_visible()
+        expect(teacher).to_have_url(re.compile(r"[?&]run="))  # the run is in the link
+
+        # A reload mid-run is a new session, signed out: the run is kept while the teacher signs in again,
+        # then its progress and its outcome show without pressing Teach again.
+        teacher.reload()
+        expect(teacher.get_by_text(f"Room {code}'s teaching run is kept for this tab")).to_be_visible()
+        sign_in(teacher)
+        expect(teacher.get_by_role("button", name="Stop training").or_(the_taught_model(teacher))).to_be_visible()
+        if teacher.get_by_role("button", name="Stop training").is_visible():
+            expect(teacher.get_by_role("button", name="Teach the model")).to_be_disabled()
         # The lab's 40 epochs on 5000 + 160 drawings: a minute or two on a busy machine.
-        expect(teacher.get_by_role("heading", name="The taught model")).to_be_visible(timeout=240_000)
+        expect(the_taught_model(teacher)).to_be_visible(timeout=240_000)
         expect(teacher.get_by_text("MNIST held-out 5000 read right")).to_have_count(2)
         expect(teacher.get_by_text("Checking drawings read right")).to_have_count(2)
         no_errors(teacher)

@@ -77,16 +77,19 @@ def taught(classroom):
     assert metric(at, "Checking drawings") == [str(len(split.check))]
     assert len(split.teach) + len(split.check) == 200
     at.button(key="class.teach").click().run()
+    job = at.session_state[teaching.JOB]
     seen = []
     deadline = time.monotonic() + 300
-    while teaching.JOB in at.session_state and time.monotonic() < deadline:
+    while job.poll().state == "running" and time.monotonic() < deadline:
         seen += [p.proto.text for p in at.get("progress")]
         time.sleep(0.5)
         at.run()
-    if teaching.JOB in at.session_state:
-        at.session_state[teaching.JOB][2].cleanup()
+    if job.poll().state == "running":
+        job.cleanup()
         pytest.fail("teaching did not finish")
-    return at, seen, data, split
+    at.run()  # the page once the run has ended, as the progress fragment reruns it
+    yield at, seen, data, split
+    job.cleanup()
 
 
 def test_teaching_shows_live_progress_then_both_models_side_by_side(taught, shipped_model):
@@ -94,7 +97,7 @@ def test_teaching_shows_live_progress_then_both_models_side_by_side(taught, ship
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert seen and seen[0].startswith("Starting TensorFlow"), seen[:3]
     assert any(s.startswith("Epoch ") and f" of {config.EPOCHS}" in s for s in seen), seen
-    model = at.session_state[teaching.TAUGHT].model
+    model = at.session_state[teaching.JOB].result()
     assert model.meta["extra_data"]["examples"] == len(split.teach)
     assert model.meta["extra_data"]["weight"] == config.EXTRA_WEIGHT
     X, y = data.X[split.check], np.ravel(data.y[split.check])
@@ -127,7 +130,7 @@ def draw_in(code: str, rgba: np.ndarray) -> AppTest:
 def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_switches_back(taught, classroom):
     at = taught[0]
     code, store = classroom["full"], classroom["store"]
-    model = at.session_state[teaching.TAUGHT].model
+    model = at.session_state[teaching.JOB].result()
     at.button(key="class.teach.use").click().run()
     assert not at.exception
     folder = Path(service.get_room_model(store, code))

@@ -14,9 +14,16 @@ def render() -> None:
     st.title("Class")
     signin.gate()  # made at the server's start (streamlit_app.py); here too for a page rendered alone
     signin.sign_in_from_link()
+    # Before the sign-in check: a reloaded tab is a new session, signed out, and its teaching run (?run=)
+    # must go on while the teacher signs in again.
+    teaching_room = teaching.find_run()
     if signin.is_teacher():
+        if teaching_room is not None and ROOM not in st.session_state:
+            st.session_state[ROOM] = teaching_room  # a reload shows the room being taught
         _teacher()
     else:
+        if teaching_room is not None:
+            st.info(f"Room {teaching_room}'s teaching run is kept for this tab: sign in as the teacher to see it.")
         _student()
 
 

@@ -1,4 +1,9 @@
-"""A training run's live progress, shared by the Training page and the Class page's teaching."""
+"""A training run's live progress, shared by the Training page and the Class page's teaching.
+
+A page keeps its run in its session under a key of its own and in its link (``?run=``), so a reload
+(a new session) finds it again: ``held`` finds it, ``follow`` shows it going (a fragment's body) and
+reruns the page when it ends, for the page to show the outcome, and ``drop`` forgets it.
+"""
 
 import streamlit as st
 
@@ -6,11 +11,66 @@ from digitdemo import charts, jobs, notebook, state
 from digitdemo.jobs import Progress, TrainingJob
 from digitdemo.pages.common import show_plot
 
+RUN = "run"  # the link's name for a page's run: a reloaded page finds it again
+
 
 def steps_per_epoch(examples: int | None = None) -> int:
     """Steps of one epoch: the lab's 5000 (or ``examples``) in the recipe's batches."""
     meta = state.default_model().meta
     return notebook.steps_per_epoch(examples or meta["data"]["examples"], meta["recipe"]["batch_size"])
+
+
+def held(key: str, kind: type | None = None) -> TrainingJob | None:
+    """The page's run: in this session under ``key``, or, after a reload (a new session), the one its link names.
+
+    kind: the type of the context (jobs.TrainingJob.context) this page's runs carry, None for none, so a link
+    cannot hand one page another page's run.
+    """
+    job: TrainingJob | None = st.session_state.get(key)
+    token = st.query_params.get(RUN)
+    if job is None and token:
+        job = jobs.claim(token, state.session_id())
+        if job is None or not (job.context is None if kind is None else isinstance(job.context, kind)):
+            del st.query_params[RUN]  # that run has ended (or is not this page's)
+            return None
+        st.session_state[key] = job
+    elif job is not None and token != job.token:
+        st.query_params[RUN] = job.token  # back on this page from another: the link shows the run again
+    return job
+
+
+def hold(key: str, job: TrainingJob) -> None:
+    """Make ``job`` the page's run, in its session and its link; the run it replaces is stopped and deleted."""
+    old: TrainingJob | None = st.session_state.get(key)
+    st.session_state[key] = job
+    st.query_params[RUN] = job.token
+    if old is not None and old is not job:
+        old.cleanup()
+
+
+def drop(key: str) -> None:
+    """Forget the page's run: stopped if it goes on, its folder deleted, off the link."""
+    job: TrainingJob | None = st.session_state.pop(key, None)
+    if job is not None:
+        job.cleanup()
+    if RUN in st.query_params:
+        del st.query_params[RUN]
+
+
+def follow(key: str, widgets: str, title: str = "Your model's loss so far") -> None:
+    """A fragment's body: the page's run (session key ``key``) going; the whole page again once it ends or is stopped.
+
+    widgets namespaces the widgets, as for ``live``.
+    """
+    job: TrainingJob | None = st.session_state.get(key)
+    if job is None:
+        return
+    progress = live(job, widgets, title)
+    if progress is None:  # stopped
+        drop(key)
+        st.rerun()
+    if progress.state != "running":
+        st.rerun()  # the whole page, to show the outcome
 
 
 def live(job: TrainingJob, key: str, title: str = "Your model's loss so far") -> Progress | None:

@@ -10,22 +10,25 @@ import streamlit as st
 from digitdemo import artifacts, charts, config, state, teach
 from digitdemo.classroom import export, service, storage
 from digitdemo.classroom.service import ClassError
-from digitdemo.jobs import BudgetError, BusyError
+from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
 from digitdemo.pages import room
 from digitdemo.pages.common import say, show_plot
 from digitdemo.text import plural
 
-JOB = "class.teach.job"  # (room code, Checking, TrainingJob) while the run goes
-TAUGHT = "class.teach.taught"  # the last Taught, until the teacher teaches again
+JOB = "class.teach.job"  # this tab's last teaching run (its context: Checking), going or done, until the next
 NOTICE = "class.teach.notice"
 FOLDER = "room-models"  # beside the class database: one folder per room, never models/
 
 
 @dataclass(frozen=True)
 class Checking:
-    """The checking drawings as they were when the run started (new drawings must not shift them)."""
+    """The room taught and its checking drawings as they were when the run started (new drawings must not shift them).
 
+    Kept with the run (jobs.TrainingJob.context), so a reloaded page that finds the run can show its outcome.
+    """
+
+    code: str
     X: np.ndarray  # (m, 400) float32, the lab's column order
     y: np.ndarray  # (m, 1)
     pngs: list[bytes]
@@ -34,7 +37,6 @@ class Checking:
 
 @dataclass(frozen=True)
 class Taught:
-    code: str
     model: artifacts.TrainedModel
     keras: bytes | None
     checking: Checking
@@ -45,6 +47,15 @@ def model_folder(code: str) -> Path:
     return storage.default_path().parent / FOLDER / code
 
 
+def find_run() -> str | None:
+    """This tab's teaching run, or, after a reload (a new session), the one its link names; its room's code, or None.
+
+    The Class page asks before the teacher signs in again (sign-in is per session), so the run is held meanwhile.
+    """
+    job = live_progress.held(JOB, Checking)
+    return None if job is None else job.context.code
+
+
 def render(code: str) -> None:
     st.subheader("Teach the model our handwriting")
     st.markdown(
@@ -53,6 +64,7 @@ def render(code: str) -> None:
         "it was **never shown**: a model knows the data it was shown."
     )
     _notice()
+    job = _job()
     _room_model(code)
     try:
         data = export.room_data(room.store(), code)
@@ -73,14 +85,34 @@ def render(code: str) -> None:
         f"Split by student: no student is on both sides. The lab's network and recipe ({config.EPOCHS} epochs) learn "
         f"from the lab's 5000 digits plus the teaching drawings, each counted {config.EXTRA_WEIGHT:g} times."
     )
-    running = st.session_state.get(JOB) is not None
+    running = job is not None and job.poll().state == "running"
     if st.button("Teach the model", key="class.teach", type="primary", disabled=running):
         _start(code, data, split)
-    if st.session_state.get(JOB) is not None:
-        st.fragment(_progress, run_every=0.5)()
-    taught = st.session_state.get(TAUGHT)
-    if taught is not None and taught.code == code:
-        _comparison(taught)
+    if running:
+        st.fragment(live_progress.follow, run_every=0.5)(JOB, "class.teach", "The taught model's loss so far")
+    elif job is not None and job.context.code == code:
+        _comparison(Taught(job.result(), job.keras_bytes(), job.context))
+
+
+def _job() -> TrainingJob | None:
+    """This tab's teaching run, going or done (its result loaded); a failed one is said once and dropped."""
+    job = live_progress.held(JOB, Checking)
+    if job is None:
+        return None
+    progress = job.poll()
+    if progress.state == "done":
+        try:
+            job.result()
+        except artifacts.ModelError as error:
+            say("error", f"The taught model could not be read: {error}")
+        else:
+            return job
+    elif progress.state == "failed":
+        say("error", f"Teaching failed: {progress.message}.")
+    else:
+        return job
+    live_progress.drop(JOB)
+    return None
 
 
 def _start(code: str, data: export.ClassData, split: teach.Split) -> None:
@@ -89,31 +121,10 @@ def _start(code: str, data: export.ClassData, split: teach.Split) -> None:
     except (BusyError, BudgetError) as error:
         say("warning", error)
         return
-    checking = Checking(data.X[split.check], data.y[split.check], [data.pngs[i] for i in split.check], len(split.teach))
-    st.session_state[JOB] = (code, checking, job)
-    st.rerun()
-
-
-def _progress() -> None:
-    held = st.session_state.get(JOB)
-    if held is None:
-        return
-    code, checking, job = held
-    progress = live_progress.live(job, "class.teach", title="The taught model's loss so far")
-    if progress is None:  # stopped
-        del st.session_state[JOB]
-        st.rerun()
-    if progress.state == "running":
-        return
-    del st.session_state[JOB]
-    if progress.state == "done":
-        try:
-            st.session_state[TAUGHT] = Taught(code, job.result(), job.keras_bytes(), checking)
-        except artifacts.ModelError as error:
-            st.session_state[NOTICE] = ("error", f"The taught model could not be read: {error}")
-    else:
-        st.session_state[NOTICE] = ("error", f"Teaching failed: {progress.message}.")
-    job.cleanup()
+    job.context = Checking(
+        code, data.X[split.check], data.y[split.check], [data.pngs[i] for i in split.check], len(split.teach)
+    )
+    live_progress.hold(JOB, job)  # in the link too: a reload finds the run, going or done
     st.rerun()
 
 
@@ -179,17 +190,17 @@ def _comparison(taught: Taught) -> None:
 
 def _use(taught: Taught) -> None:
     """Save the taught model beside the class database and point the room at it."""
-    folder = model_folder(taught.code)
+    folder = model_folder(taught.checking.code)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         artifacts.save(taught.model.layers, taught.model.meta, folder, keras_bytes=taught.keras)
-        service.set_room_model(room.store(), taught.code, str(folder))
+        service.set_room_model(room.store(), taught.checking.code, str(folder))
     except (OSError, artifacts.ModelError, ClassError) as error:
         st.session_state[NOTICE] = ("error", f"The room's model could not be saved: {error}")
     else:
         st.session_state[NOTICE] = (
             "success",
-            f"Room {taught.code} now reads with the taught model: every student's Draw page uses it.",
+            f"Room {taught.checking.code} now reads with the taught model: every student's Draw page uses it.",
         )
     st.rerun()
 

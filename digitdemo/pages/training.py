@@ -10,8 +10,7 @@ from digitdemo.pages import signin
 from digitdemo.pages.common import lead, say, show_plot
 from digitdemo.text import plural
 
-JOB = "training.job"
-RUN = "run"  # the link's name for this page's run: a reloaded page finds it again
+JOB = "training.job"  # this page's run while it goes (and in the link: a reloaded page finds it again)
 MAX_EPOCHS = 100
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 AUGMENT_LABEL = "Augment: turn, shift and resize the digits a little, differently each epoch"
@@ -31,6 +30,7 @@ def render() -> None:
         "is one pass over all 5000 examples in batches of 32, so **157 steps**. The loss, the "
         "cross-entropy of softmax(logits) against the true label, should fall epoch by epoch."
     )
+    job = _job()  # first: a run that has just ended puts its model in use for the whole page
     shipped = state.default_model()
     model = state.current_model()
     compare = shipped.meta["history"]["loss"] if model is not shipped else None
@@ -49,8 +49,7 @@ def render() -> None:
         "(longer while the server is busy).",
         "How long it takes",
     )
-    job = _job()
-    running = job is not None and job.poll().state == "running"
+    running = job is not None
     with st.form("training.form"):
         left, right = st.columns(2)
         epochs = left.number_input("Epochs", 1, MAX_EPOCHS, config.EPOCHS, key="training.epochs")
@@ -70,7 +69,7 @@ def render() -> None:
     if submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed), augmented):
         st.rerun()  # show the run going: the form disabled, the progress bar
     if st.session_state.get(JOB) is not None:
-        st.fragment(_progress, run_every=0.5)()
+        st.fragment(live_progress.follow, run_every=0.5)(JOB, "training")
     _session_model_actions()
 
 
@@ -80,18 +79,29 @@ def _estimate(epochs: int) -> int:
 
 
 def _job() -> TrainingJob | None:
-    """This page's run: in its session, or, after a reload (a new session), found through the link."""
-    job: TrainingJob | None = st.session_state.get(JOB)
-    token = st.query_params.get(RUN)
-    if job is None and token:
-        job = jobs.claim(token, state.session_id())
-        if job is None:
-            del st.query_params[RUN]  # that run has ended
+    """This page's run while it goes; a run that has ended is collected: its model in use, or why not, said."""
+    job = live_progress.held(JOB)
+    if job is None:
+        return None
+    progress = job.poll()
+    if progress.state == "running":
+        return job
+    if progress.state == "done":
+        try:
+            st.session_state[state.SESSION_MODEL] = job.result()
+            # Its Keras twin, for artifacts.save_default should a teacher make it the default.
+            st.session_state["training.keras"] = job.keras_bytes()
+        except artifacts.ModelError as error:
+            st.session_state["training.notice"] = ("error", f"The new model could not be read: {error}")
         else:
-            st.session_state[JOB] = job
-    elif job is not None and token != job.token:
-        st.query_params[RUN] = job.token  # back on this page from another: the link shows the run again
-    return job
+            st.session_state["training.notice"] = ("success", f"Trained for {plural(job.epochs, 'epoch')}: now in use.")
+    else:
+        st.session_state["training.notice"] = (
+            "error",
+            f"Training failed: {progress.message}. Your previous model is still in use.",
+        )
+    live_progress.drop(JOB)  # and the link loses the run
+    return None
 
 
 def _metrics(model: artifacts.TrainedModel) -> None:
@@ -160,40 +170,8 @@ def _start(epochs: int, rate: float, units: tuple[int, int], seed: int, augmente
     except (BudgetError, BusyError) as error:
         say("warning", error)
         return False
-    st.session_state[JOB] = job
-    st.query_params[RUN] = job.token  # a reload finds the run through the link
-    if old is not None:
-        old.cleanup()
+    live_progress.hold(JOB, job)  # a reload finds the run through the link
     return True
-
-
-def _progress() -> None:
-    job: TrainingJob | None = st.session_state.get(JOB)
-    if job is None:
-        return
-    progress = live_progress.live(job, "training")
-    if progress is None:  # stopped
-        del st.session_state[JOB]
-        st.rerun()
-    if progress.state == "running":
-        return
-    del st.session_state[JOB]
-    if progress.state == "done":
-        try:
-            st.session_state[state.SESSION_MODEL] = job.result()
-            # Its Keras twin, for artifacts.save_default should a teacher make it the default.
-            st.session_state["training.keras"] = job.keras_bytes()
-        except artifacts.ModelError as error:
-            st.session_state["training.notice"] = ("error", f"The new model could not be read: {error}")
-        else:
-            st.session_state["training.notice"] = ("success", f"Trained for {plural(job.epochs, 'epoch')}: now in use.")
-    else:
-        st.session_state["training.notice"] = (
-            "error",
-            f"Training failed: {progress.message}. Your previous model is still in use.",
-        )
-    job.cleanup()
-    st.rerun()  # the whole page, so its charts show the new model, and the link loses the run
 
 
 def _session_model_actions() -> None:
