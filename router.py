@@ -3,7 +3,19 @@
 import streamlit as st
 
 from digitdemo import state
-from digitdemo.pages import activations, class_, dataset, draw, errors, model, predictions, signin, softmax, training
+from digitdemo.pages import (
+    activations,
+    class_,
+    dataset,
+    draw,
+    errors,
+    model,
+    predictions,
+    room,
+    signin,
+    softmax,
+    training,
+)
 from digitdemo.pages.common import ICON, apply_style
 
 st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=str(ICON), layout="wide")
@@ -31,5 +43,6 @@ state.watch_training()  # once per server: clear the run folders a dead server l
 present = state.presenting()  # ?present=1: for the projector, pages along the top and no sidebar
 apply_style(present)
 signin.gate()  # cached: the server's start made the teacher password and printed the link (streamlit_app.py)
+room.follow_model()  # a student in a room reads with the room's model on every page, not only on Draw
 pages = [st.Page(_home, title="digitdemo", default=True, visibility="hidden"), *PAGES]
 st.navigation(pages, position="top" if present else "sidebar").run()

@@ -7,6 +7,9 @@ import json
 import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from digitdemo import config
 
 PAGES = ["draw", "softmax", "activations", "dataset", "model", "training", "predictions", "errors", "class"]
 
@@ -21,6 +24,23 @@ def _page_script(name: str) -> None:
 def page(name: str) -> AppTest:
     """An AppTest that renders one page, not yet run."""
     return AppTest.from_function(_page_script, args=(name,), default_timeout=60)
+
+
+def through_router(name: str) -> AppTest:
+    """An AppTest of the whole app through router.py (what it does before every page, then the page), opening /name.
+
+    Not yet run. AppTest.switch_page finds only page files, and our pages are functions: set the hash
+    st.Page gives /name (streamlit.util.calc_hash of its url_path) instead. Set it again to change pages.
+    """
+    at = AppTest.from_file(str(config.REPO_DIR / "router.py"), default_timeout=60)
+    at._page_hash = calc_hash(name)
+    return at
+
+
+def go(at: AppTest, name: str) -> AppTest:
+    """An AppTest of the whole app (through_router) moved to /name in the same session, as a sidebar click; run."""
+    at._page_hash = calc_hash(name)
+    return at.run()
 
 
 def inject_drawing(at: AppTest, rgba: np.ndarray, version: int = 0) -> None:

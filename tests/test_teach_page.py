@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitdemo import artifacts, config, state, teach
+from digitdemo import artifacts, config, notebook, state, teach
 from digitdemo.classroom import auth, export, service, storage
+from digitdemo.data import load_data
 from digitdemo.pages import teaching
 from digitdemo.preprocess import preprocess
-from tests.apptest import inject_drawing, page
+from tests.apptest import go, inject_drawing, page, through_router
 from tests.class_drawings import fill_room
 
 PASSWORD = "teach-the-model-lesson"
@@ -121,7 +122,7 @@ def test_teaching_shows_live_progress_then_both_models_side_by_side(taught, ship
 
 
 def draw_in(code: str, rgba: np.ndarray) -> AppTest:
-    at = page("draw")
+    at = through_router("draw")
     at.query_params["room"] = code
     inject_drawing(at, rgba)
     return at.run()
@@ -145,6 +146,17 @@ def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_swit
     assert not student.exception
     assert f"Using **room {code}'s model**" in student.markdown[0].value
     np.testing.assert_allclose(student.session_state[state.LAST_LOGITS], model.forward(x).logits[0], rtol=1e-5)
+    # Every page reads with the room's model: a student who joined on the Class page, and has not been on
+    # Draw, opens Predictions (through the router, as in the browser) and sees the room's model named and used.
+    joined = through_router("class").run()
+    joined.text_input(key="class.code").input(code)
+    joined.button(key="FormSubmitter:class.join_form-Join").click().run()
+    go(joined, "predictions")
+    assert not joined.exception and joined.title[0].value == "Predictions"
+    assert f"Using **room {code}'s model**" in joined.markdown[0].value
+    X_lab = load_data()[0][config.EXAMPLE_INDEX]  # the lab's example 1015, which Predictions opens
+    logits = notebook.lab_print(model.forward(X_lab).logits[0])
+    assert any(logits in c.value for c in joined.code), "the walk-through's logits are the room model's"
     # A student of another room, and a student in no room, keep the default model.
     alone = page("draw")
     inject_drawing(alone, rgba)
@@ -159,3 +171,7 @@ def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_swit
     assert "Using the shipped model" in student.markdown[0].value
     shipped = artifacts.load()
     np.testing.assert_allclose(student.session_state[state.LAST_LOGITS], shipped.forward(x).logits[0], rtol=1e-5)
+    # ... and on every page: the Predictions page of the student who never drew follows at its next run.
+    go(joined, "predictions")
+    assert "Using the shipped model" in joined.markdown[0].value
+    assert any(notebook.lab_print(shipped.forward(X_lab).logits[0]) in c.value for c in joined.code)

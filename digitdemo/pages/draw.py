@@ -17,8 +17,7 @@ STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
 
 def render() -> None:
     st.title("Draw a digit")
-    room.join_from_link()  # /draw?room=CODE: a student joins the class
-    room.follow_model()  # before the caption, which says which model reads the drawing
+    room.join_from_link()  # /draw?room=CODE: a student joins the class (the router follows the room's model)
     st.markdown(
         "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
         "into **10 numbers (logits)**, and softmax turns those into **probabilities**. " + state.model_caption()

@@ -19,6 +19,7 @@ PROBLEM = "room.problem"  # the last sentence about joining, shown once
 TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not join again
 SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
 DIGIT = "room.digit"  # "Which digit did you draw?"
+FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 ME = "me"  # the link's name for this student's random id (not the session id)
 DIGITS = list(range(10))
 
@@ -61,6 +62,7 @@ def _become(joined: Student) -> None:
     st.session_state[TRIED] = joined.room
     st.query_params["room"] = joined.room
     st.query_params[ME] = joined.id
+    follow_model()  # the page that joined reads with the room's model at once
 
 
 def join_from_link() -> None:
@@ -80,6 +82,7 @@ def join_from_link() -> None:
 def leave() -> None:
     st.session_state.pop(STUDENT, None)
     st.session_state.pop(state.ROOM_MODEL, None)
+    st.session_state.pop(FOLLOWED, None)
     st.session_state.pop(DIGIT, None)
     for name in ("room", ME):
         if name in st.query_params:
@@ -98,14 +101,24 @@ def _rename() -> None:
 
 
 def follow_model() -> None:
-    """Use the model the teacher chose for this student's room (state.current_model), or stop using it."""
+    """Use the model the teacher chose for this student's room (state.current_model), or stop using it.
+
+    The router calls it before every page, so every page reads with the room's model. It costs one indexed
+    lookup of the room's change counter per run; the room's model is read again only when that moved.
+    """
     current = student()
-    chosen = None
-    if current is not None:
-        try:
-            chosen = service.get_room_model(store(), current.room)
-        except ClassError:
-            chosen = None  # header() says why the class features are off
+    if current is None:
+        st.session_state.pop(state.ROOM_MODEL, None)
+        st.session_state.pop(FOLLOWED, None)
+        return
+    try:
+        seen = (current.room, service.board_version(store(), current.room))
+        if seen == st.session_state.get(FOLLOWED):
+            return
+        chosen = service.get_room_model(store(), current.room)
+    except ClassError:
+        seen, chosen = None, None  # the Draw page's header says why the class features are off
+    st.session_state[FOLLOWED] = seen
     if chosen is None:
         st.session_state.pop(state.ROOM_MODEL, None)
         return

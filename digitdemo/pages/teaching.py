@@ -200,7 +200,7 @@ def _use(taught: Taught) -> None:
     else:
         st.session_state[NOTICE] = (
             "success",
-            f"Room {taught.checking.code} now reads with the taught model: every student's Draw page uses it.",
+            f"Room {taught.checking.code} now reads with the taught model, on every page of its students.",
         )
     st.rerun()
 
