@@ -39,6 +39,17 @@ def say(kind: str, text: object) -> None:
     getattr(st, kind)(state.plain(text))
 
 
+def points(change: float, versus: str = "") -> dict:
+    """st.metric's delta for a change of accuracy (0.012 -> "+1.2 points" + versus, up and green).
+
+    A change that shows as 0.0 says "no change", with no arrow and no colour; a fall is red and points down.
+    """
+    shown = round(change * 100, 1)
+    if shown == 0:  # -0.04 would read "-0.0 points", red and down
+        return {"delta": "no change" + versus, "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": f"{shown:+.1f} points{versus}"}
+
+
 def lead(text: str, more: str, label: str = "More") -> None:
     """What a student reads in class (two or three lines), the rest behind an expander.
 

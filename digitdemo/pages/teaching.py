@@ -13,7 +13,7 @@ from digitdemo.classroom.service import ClassError
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
 from digitdemo.pages import room
-from digitdemo.pages.common import say, show_plot
+from digitdemo.pages.common import points, say, show_plot
 from digitdemo.text import plural
 
 JOB = "class.teach.job"  # this tab's last teaching run (its context: Checking), going or done, until the next
@@ -150,16 +150,16 @@ def _comparison(taught: Taught) -> None:
     ):
         with column:
             st.markdown(f"#### {name}")
-            change = scores["accuracy"] - result.before["accuracy"] if key == "taught" else 0
+            compared = key == "taught"  # the lab model's column has nothing to compare with
             st.metric(
                 "Checking drawings read right",
                 f"{scores['accuracy']:.1%}",
-                delta=f"{change * 100:+.1f} points" if change else None,
+                **(points(scores["accuracy"] - result.before["accuracy"]) if compared else {}),
             )
             st.metric(
                 "MNIST held-out 5000 read right",
                 f"{held_out:.1%}",
-                delta=f"{(held_out - result.held_out_before) * 100:+.1f} points" if key == "taught" else None,
+                **(points(held_out - result.held_out_before) if compared else {}),
             )
     # The charts in a row of their own, so they line up whatever the metrics above them show.
     for column, scores, key in zip(st.columns(2), (result.before, result.after), ("lab", "taught"), strict=True):

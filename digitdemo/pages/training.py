@@ -7,7 +7,7 @@ from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
 from digitdemo.pages import signin
-from digitdemo.pages.common import lead, say, show_plot
+from digitdemo.pages.common import lead, points, say, show_plot
 from digitdemo.text import plural
 
 JOB = "training.job"  # this page's run while it goes (and in the link: a reloaded page finds it again)
@@ -110,12 +110,13 @@ def _metrics(model: artifacts.TrainedModel) -> None:
     left.metric("Final loss", f"{model.meta['history']['loss'][-1]:.4f}")
     middle.metric("Training errors", f"{m['train_errors']} of {m['train_examples']}", help="The lab: 15 of 5000")
     shipped = state.default_model().meta["metrics"]["test_accuracy"]
-    change = m["test_accuracy"] - shipped
+    change = (
+        {}
+        if model is state.default_model()
+        else points(m["test_accuracy"] - shipped, f" vs the shipped model's {shipped:.1%}")
+    )
     right.metric(
-        "Held-out accuracy",
-        f"{m['test_accuracy']:.1%}",
-        delta=f"{change * 100:+.1f} points vs the shipped model's {shipped:.1%}" if change else None,
-        help="On 5000 digits never used in training",
+        "Held-out accuracy", f"{m['test_accuracy']:.1%}", help="On 5000 digits never used in training", **change
     )
     if model.meta["recipe"].get("augment"):
         st.caption("This model was trained with augmentation: turned, shifted and resized digits.")
