@@ -611,7 +611,7 @@ def digit_accuracy(accuracy: list[float | None], counts: list[int], title: str =
                 "text": ["" if a is None else f"{a:.0%}" for a in accuracy],
                 "customdata": counts,
                 "textposition": "outside",
-                "textfont": {"size": 16},
+                "textfont": FONT,  # the theme's text colour: plotly's own grey was 3.7:1 on white
                 "constraintext": "none",  # plotly would shrink the text to the bar's width
                 "cliponaxis": False,
                 "hovertemplate": "digit %{x}: %{y:.0%} of %{customdata} read right<extra></extra>",

@@ -401,7 +401,7 @@ def board_numbers(at: AppTest) -> dict[str, str]:
     numbers = {}
     for markdown in labels(at, "markdown"):
         if "board-number" in markdown:
-            label = markdown.split("color:#555'>")[1].split("<")[0]
+            label = markdown.split("board-label'>")[1].split("<")[0]
             numbers[label] = markdown.split("line-height:1.1'>")[1].split("<")[0]
     return numbers
 

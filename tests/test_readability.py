@@ -8,8 +8,10 @@ import time
 
 import pytest
 
+from digitdemo.classroom import auth, service, storage
 from tests.apptest import PAGES
-from tests.browser import SEVEN, draw, open_draw, prediction
+from tests.browser import SEVEN, draw, open_draw, prediction, streamlit_server
+from tests.class_drawings import fill_room
 from tests.readability import measure, offenders, report
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -24,8 +26,13 @@ def open_page(page, url: str, name: str) -> None:
     else:
         page.goto(f"{url}/{name}")
         expect(page.get_by_test_id("stHeading").first).to_be_visible(timeout=15_000)
+    settle(page, charts=name != "class")
+
+
+def settle(page, charts: bool = True) -> None:
+    """Wait until every chart has drawn and every fade-in has ended."""
     page.wait_for_load_state("networkidle")
-    some = "" if name == "class" else "c.length && "  # every page has a chart but a student's Class page
+    some = "c.length && " if charts else ""  # every page has a chart but a student's Class page
     page.wait_for_function(  # wait for all of them
         f"(c => {some}c.every(p => p.querySelector('svg text')))([...document.querySelectorAll('.stPlotlyChart')])"
         " && !document.querySelector('[data-stale=true]')"
@@ -41,6 +48,19 @@ def app_background(page) -> float:
     return sum(float(v) for v in rgb[rgb.index("(") + 1 : -1].split(",")[:3]) / 3
 
 
+def check(page, name: str, theme: str, charts_expected: bool = True) -> None:
+    """Measure the page as shown and fail with every text under 14 px or 4.5:1."""
+    assert (app_background(page) > 128) == (theme == "light"), "the app follows the browser's theme"
+    texts = measure(page)
+    charts = [t for t in texts if t["kind"] == "chart"]
+    assert len(texts) > 20 and (charts or not charts_expected), "the walk finds the page's text and charts"
+    bad = offenders(texts)
+    smallest = min(t["px"] for t in texts if t["sized"])
+    weakest = min(t["contrast"] for t in texts if t["kind"] != "icon")
+    print(f"{name} {theme}: {len(texts)} texts ({len(charts)} charts), smallest {smallest} px, lowest {weakest}:1")
+    assert not bad, f"{len(bad)} texts under 14 px or 4.5:1 on {name}, {theme} theme:\n{report(bad)}"
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("name", PAGES)
 def test_every_text_is_large_enough_and_contrasted(browser, server, name, theme):  # noqa: F811
@@ -48,14 +68,44 @@ def test_every_text_is_large_enough_and_contrasted(browser, server, name, theme)
     page = context.new_page()
     try:
         open_page(page, server, name)
-        assert (app_background(page) > 128) == (theme == "light"), "the app follows the browser's theme"
-        texts = measure(page)
-        charts = [t for t in texts if t["kind"] == "chart"]
-        assert len(texts) > 20 and (charts or name == "class"), "the walk finds the page's text and charts"
-        bad = offenders(texts)
-        smallest = min(t["px"] for t in texts if t["sized"])
-        weakest = min(t["contrast"] for t in texts if t["kind"] != "icon")
-        print(f"{name} {theme}: {len(texts)} texts ({len(charts)} charts), smallest {smallest} px, lowest {weakest}:1")
-        assert not bad, f"{len(bad)} texts under 14 px or 4.5:1 on {name}, {theme} theme:\n{report(bad)}"
+        check(page, name, theme, charts_expected=name != "class")
+    finally:
+        context.close()
+
+
+PASSWORD = "readable-from-the-back"
+
+
+@pytest.fixture(scope="module")
+def taught_class(browser, tmp_path_factory, shipped_model):
+    """A server whose room of 200 drawings by 5 students the teacher has taught the model: the Class page's link.
+
+    The teaching tab stays open, so its finished run stays for other tabs opening its link (?run=).
+    """
+    db = tmp_path_factory.mktemp("class") / "class.db"
+    store = storage.ClassStore(db)
+    fill_room(store, service.create_room(store).code, shipped_model)
+    store.close()
+    with streamlit_server({storage.DB_ENV: str(db), auth.PASSWORD_ENV: PASSWORD}) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        teacher = context.new_page()
+        teacher.goto(f"{url}/class?{auth.LINK_PARAMETER}={PASSWORD}")
+        teacher.get_by_role("button", name="Teach the model").click()
+        expect(teacher.get_by_role("heading", name="The taught model")).to_be_visible(timeout=240_000)
+        yield teacher.url
+        context.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_teachers_comparison_is_large_enough_and_contrasted(browser, taught_class, theme):
+    """The teacher's Class page with the lab and the taught model side by side, below the board and the room code."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000}, color_scheme=theme)
+    page = context.new_page()
+    try:
+        page.goto(f"{taught_class}&{auth.LINK_PARAMETER}={PASSWORD}")
+        expect(page.get_by_role("heading", name="The taught model")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("MNIST held-out 5000 read right")).to_have_count(2)
+        settle(page)
+        check(page, "class (teacher, comparison)", theme)
     finally:
         context.close()

@@ -101,7 +101,7 @@ def _live(code: str, teacher_tools) -> None:
 
 def _big(label: str, value: str) -> str:
     return (
-        f"<div class='board-number'><div style='font-size:1.3rem;color:#555'>{label}</div>"
+        f"<div class='board-number'><div class='board-label'>{label}</div>"
         f"<div style='font-size:4.5rem;font-weight:700;line-height:1.1'>{value}</div></div>"
     )
 
