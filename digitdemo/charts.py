@@ -73,7 +73,8 @@ def enlarge(figure: dict, factor: float) -> dict:
 
     layout = figure["layout"]
     fonts = {k: scale(v, k) for k, v in layout.items() if k not in ("annotations", "shapes", "meta")}
-    fonts["annotations"] = [scale(a) for a in layout.get("annotations", [])]
+    if "annotations" in layout:
+        fonts["annotations"] = [scale(a) for a in layout["annotations"]]
     fonts["margin"] = {side: round(px * factor) for side, px in layout.get("margin", {}).items()}  # room for it
     height = round(layout.get("height", 450) * factor)
     data = [

@@ -55,7 +55,8 @@ def _live(source: str, switches: dict[str, bool]) -> None:
             _canvas_controls()
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
-    out = None if steps is None or steps.x is None else state.current_model().forward(steps.x)
+    model = None if steps is None or steps.x is None else state.current_model()  # once: each call costs 0.4 ms
+    out = None if model is None else model.forward(steps.x)
     # On a phone the columns stack and the metric falls below the fold: the answer, under the canvas.
     with verdict:
         digit = "—" if out is None else f"{out.predicted_digit[0]} ({out.probabilities[0].max():.0%})"
@@ -65,7 +66,7 @@ def _live(source: str, switches: dict[str, bool]) -> None:
     with right:
         _prediction(steps, out, kind)
     if out is not None:
-        _what_the_model_sees(steps, out, switches)
+        _what_the_model_sees(steps, out, switches, model.layers)
 
 
 def _clear() -> None:
@@ -146,8 +147,10 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
         st.caption(f"{probabilities[digit]:.1%} sure; next best: {second} ({probabilities[second]:.1%}).")
     if steps.problem:
         st.warning(steps.problem)
-    show_plot(charts.probability_bars(probabilities), key="draw.probabilities")
-    show_plot(charts.value_bars(logits, title="Logits z (the last layer's linear output)"), key="draw.logits_chart")
+    # Every Draw figure is sent pre-checked: Streamlit's validation of each was most of its cost per stroke.
+    show_plot(charts.probability_bars(probabilities), key="draw.probabilities", prechecked=True)
+    logits_chart = charts.value_bars(logits, title="Logits z (the last layer's linear output)")
+    show_plot(logits_chart, key="draw.logits_chart", prechecked=True)
 
 
 def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]]:
@@ -169,7 +172,7 @@ def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]
     ]
 
 
-def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool]) -> None:
+def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool], layers: list) -> None:
     st.subheader("What the model sees")
     labels = step_labels(steps, switches)
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
@@ -182,13 +185,13 @@ def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool]) 
         "unit, weight x activation, blue pushing it on, red off."
     )
     show_plot(
-        charts.network(state.current_model().layers, steps.x, [a[0] for a in out.hidden], out.probabilities[0]),
+        charts.network(layers, steps.x, [a[0] for a in out.hidden], out.probabilities[0]),
         key="draw.network",
-        prechecked=True,  # on every stroke: Streamlit's validation would be most of its cost
+        prechecked=True,
     )
     st.subheader("Hidden units, live")
     if not out.hidden:
         st.caption("This model has no hidden layers: the 400 pixels go straight to the 10 logits.")
         return
     st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
-    show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden")
+    show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden", prechecked=True)
