@@ -8,6 +8,7 @@ import pytest
 
 from digitdemo import data
 from digitdemo.drawings import render_drawing
+from digitdemo.pages import common
 from tests.apptest import inject_drawing, page, plot_spec
 
 DRAW_FIGURES = ["draw.probabilities", "draw.logits_chart", "draw.network", "draw.hidden"]
@@ -34,3 +35,35 @@ def test_a_draw_figure_sent_unvalidated_is_what_validation_would_send(drawn, key
     validated = json.loads(go.Figure(sent).to_json())  # raises ValueError on a property plotly does not know
     validated["layout"].pop("template")
     assert validated == sent
+
+
+def _strip_drawn_in_place(images, labels, size=140, gap=14):
+    """The steps picture as strip drew it before its labels were cached: every label drawn where it goes."""
+    from PIL import Image, ImageDraw
+
+    tiles = [common.pixels(image, size) for image in images]
+    canvas = Image.new("L", (len(tiles) * (size + gap) - gap, size + 44), 255)
+    pen = ImageDraw.Draw(canvas)
+    for i, (tile, (first, second)) in enumerate(zip(tiles, labels, strict=True)):
+        canvas.paste(tile, (i * (size + gap), 0))
+        pen.text((i * (size + gap), size + 4), first, font=common._label_font(), fill=0)
+        pen.text((i * (size + gap), size + 23), second, font=common._label_font(), fill=90)
+    return canvas
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [("Step 1", "your ink"), ("Step 2", "cropped 80x120"), ("Step 3", "fitted 14x20")],  # "f" starts at -1 px
+        [("Step 2", "not cropped (280x280)"), ("Step 3", "stretched to 28x28"), ("Step 4", "not centred")],
+        [("Step 1", "a label far wider than its column runs into the next"), ("Step 2", "x" * 40), ("f", "fjf")],
+    ],
+)
+def test_the_steps_picture_has_the_same_pixels_with_its_labels_cached(labels):
+    """strip pastes labels drawn once (drawing text was most of its cost per stroke): the picture a student sees
+    is pixel for pixel what drawing each label in place gives, twice over (cached), wide and overhanging labels too."""
+    rng = np.random.default_rng(0)
+    images = [rng.random(shape) for shape in [(280, 280), (120, 80), (20, 14)]]
+    expected = np.asarray(_strip_drawn_in_place(images, labels))
+    for _ in range(2):
+        np.testing.assert_array_equal(np.asarray(common.strip(images, labels)), expected)

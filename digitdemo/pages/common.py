@@ -131,12 +131,42 @@ def strip(images: list[np.ndarray], labels: list[tuple[str, str]], size: int = 1
 
     One picture, not one per step: each picture is a request the server must answer.
     """
-    font = _label_font()
+    width = size + gap
     tiles = [pixels(image, size) for image in images]
-    canvas = Image.new("L", (len(tiles) * (size + gap) - gap, size + 44), 255)
+    canvas = Image.new("L", (len(tiles) * width - gap, size + LABEL_BAND), 255)
     pen = ImageDraw.Draw(canvas)
-    for i, (tile, (first, second)) in enumerate(zip(tiles, labels, strict=True)):
-        canvas.paste(tile, (i * (size + gap), 0))
-        pen.text((i * (size + gap), size + 4), first, font=font, fill=0)
-        pen.text((i * (size + gap), size + 23), second, font=font, fill=90)
+    spilled = False  # the label before ran into this column: draw this one over it, as text is drawn
+    for i, (tile, label) in enumerate(zip(tiles, labels, strict=True)):
+        canvas.paste(tile, (i * width, 0))
+        left, right = _label_extent(label)
+        if spilled or left < 0 or right > width:
+            _draw_label(pen, (i * width, size), label)
+        else:
+            canvas.paste(_label_column(label, width), (i * width, size))
+        spilled = right > width
     return canvas
+
+
+LABEL_BAND = 44  # px under each picture: two lines of the label font
+
+
+def _draw_label(pen: ImageDraw.ImageDraw, at: tuple[int, int], label: tuple[str, str]) -> None:
+    x, y = at
+    pen.text((x, y + 4), label[0], font=_label_font(), fill=0)
+    pen.text((x, y + 23), label[1], font=_label_font(), fill=90)
+
+
+@functools.lru_cache(maxsize=256)
+def _label_extent(label: tuple[str, str]) -> tuple[int, int]:
+    """Where a label's ink starts and ends, in px from where it is drawn (an italic-like "f" starts at -1)."""
+    boxes = [_label_font().getbbox(line) for line in label]
+    return min(box[0] for box in boxes), max(box[2] for box in boxes)
+
+
+@functools.lru_cache(maxsize=256)
+def _label_column(label: tuple[str, str], width: int) -> Image.Image:
+    """One step's label on its own, the same pixels as drawn in place: most labels repeat from stroke to
+    stroke, and drawing text was most of a strip's cost. Never changed once made: strip only pastes it."""
+    column = Image.new("L", (width, LABEL_BAND), 255)
+    _draw_label(ImageDraw.Draw(column), (0, 0), label)
+    return column
