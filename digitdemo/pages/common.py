@@ -77,14 +77,19 @@ class _Checked(go.Figure):
         return self._spec
 
 
-def show_plot(figure: dict, key: str, prechecked: bool = False) -> None:
+def show_plot(figure: dict, key: str, prechecked: bool = False, **options) -> None:
     """A plotly figure at full width, without plotly's toolbar (it covers small charts).
 
     ``prechecked``: skip Streamlit's validation, for a figure sent on every stroke (see _Checked).
+    ``options``: more of st.plotly_chart's (on_select, selection_mode).
     """
     figure = for_screen(figure)
     st.plotly_chart(
-        _Checked(figure) if prechecked else figure, key=key, width="stretch", config={"displayModeBar": False}
+        _Checked(figure) if prechecked else figure,
+        key=key,
+        width="stretch",
+        config={"displayModeBar": False},
+        **options,
     )
 
 
