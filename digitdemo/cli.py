@@ -268,7 +268,10 @@ def _class_list(args) -> int:
     for room in rooms:
         created = datetime.fromtimestamp(room.created_at).strftime("%Y-%m-%d %H:%M")
         state = "open" if room.is_open else "closed"
-        print(f"{room.code}  {state:6}  {room.students:3} students  {room.drawings:4} drawings  created {created}")
+        print(
+            f"{room.code}  {state:6}  {room.students:3} students sent {room.drawings:4} drawings "
+            f"({room.joined} joined)  created {created}"
+        )
     return 0
 
 
@@ -346,9 +349,9 @@ def parser() -> argparse.ArgumentParser:
     room = sub.add_parser("class", help="the class database: list rooms, export a room's drawings for the lab")
     room.add_argument("--db", metavar="FILE", help="the class database (default: $DIGITDEMO_CLASS_DB or var/class.db)")
     room_sub = room.add_subparsers(dest="class_command", required=True)
-    room_sub.add_parser("list", help="every room: code, open or closed, students, drawings").set_defaults(
-        run=_class_list
-    )
+    room_sub.add_parser(
+        "list", help="every room: code, open or closed, students who sent, drawings, joined"
+    ).set_defaults(run=_class_list)
     export = room_sub.add_parser("export", help="X.npy, y.npy, one PNG per drawing and a CSV, for the lab")
     export.add_argument("code", metavar="CODE")
     export.add_argument("--out", metavar="DIR", required=True)

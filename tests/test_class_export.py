@@ -132,9 +132,10 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_list_and_export(store, lesson, tmp_path):
     code, sent = lesson
+    service.join(store, code, "Idle")  # joined, never sent: not one of the students who sent
     listed = run("--db", str(store.path), "list")
     assert listed.returncode == 0
-    assert f"{code}  open      3 students    12 drawings" in listed.stdout
+    assert f"{code}  open      3 students sent   12 drawings (4 joined)" in listed.stdout
     out = tmp_path / "lab"
     exported = run("--db", str(store.path), "export", code.lower(), "--out", str(out))
     assert exported.returncode == 0, exported.stderr
