@@ -1,8 +1,10 @@
 """The rules of a room, pure Python: codes, nicknames and the limits that keep a room usable."""
 
+import itertools
 import re
 import secrets
 import unicodedata
+from collections.abc import Collection
 
 # --- Room codes ---------------------------------------------------------------
 # Read aloud and typed by 30 students: no 0/O or 1/I (look alike), and no vowels, so that a
@@ -11,7 +13,9 @@ CODE_ALPHABET = "23456789BCDFGHJKLMNPQRSTVWXYZ"
 CODE_LENGTH = 5
 # Longer typed input is not a code; bounding it first keeps parsing cheap whatever is pasted.
 _MAX_TYPED_CODE = 40
-_CODE_SEPARATORS = re.compile(r"[\s\-_.]+")
+# Spaces, dashes and dots between the symbols; after NFKC, so a full-width space or hyphen is one of
+# them too. The dash family and the katakana long-vowel mark are what a Japanese IME gives for "-".
+_CODE_SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212\u30fc]+")
 
 
 def new_room_code() -> str:
@@ -20,10 +24,11 @@ def new_room_code() -> str:
 
 
 def parse_room_code(text: object) -> str | None:
-    """A typed or linked code ('k7m-q3', ' K7MQ3 ') -> 'K7MQ3'; anything that cannot be a code -> None."""
+    """A typed or linked code ('k7m-q3', ' K7MQ3 ', full-width 'Ｋ７ＭＱ３') -> 'K7MQ3'; anything else -> None."""
     if not isinstance(text, str) or len(text) > _MAX_TYPED_CODE:
         return None
-    code = _CODE_SEPARATORS.sub("", text).upper()
+    # NFKC first: a phone's or an IME's full-width letters and digits become the ASCII ones.
+    code = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
     return code
@@ -54,9 +59,15 @@ _MAX_TYPED_NICKNAME = 200
 _TAG = re.compile(r"<[^<>]{0,100}>")
 
 
-def new_nickname() -> str:
-    """A random friendly nickname, e.g. 'Blue Otter'."""
-    return f"{secrets.choice(ADJECTIVES)} {secrets.choice(ANIMALS)}"
+def new_nickname(taken: Collection[str] = ()) -> str:
+    """A random friendly nickname, e.g. 'Blue Otter', that is none of ``taken`` (names as same_nickname gives them)."""
+    free = [f"{adjective} {animal}" for adjective in ADJECTIVES for animal in ANIMALS]
+    free = [name for name in free if same_nickname(name) not in taken]
+    if free:
+        return secrets.choice(free)
+    # All 576 taken (a room holds fewer students, so only in theory): a number makes a name new.
+    name = f"{secrets.choice(ADJECTIVES)} {secrets.choice(ANIMALS)}"
+    return next(f"{name} {n}" for n in itertools.count(2) if same_nickname(f"{name} {n}") not in taken)
 
 
 def clean_nickname(text: object) -> str | None:
@@ -80,6 +91,24 @@ def clean_nickname(text: object) -> str | None:
     name = re.sub(r"-+", "-", name).strip(" -")
     name = name[:NICKNAME_MAX_CHARS].rstrip(" -")
     return name or None
+
+
+# Words a student's nickname may not use, so that nobody on the board passes for the teacher.
+RESERVED_NICKNAME_WORDS = ("teacher", "admin", "administrator", "moderator", "staff", "system")
+
+
+def reserved_word(name: str) -> str | None:
+    """The reserved word a (clean) nickname uses, if any: 'Teacher', 'teacher 1', 'Mr-Teacher2', 'T e a c h e r'."""
+    folded = name.casefold()
+    # Each word with its digits dropped ('admin2'), and the whole name run together ('T e a c h e r').
+    words = [re.sub(r"\d+", "", word) for word in re.split(r"[\s-]+", folded)]
+    words.append(re.sub(r"[\s\d-]+", "", folded))
+    return next((word for word in words if word in RESERVED_NICKNAME_WORDS), None)
+
+
+def same_nickname(name: str) -> str:
+    """What two nicknames must differ in within a room: 'Blue Otter' and 'blue otter' are the same."""
+    return name.casefold()
 
 
 # --- Limits -------------------------------------------------------------------------

@@ -193,19 +193,59 @@ def set_room_model(store: ClassStore, code: object, model: str | None) -> Room:
 
 
 # --- Students ------------------------------------------------------------------------
-def join(store: ClassStore, code: object, nickname: object = None) -> Student:
-    """Join a room: a new Student with a random id and a friendly nickname (typed ones are cleaned)."""
+# A generated nickname another student took in the same instant is drawn again; this many times at most.
+_NICKNAME_DRAWS = 20
+
+
+def _typed_nickname(nickname: object, keep: str | None) -> str:
+    """A typed nickname, cleaned; ClassRuleError (one sentence, saying the old one is kept) if unusable."""
+    kept = "" if keep is None else f"; you are still {keep}"
+    if not isinstance(nickname, str) or not nickname.strip():
+        raise ClassRuleError(f"A nickname cannot be empty{kept}.")
+    name = rooms.clean_nickname(nickname)
+    if name is None:
+        raise ClassRuleError(f"A nickname needs at least one letter or digit{kept}.")
+    word = rooms.reserved_word(name)
+    if word is not None:
+        raise ClassRuleError(f'A nickname cannot use the word "{word}", so that nobody passes for the teacher{kept}.')
+    return name
+
+
+def _taken(name: str, kept: str | None) -> ClassRuleError:
+    kept = "" if kept is None else f"; you are still {kept}"
+    return ClassRuleError(f"Another student in this room is already called {name}{kept}.")
+
+
+def join(store: ClassStore, code: object, nickname: object = None, new_if_taken: bool = False) -> Student:
+    """Join a room: a new Student with a random id and a nickname no other student of the room has.
+
+    ``nickname``: a typed one (cleaned; a reserved or taken one is refused with a sentence), or None for a
+    random friendly one. ``new_if_taken``: a random one instead of refusing (a student moving rooms).
+    """
     code = _code(code)
-    name = rooms.clean_nickname(nickname) if nickname is not None else None
-    name = name or rooms.new_nickname()
-    student = Student(id=secrets.token_hex(8), room=code, nickname=name)
-    try:
-        store.add_student(
-            code, student.id, name, time.time(), rooms.MAX_STUDENTS_PER_ROOM, rooms.MAX_IDLE_STUDENTS_PER_ROOM
-        )
-    except RefusedError as refused:
-        raise _refusal(refused, code) from None
-    return student
+    name = None
+    if nickname is not None:
+        try:
+            name = _typed_nickname(nickname, None)
+        except ClassRuleError:
+            if not new_if_taken:
+                raise
+    student_id = secrets.token_hex(8)
+    for _ in range(_NICKNAME_DRAWS):
+        chosen = name or rooms.new_nickname({rooms.same_nickname(n) for n in store.nicknames(code)})
+        try:
+            store.add_student(
+                code, student_id, chosen, time.time(), rooms.MAX_STUDENTS_PER_ROOM, rooms.MAX_IDLE_STUDENTS_PER_ROOM
+            )
+        except RefusedError as refused:
+            if refused.reason != "nickname_taken":
+                raise _refusal(refused, code) from None
+            if name is not None and not new_if_taken:
+                raise _taken(name, None) from None
+            name = None  # draw a random one (again)
+            continue
+        return Student(id=student_id, room=code, nickname=chosen)
+    raise ClassRuleError("No free nickname was found in this room; please try again.")
 
 
 def rejoin(store: ClassStore, code: object, student_id: object) -> Student | None:
@@ -221,13 +261,33 @@ def rejoin(store: ClassStore, code: object, student_id: object) -> Student | Non
 
 
 def rename(store: ClassStore, student: Student, nickname: object) -> Student:
-    """Change a student's nickname (cleaned); ClassRuleError if nothing usable is left."""
-    name = rooms.clean_nickname(nickname)
-    if name is None:
-        raise ClassRuleError("A nickname needs at least one letter or digit.")
-    if not store.rename_student(student.id, name):
+    """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved or taken."""
+    name = _typed_nickname(nickname, student.nickname)
+    try:
+        renamed = store.rename_student(student.id, name)
+    except RefusedError:  # nickname_taken
+        raise _taken(name, student.nickname) from None
+    if not renamed:
         raise ClassRuleError("You are no longer in that room; please join again.")
     return Student(id=student.id, room=student.room, nickname=name)
+
+
+@dataclass(frozen=True)
+class RoomStatus:
+    """What a student's Draw page needs to know about their room on each run."""
+
+    exists: bool  # False: the room was deleted (or the class database replaced)
+    is_open: bool
+    present: bool  # False: the student is no longer in the room
+    model: str | None  # the room's model (issue 8); None means the default model
+
+
+def room_status(store: ClassStore, student: Student) -> RoomStatus:
+    """Is the student's room still there, open, and the student in it: one lookup by primary keys."""
+    row = store.room_status(student.room, student.id)
+    if row is None:
+        return RoomStatus(exists=False, is_open=False, present=False, model=None)
+    return RoomStatus(exists=True, is_open=row["closed_at"] is None, present=bool(row["present"]), model=row["model"])
 
 
 # --- Sending ---------------------------------------------------------------------------

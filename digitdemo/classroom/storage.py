@@ -102,6 +102,11 @@ _DROP_IDLE_SQL = f"""DELETE FROM students WHERE id IN (
     SELECT id FROM students WHERE room = ? AND NOT {_SENT} ORDER BY joined_at DESC, rowid DESC LIMIT -1 OFFSET ?)"""
 # The confusion matrix of a room's shown drawings: (meant, read, count) per non-empty cell.
 BOARD_CELLS_SQL = "SELECT meant, read, count(*) FROM drawings WHERE room = ? AND hidden = 0 GROUP BY meant, read"
+# A student's room as their Draw page needs it on every run: (closed_at, model, present), by primary keys only.
+ROOM_STATUS_SQL = (
+    "SELECT closed_at, model, EXISTS (SELECT 1 FROM students WHERE id = ? AND room = rooms.code) AS present "
+    "FROM rooms WHERE code = ?"
+)
 _DRAWING_COLUMNS = """drawings.id, drawings.room, drawings.student, students.nickname, drawings.meant,
     drawings.read, drawings.ink_png, drawings.hidden, drawings.created_at, drawings.model"""
 
@@ -124,6 +129,10 @@ def _writer_lock(path: Path) -> threading.Lock:
     key = path.resolve()
     with _WRITER_LOCKS_LOCK:
         return _WRITER_LOCKS.setdefault(key, threading.Lock())
+
+
+def _casefold(text: object) -> object:
+    return text.casefold() if isinstance(text, str) else text
 
 
 def default_path() -> Path:
@@ -180,6 +189,8 @@ class ClassStore:
             raise self._error(error) from None
         try:
             conn.row_factory = sqlite3.Row
+            # Nicknames are compared as Python casefolds them (SQLite's lower() knows ASCII only).
+            conn.create_function("casefold", 1, _casefold, deterministic=True)
             conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer(conn.execute("PRAGMA user_version").fetchone()[0])  # before anything changes it
             conn.execute("PRAGMA journal_mode = WAL")
@@ -374,11 +385,33 @@ class ClassStore:
                 raise self._error(error) from None
         return None if row is None else row[0]
 
+    def room_status(self, code: str, student_id: str) -> sqlite3.Row | None:
+        """(closed_at, model, present: is the student still in it) of a room, or None if there is no such room.
+
+        One lookup by primary keys: the Draw page asks it on every run.
+        """
+        with self._borrow() as conn:
+            try:
+                return conn.execute(ROOM_STATUS_SQL, (student_id, code)).fetchone()
+            except sqlite3.Error as error:
+                raise self._error(error) from None
+
     # --- Students --------------------------------------------------------------------
+    def nicknames(self, code: str) -> list[str]:
+        """The nicknames of a room's students."""
+        with self.read() as conn:
+            return [row[0] for row in conn.execute("SELECT nickname FROM students WHERE room = ?", (code,))]
+
+    @staticmethod
+    def _nickname_taken(conn: sqlite3.Connection, code: str, folded: str, student_id: str) -> bool:
+        sql = "SELECT 1 FROM students WHERE room = ? AND casefold(nickname) = ? AND id != ? LIMIT 1"
+        return conn.execute(sql, (code, folded, student_id)).fetchone() is not None
+
     def add_student(
         self, code: str, student_id: str, nickname: str, now: float, max_students: int, max_idle: int
     ) -> None:
-        """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students).
+        """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students,
+        nickname_taken: another student of the room has it, whatever its case).
 
         max_students: students who sent (see _SENT); max_idle: the newest students who have not sent kept,
         the older ones dropped, so joining again and again cannot grow the file without bound.
@@ -391,6 +424,8 @@ class ClassStore:
                 raise RefusedError("closed")
             if conn.execute(_SENDERS_SQL, (code,)).fetchone()[0] >= max_students:
                 raise RefusedError("room_full_students")
+            if self._nickname_taken(conn, code, _casefold(nickname), student_id):
+                raise RefusedError("nickname_taken")
             conn.execute(
                 "INSERT INTO students (id, room, nickname, joined_at) VALUES (?, ?, ?, ?)",
                 (student_id, code, nickname, now),
@@ -412,10 +447,13 @@ class ClassStore:
             return conn.execute("SELECT id, room, nickname FROM students WHERE id = ?", (student_id,)).fetchone()
 
     def rename_student(self, student_id: str, nickname: str) -> bool:
+        """False if there is no such student; RefusedError("nickname_taken") if another of the room has the name."""
         with self.write() as conn:
             row = conn.execute("SELECT room FROM students WHERE id = ?", (student_id,)).fetchone()
             if row is None:
                 return False
+            if self._nickname_taken(conn, row["room"], _casefold(nickname), student_id):
+                raise RefusedError("nickname_taken")
             conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (nickname, student_id))
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (row["room"],))
             return True

@@ -1,0 +1,177 @@
+"""The rules behind a student in a room: typed codes, reserved and taken nicknames, the room's state in one lookup.
+
+Pure rules first, then the same rules through the service over a fresh database file per test.
+"""
+
+import sqlite3
+import threading
+
+import pytest
+
+from digitdemo.classroom import rooms, service
+from digitdemo.classroom.errors import ClassRuleError
+from digitdemo.classroom.storage import ROOM_STATUS_SQL, ClassStore
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = ClassStore(tmp_path / "class.db")
+    yield db
+    db.close()
+
+
+def full_width(text: str) -> str:
+    """ASCII letters and digits as a Japanese or Chinese IME types them (U+FF01..U+FF5E)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+# --- Room codes as phones and IMEs type them ------------------------------------------------------
+@pytest.mark.parametrize(
+    "typed",
+    [
+        full_width("K7MQ3"),
+        full_width("k7mq3"),
+        full_width("k7m-q3"),  # full-width hyphen
+        "\u3000Ｋ７Ｍ\u3000Ｑ３\u3000",  # ideographic spaces
+        "Ｋ７Ｍ－Ｑ３",
+        "K7M\u2013Q3",  # an en dash, as phones autocorrect a hyphen
+        "Ｋ７Ｍ\u30fcＱ３",  # the long-vowel mark a Japanese IME gives for "-"
+        " k7m q3 ",
+    ],
+)
+def test_full_width_and_dashed_codes_are_read_as_typed(typed):
+    assert rooms.parse_room_code(typed) == "K7MQ3"
+
+
+@pytest.mark.parametrize("typed", [full_width("K7MO3"), full_width("K7MQ"), "Ｋ７ＭＱ３" * 9, "K7MQ３３"])
+def test_full_width_is_no_way_around_the_rules(typed):
+    assert rooms.parse_room_code(typed) is None
+
+
+# --- Nicknames: reserved words ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "word"),
+    [
+        ("Teacher", "teacher"),
+        ("TEACHER", "teacher"),
+        ("teacher 1", "teacher"),
+        ("Teacher2", "teacher"),
+        ("Mr Teacher", "teacher"),
+        ("The-Teacher", "teacher"),
+        ("T e a c h e r", "teacher"),
+        ("Admin", "admin"),
+        ("admin 42", "admin"),
+        ("Moderator", "moderator"),
+        ("Administrator", "administrator"),
+    ],
+)
+def test_names_that_pass_for_the_teacher_are_reserved(name, word):
+    assert rooms.reserved_word(rooms.clean_nickname(name)) == word
+
+
+@pytest.mark.parametrize("name", ["Teachers Pet", "Badminton", "Blue Otter", "Ada", "Theacher", "Modest Moose"])
+def test_ordinary_names_are_not_reserved(name):
+    assert rooms.reserved_word(name) is None
+
+
+def test_no_generated_nickname_is_reserved():
+    names = [f"{a} {b}" for a in rooms.ADJECTIVES for b in rooms.ANIMALS]
+    assert [n for n in names if rooms.reserved_word(n)] == []
+
+
+def test_a_generated_nickname_is_never_one_taken():
+    every = {rooms.same_nickname(f"{a} {b}") for a in rooms.ADJECTIVES for b in rooms.ANIMALS}
+    left = "Quiet Walrus"
+    taken = every - {rooms.same_nickname(left)}
+    assert {rooms.new_nickname(taken) for _ in range(20)} == {left}
+    # All taken: a number makes a name new.
+    name = rooms.new_nickname(every)
+    assert rooms.same_nickname(name) not in every and name.rsplit(" ", 1)[1] == "2"
+
+
+# --- Through the service: refused with one sentence, the old nickname kept ------------------------
+@pytest.mark.parametrize(
+    ("typed", "sentence"),
+    [
+        (
+            "teacher 1",
+            'A nickname cannot use the word "teacher", so that nobody passes for the teacher; you are still ',
+        ),
+        ("", "A nickname cannot be empty; you are still "),
+        ("   ", "A nickname cannot be empty; you are still "),
+        ("<>", "A nickname needs at least one letter or digit; you are still "),
+    ],
+)
+def test_a_refused_rename_says_why_and_keeps_the_old_name(store, typed, sentence):
+    room = service.create_room(store)
+    student = service.join(store, room.code, "Grace")
+    with pytest.raises(ClassRuleError) as refused:
+        service.rename(store, student, typed)
+    assert str(refused.value) == sentence + "Grace."
+    assert service.rejoin(store, room.code, student.id).nickname == "Grace"
+
+
+def test_a_taken_nickname_is_refused_in_the_same_room_only(store):
+    room, other = service.create_room(store), service.create_room(store)
+    service.join(store, room.code, "Zoë Ada")
+    with pytest.raises(ClassRuleError, match="already called ZOË ADA"):
+        service.join(store, room.code, "ZOË ADA")
+    grace = service.join(store, room.code, "Grace")
+    with pytest.raises(ClassRuleError, match="^Another student in this room is already called zoë ada; you are still"):
+        service.rename(store, grace, " zoë  ada ")
+    assert service.rename(store, grace, "GRACE").nickname == "GRACE"  # their own name, in other letters
+    assert service.join(store, other.code, "Zoë Ada").nickname == "Zoë Ada"  # another room
+    assert service.join(store, room.code, "Teacher", new_if_taken=True).nickname.split()[1] in rooms.ANIMALS
+    moved = service.join(store, room.code, "zoë ada", new_if_taken=True)
+    assert moved.nickname.split()[1] in rooms.ANIMALS
+
+
+def test_thirty_students_joining_at_once_get_thirty_different_nicknames(store, monkeypatch):
+    # Six names for thirty students: most joins must draw again, and the rest get a number.
+    monkeypatch.setattr(rooms, "ADJECTIVES", ("Blue", "Red", "Gold"))
+    monkeypatch.setattr(rooms, "ANIMALS", ("Otter", "Fox"))
+    room = service.create_room(store)
+    joined, barrier = [], threading.Barrier(30)
+
+    def join():
+        own = ClassStore(store.path)
+        barrier.wait()
+        joined.append(service.join(own, room.code).nickname)
+        own.close()
+
+    threads = [threading.Thread(target=join) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(joined) == 30 and len({rooms.same_nickname(n) for n in joined}) == 30
+    assert sorted(store.nicknames(room.code)) == sorted(joined)
+
+
+# --- The room's state, for the student's page --------------------------------------------------------
+def test_the_room_status_follows_closing_reopening_and_deleting(store):
+    room = service.create_room(store)
+    student = service.join(store, room.code)
+    assert service.room_status(store, student) == service.RoomStatus(True, True, True, None)
+    service.close_room(store, room.code)
+    assert service.room_status(store, student).is_open is False
+    service.reopen_room(store, room.code)
+    service.set_room_model(store, room.code, "taught")
+    assert service.room_status(store, student) == service.RoomStatus(True, True, True, "taught")
+    stranger = service.join(store, service.create_room(store).code)
+    assert service.room_status(store, service.Student(stranger.id, room.code, "x")).present is False
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM rooms WHERE code = ?", (room.code,))
+    assert service.room_status(store, student).exists is False
+
+
+def test_the_room_status_is_one_lookup_by_primary_keys(store):
+    """Cheap on every stroke, without timing: SQLite's plan searches by key and scans no table."""
+    room = service.create_room(store)
+    student = service.join(store, room.code)
+    with sqlite3.connect(store.path) as conn:
+        plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {ROOM_STATUS_SQL}", (student.id, room.code))]
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+    assert any("rooms" in step and "(code=?)" in step for step in plan), plan
+    assert any("students" in step and "(id=?" in step for step in plan), plan
