@@ -258,7 +258,8 @@ def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, pass
     assert "3 more joined and have not sent yet." in all_text(at)
     at.toggle(key="class.moderate").set_value(True).run()
     at.selectbox(key="class.student").set_value(alan.id).run()
-    at.button(key="class.remove_from_room").click().run()
+    at.button(key="class.remove_from_room").click().run()  # asks first (tests/test_room_page.py)
+    at.button(key="class.remove_from_room_yes").click().run()
     assert labels(at, "success")[-1] == "Alan is removed from the room, with their drawings; their place is free."
     assert board_numbers(at) == {"students who sent": "1", "drawings": "2", "read right": "50%"}
     assert service.rejoin(db, room.code, alan.id) is None

@@ -6,8 +6,10 @@ from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.pages import board, draw, room, signin, teaching
 from digitdemo.pages.common import say
+from digitdemo.text import plural
 
 ROOM = "class.room"  # the room the teacher is showing
+CONFIRM = "class.confirm"  # (room code, action, target) of a deletion waiting for "Yes"
 
 
 def render() -> None:
@@ -135,6 +137,25 @@ def _act(action, *args, done: str) -> None:
         st.session_state["class.notice"] = ("success", done)
 
 
+def _ask(code: str, action: str, target: object) -> None:
+    """The first click of a deletion: it only asks (the page shows "Yes, ..." and "Cancel")."""
+    st.session_state[CONFIRM] = (code, action, target)
+
+
+def _asked(code: str, action: str, target: object) -> bool:
+    return st.session_state.get(CONFIRM) == (code, action, target)
+
+
+def _cancel() -> None:
+    st.session_state.pop(CONFIRM, None)
+
+
+def _confirmed(action, *args, done: str) -> None:
+    """The second click: the deletion happens."""
+    _cancel()
+    _act(action, *args, done=done)
+
+
 def _notice() -> None:
     notice = st.session_state.pop("class.notice", None)
     if notice is not None:
@@ -175,13 +196,19 @@ def _drawings(code: str) -> None:
                 args=(service.hide_drawing, code, drawing.id),
                 kwargs={"done": "The drawing is hidden from the board."},
             )
-        delete.button(
-            "Delete",
-            key=f"class.delete.{drawing.id}",
-            on_click=_act,
-            args=(service.delete_drawing, code, drawing.id),
-            kwargs={"done": "The drawing is deleted."},
-        )
+        if _asked(code, "delete", drawing.id):
+            words.warning("Delete this drawing for good? It cannot be brought back.")
+            hide.button("Cancel", key=f"class.delete_no.{drawing.id}", on_click=_cancel)
+            delete.button(
+                "Yes, delete",
+                key=f"class.delete_yes.{drawing.id}",
+                type="primary",
+                on_click=_confirmed,
+                args=(service.delete_drawing, code, drawing.id),
+                kwargs={"done": "The drawing is deleted."},
+            )
+        else:
+            delete.button("Delete", key=f"class.delete.{drawing.id}", on_click=_ask, args=(code, "delete", drawing.id))
     names = {d.student_id: d.nickname for d in reversed(drawings)}
     if names:
         chosen, go, out = st.columns([2, 1, 1], vertical_alignment="bottom")
@@ -190,17 +217,43 @@ def _drawings(code: str) -> None:
         go.button(
             "Remove this student's drawings",
             key="class.remove_student",
-            on_click=_act,
-            args=(service.remove_student_drawings, code, student),
-            kwargs={"done": f"{name}'s drawings are removed."},
+            on_click=_ask,
+            args=(code, "remove", student),
         )
         out.button(
             "Remove this student from the room",
             key="class.remove_from_room",
-            on_click=_act,
-            args=(service.remove_student, code, student),
-            kwargs={"done": f"{name} is removed from the room, with their drawings; their place is free."},
+            on_click=_ask,
+            args=(code, "remove_from_room", student),
         )
+        drawn = plural(sum(d.student_id == student for d in drawings), "drawing")
+        if _asked(code, "remove", student):
+            say("warning", f"Delete {drawn} by {name} for good? They cannot be brought back.")
+            yes, no = st.columns(2)
+            yes.button(
+                "Yes, delete them",
+                key="class.remove_yes",
+                type="primary",
+                on_click=_confirmed,
+                args=(service.remove_student_drawings, code, student),
+                kwargs={"done": f"{name}'s drawings are removed."},
+            )
+            no.button("Cancel", key="class.remove_no", on_click=_cancel)
+        elif _asked(code, "remove_from_room", student):
+            say(
+                "warning",
+                f"Take {name} out of the room and delete their {drawn} for good? They cannot be brought back.",
+            )
+            yes, no = st.columns(2)
+            yes.button(
+                "Yes, remove them",
+                key="class.remove_from_room_yes",
+                type="primary",
+                on_click=_confirmed,
+                args=(service.remove_student, code, student),
+                kwargs={"done": f"{name} is removed from the room, with their drawings; their place is free."},
+            )
+            no.button("Cancel", key="class.remove_from_room_no", on_click=_cancel)
 
 
 def _room_actions(current: service.Room) -> None:
@@ -208,16 +261,8 @@ def _room_actions(current: service.Room) -> None:
     st.subheader("The room")
     _notice()
     code = current.code
-    sure, clear, close = st.columns([2, 1, 1], vertical_alignment="bottom")
-    confirmed = sure.checkbox("I want to delete every drawing of this room", key="class.sure")
-    clear.button(
-        "Clear the room",
-        key="class.clear",
-        disabled=not confirmed,
-        on_click=_act,
-        args=(service.clear_room, code),
-        kwargs={"done": f"Room {code} is cleared."},
-    )
+    clear, close = st.columns(2, vertical_alignment="bottom")
+    clear.button("Clear the room", key="class.clear", on_click=_ask, args=(code, "clear", code))
     if current.is_open:
         close.button(
             "Close the room",
@@ -234,6 +279,21 @@ def _room_actions(current: service.Room) -> None:
             args=(service.reopen_room, code),
             kwargs={"done": f"Room {code} is open again."},
         )
+    if _asked(code, "clear", code):
+        st.warning(
+            f"Delete every drawing of room {code} ({plural(current.drawings, 'drawing')}) for good? "
+            "The students stay in the room."
+        )
+        yes, no = st.columns(2)
+        yes.button(
+            "Yes, clear the room",
+            key="class.clear_yes",
+            type="primary",
+            on_click=_confirmed,
+            args=(service.clear_room, code),
+            kwargs={"done": f"Room {code} is cleared."},
+        )
+        no.button("Cancel", key="class.clear_no", on_click=_cancel)
 
 
 def _export(code: str) -> None:

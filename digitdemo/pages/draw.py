@@ -13,22 +13,46 @@ CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
 SOURCES = ["Draw", "Upload a picture"]
 STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
+INTRO = (
+    "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
+    "into **10 numbers (logits)**, and softmax turns those into **probabilities**. "
+)
+SWITCHES = "Preprocessing steps: turn one off and watch the answer change."
+IN_A_ROOM = "Draw a digit, choose which one you drew, and send it to the class. "
 
 
 def render() -> None:
     st.title("Draw a digit")
     room.join_from_link()  # /draw?room=CODE: a student joins the class (the router follows the room's model)
-    st.markdown(
-        "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
-        "into **10 numbers (logits)**, and softmax turns those into **probabilities**. " + state.model_caption()
-    )
+    in_room = room.student() is not None
+    st.markdown((IN_A_ROOM if in_room else INTRO) + state.model_caption())
     room.header()
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
-    source = st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed")
     # The switches are in the page's link: /draw?crop=False&fit=False shows a plain resize.
     keys = [state.from_link(f"draw.{step}", True, state.parse_choice([True, False])) for step in STEPS]
-    st.caption("Preprocessing steps: turn one off and watch the answer change.")
-    crop, fit, centre = st.columns(3)
+    if in_room:
+        # A student in a room: input and switches on one line, so on a phone the canvas is in the first screen.
+        with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
+            source = _source()
+            with st.popover("Preprocessing steps", width="content"):
+                st.caption(SWITCHES)
+                switches = _switches(keys, st.container(), st.container(), st.container())
+    else:
+        source = _source()
+        st.caption(SWITCHES)
+        switches = _switches(keys, *st.columns(3))
+    state.to_link(*keys)
+    st.space("small")  # room for the canvas's floating toolbar
+    _live(source, switches)
+    room.my_drawings()
+
+
+def _source() -> str:
+    return st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed", width="content")
+
+
+def _switches(keys: list[str], crop, fit, centre) -> dict[str, bool]:
+    """The preprocessing switches, one in each of the three places given."""
     switches = {
         "crop": crop.toggle("Crop to the ink", key=keys[0]),
         "fit": fit.toggle("Fit in a 20x20 box", key=keys[1]),
@@ -38,10 +62,7 @@ def render() -> None:
     else:  # centring needs the fitted box: shown off, while the link keeps the choice for when fit is back
         centre.toggle("Centre of mass to the centre", False, key="draw.centre_unavailable", disabled=True)
         switches["centre"] = False
-    state.to_link(*keys)
-    st.space("small")  # room for the canvas's floating toolbar
-    _live(source, switches)
-    room.my_drawings()
+    return switches
 
 
 @st.fragment

@@ -13,6 +13,7 @@ from digitdemo.classroom.service import ClassError, ClassStoreError, Student
 from digitdemo.nn import Forward
 from digitdemo.pages.common import say
 from digitdemo.preprocess import Steps
+from digitdemo.text import plural
 
 STUDENT = "room.student"  # this session's Student (room code, random id, nickname)
 PROBLEM = "room.problem"  # the last sentence about joining, shown once
@@ -20,6 +21,8 @@ TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not j
 SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
 DIGIT = "room.digit"  # "Which digit did you draw?"
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
+NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
+SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
 ME = "me"  # the link's name for this student's random id (not the session id)
 DIGITS = list(range(10))
 
@@ -46,7 +49,9 @@ def join(code_text: object) -> bool:
         same_room = current is not None and rooms.parse_room_code(code_text) == current.room
         if same_room and service.rejoin(store(), current.room, current.id) is not None:
             return True
-        joined = service.join(store(), code_text, nickname=None if current is None else current.nickname)
+        # Moving rooms keeps the nickname if no one in the new room has it, else draws a new one.
+        nickname = None if current is None else current.nickname
+        joined = service.join(store(), code_text, nickname=nickname, new_if_taken=True)
     except ClassError as error:
         st.session_state[PROBLEM] = str(error)
         return False
@@ -84,6 +89,7 @@ def leave() -> None:
     st.session_state.pop(state.ROOM_MODEL, None)
     st.session_state.pop(FOLLOWED, None)
     st.session_state.pop(DIGIT, None)
+    st.session_state.pop(SENT_IDS, None)
     for name in ("room", ME):
         if name in st.query_params:
             del st.query_params[name]
@@ -96,8 +102,29 @@ def _rename() -> None:
     try:
         st.session_state[STUDENT] = service.rename(store(), current, st.session_state.get("room.nickname", ""))
     except ClassError as error:
-        st.session_state[PROBLEM] = str(error)
+        st.session_state[NICKNAME_PROBLEM] = str(error)  # not PROBLEM: the student stays in the room
     st.session_state.pop("room.nickname", None)
+
+
+def check_room() -> service.RoomStatus | None:
+    """The student's room as it is now (one lookup); a room that is gone takes the student out of it, with a sentence.
+
+    None when not in a room, or when the database cannot say (my_drawings says why).
+    """
+    current = student()
+    if current is None:
+        return None
+    try:
+        status = service.room_status(store(), current)
+    except ClassError:
+        return None
+    if not status.exists:
+        st.session_state[PROBLEM] = f"Room {current.room} no longer exists; ask your teacher for the new code."
+        leave()
+    elif not status.present:
+        st.session_state[PROBLEM] = f"You are no longer in room {current.room}; open its link again to join."
+        leave()
+    return status
 
 
 def follow_model() -> None:
@@ -131,23 +158,27 @@ def follow_model() -> None:
 
 
 def header() -> None:
-    """Which room and nickname this student is in, or why the class features are off."""
+    """Which room and nickname this student is in, on one line, or why the class features are off."""
     problem = st.session_state.pop(PROBLEM, None)
     if problem:
         say("warning", problem + " You can still draw on your own.")
     current = student()
     if current is None:
         return
-    info, name, leave_col = st.columns([3, 2, 1], vertical_alignment="bottom")
-    info.markdown(f"**Room {current.room}** · you are **{current.nickname}**")
-    with name.popover("Change my nickname"):
-        st.text_input(
-            "Nickname (letters and digits, at most 24)",
-            value=current.nickname,
-            key="room.nickname",
-            on_change=_rename,  # no max_chars: the rules cut and clean whatever is pasted
-        )
-    leave_col.button("Leave the room", key="room.leave", on_click=leave)
+    # One line, wrapping only if it must: on a phone the canvas then starts within the first screen.
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="room-header"):
+        st.markdown(f"**Room {current.room}** · you are **{current.nickname}**", width="content")
+        with st.popover("Nickname", width="content"):  # leaving, rarer, waits in here too
+            st.text_input(
+                "Nickname (letters and digits, at most 24)",
+                value=current.nickname,
+                key="room.nickname",
+                on_change=_rename,  # no max_chars: the rules cut and clean whatever is pasted
+            )
+            st.button("Leave the room", key="room.leave", on_click=leave)
+    nickname_problem = st.session_state.pop(NICKNAME_PROBLEM, None)
+    if nickname_problem:
+        say("warning", nickname_problem)
 
 
 def model_name() -> str:
@@ -165,23 +196,48 @@ def model_name() -> str:
 
 
 def send_panel(steps: Steps | None, out: Forward | None) -> None:
-    """'Which digit did you draw?' and 'Send to the class' (enabled once a digit is chosen and a drawing read)."""
+    """'Which digit did you draw?' and 'Send to the class' (enabled once a digit is chosen and a drawing read).
+
+    Runs with every stroke (in the Draw page's fragment), so it asks the room's state each time: a room the
+    teacher closed disables Send at once, and a room that is gone takes the student out of it.
+    """
+    status = check_room()
     current = student()
     if current is None:
+        if status is not None:  # the room was left just now: the whole page follows (header, totals)
+            st.rerun(scope="app")
         return
+    closed = status is not None and not status.is_open
     notice = st.session_state.pop(SENT, None)
-    meant = st.pills("Which digit did you draw?", DIGITS, key=DIGIT, selection_mode="single", width="stretch")
-    ready = out is not None and meant in DIGITS
+    # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
+    # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
+    meant = st.pills(
+        "Which digit did you draw?",
+        DIGITS,
+        key=DIGIT,
+        selection_mode="single",
+        required=True,
+        wrap=True,
+        width="content",
+        disabled=closed,
+    )
+    ready = out is not None and meant in DIGITS and not closed
     if st.button("Send to the class", key="room.send", type="primary", disabled=not ready):
         _send(current, meant, steps, out)
         st.rerun()
     if notice is not None:
         getattr(st, notice[0])(notice[1])
+    if closed:
+        st.info(f"Room {current.room} is closed: the teacher is not collecting drawings now.")
+    elif out is None:
+        st.caption("Draw your digit, then choose it above to send it.")
+    elif meant not in DIGITS:
+        st.caption("Choose the digit you drew: Send waits for it.")
 
 
 def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
     try:
-        service.send_drawing(
+        drawing_id = service.send_drawing(
             store(),
             current,
             current.room,
@@ -195,6 +251,7 @@ def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
     except ClassError as error:
         st.session_state[SENT] = ("error", str(error))
         return
+    st.session_state[SENT_IDS] = [*st.session_state.get(SENT_IDS, []), drawing_id]
     read = int(out.predicted_digit[0])
     verdict = "the model read it right" if read == meant else f"the model read {read}"
     st.session_state[SENT] = ("success", f"Sent your {meant} to the class: {verdict}.")
@@ -218,12 +275,11 @@ def my_drawings() -> None:
         say("warning", str(error))
         return
     st.subheader("Your class")
+    _removed(mine, board)
     totals = st.columns(3)
     totals[0].metric("Students who sent", board.students)
     totals[1].metric("Drawings", board.drawings)
     totals[2].metric("The model read right", "—" if board.accuracy is None else f"{board.accuracy:.0%}")
-    if not board.room.is_open:
-        st.info(f"Room {current.room} is closed: the teacher is not collecting drawings now.")
     if not mine:
         st.caption("Your drawings will appear here once you send them.")
         return
@@ -231,3 +287,17 @@ def my_drawings() -> None:
     shown = mine[:12]
     captions = [f"{d.meant} → {d.read}" + ("" if d.correct else " ✗") + (" (hidden)" * d.hidden) for d in shown]
     st.image([d.ink_png for d in shown], caption=captions, width=84)
+
+
+def _removed(mine: list[service.Drawing], board: service.Board) -> None:
+    """One sentence, once, when the teacher deleted drawings this session sent (or cleared the room)."""
+    sent = st.session_state.get(SENT_IDS, [])
+    kept = {d.id for d in mine}
+    gone = [i for i in sent if i not in kept]
+    if not gone:
+        return
+    st.session_state[SENT_IDS] = [i for i in sent if i in kept]
+    if board.drawings + board.hidden == 0:
+        st.info("The teacher cleared the room: its drawings, yours too, are gone; you can send new ones.")
+    else:
+        st.info(f"The teacher deleted {plural(len(gone), 'drawing')} you sent.")

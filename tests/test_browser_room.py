@@ -1,0 +1,106 @@
+"""A student in a room, in headless Chromium: what only a browser shows (the digit choice's layout, the canvas's place).
+
+The server runs on a temporary class database; the rooms are made through the service, as the teacher's page does.
+"""
+
+import pytest
+
+from digitdemo.classroom import service, storage
+from tests.browser import SEVEN, draw, open_draw, prediction, streamlit_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}  # an iPhone 12-14
+LAPTOP = {"viewport": {"width": 1300, "height": 900}}
+
+# Each digit option's box, the group's box and how far the group scrolls sideways, in page pixels.
+DIGIT_BOXES = """
+() => {
+  const group = document.querySelector('.st-key-room-digit [data-testid=stButtonGroup]');
+  const options = [...group.querySelectorAll('button')];
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height};
+  };
+  const scrollers = [group, ...group.querySelectorAll('*')].filter(e => e.scrollWidth > e.clientWidth + 1);
+  return {group: box(group), options: options.map(o => ({text: o.innerText.trim(), ...box(o)})),
+          scrolls: scrollers.length, page_scrolls: document.documentElement.scrollWidth > window.innerWidth + 1};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """A server on its own class database, and that database."""
+    path = tmp_path_factory.mktemp("room") / "class.db"
+    store = storage.ClassStore(path)
+    with streamlit_server({storage.DB_ENV: str(path)}) as url:
+        yield url, store
+    store.close()
+
+
+@pytest.mark.parametrize("device", [LAPTOP, PHONE], ids=["1300px", "390px"])
+def test_all_ten_digits_are_in_view_without_scrolling_sideways(browser, classroom, device):
+    url, store = classroom
+    code = service.create_room(store).code
+    context = browser.new_context(**device)
+    page = context.new_page()
+    try:
+        open_draw(page, url, f"/draw?room={code}")
+        group = page.locator(".st-key-room-digit")
+        group.scroll_into_view_if_needed()
+        expect(group.get_by_role("radio")).to_have_count(10)
+        found = page.evaluate(DIGIT_BOXES)
+        width = device["viewport"]["width"]
+        print(device["viewport"], found)
+        assert [o["text"] for o in found["options"]] == [str(d) for d in range(10)]
+        assert found["scrolls"] == 0 and not found["page_scrolls"], "nothing scrolls sideways"
+        for option in found["options"]:
+            assert option["left"] >= 0 and option["right"] <= width, f"{option['text']} is cut off: {option}"
+            assert found["group"]["left"] - 0.5 <= option["left"] and option["right"] <= found["group"]["right"] + 0.5
+            assert option["width"] >= 24 and option["height"] >= 24, f"{option['text']} is too small to tap: {option}"
+        # Tapping each digit chooses it (the 0 and the 9 included: nothing is out of reach).
+        for digit in (0, 9):
+            group.get_by_role("radio", name=str(digit), exact=True).click()
+            expect(group.get_by_role("radio", name=str(digit), exact=True)).to_have_attribute("aria-checked", "true")
+    finally:
+        context.close()
+
+
+def test_tapping_the_chosen_digit_again_keeps_it_and_send_stays_ready(browser, classroom):
+    url, store = classroom
+    code = service.create_room(store).code
+    context = browser.new_context(**LAPTOP)
+    page = context.new_page()
+    try:
+        canvas = open_draw(page, url, f"/draw?room={code}")
+        send = page.get_by_role("button", name="Send to the class")
+        draw(page, canvas, SEVEN)
+        expect(prediction(page)).to_have_text("7", timeout=30_000)
+        seven = page.locator(".st-key-room-digit").get_by_role("radio", name="7", exact=True)
+        seven.click()
+        expect(send).to_be_enabled()
+        seven.click()  # again: it stays chosen
+        page.wait_for_timeout(1500)
+        expect(seven).to_have_attribute("aria-checked", "true")
+        expect(send).to_be_enabled()
+    finally:
+        context.close()
+
+
+def test_on_a_phone_in_a_room_the_canvas_is_in_the_first_screen(browser, classroom):
+    url, store = classroom
+    code = service.create_room(store).code
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    try:
+        canvas = open_draw(page, url, f"/draw?room={code}")
+        expect(page.get_by_text(f"Room {code}")).to_be_visible()
+        box = canvas.bounding_box()
+        scrolled = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop + window.scrollY")
+        print("canvas", box, "scrolled", scrolled)
+        assert scrolled == 0
+        assert box["y"] + box["height"] <= PHONE["viewport"]["height"], f"the canvas at {box}, below the first screen"
+    finally:
+        context.close()

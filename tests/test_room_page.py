@@ -1,0 +1,207 @@
+"""A student in a room and the teacher's moderation, through AppTest: the room's state, nicknames, confirmations.
+
+Each test gets its own class database ($DIGITDEMO_CLASS_DB in a temporary folder), as tests/test_class_pages.py.
+"""
+
+import sqlite3
+
+import pytest
+
+from digitdemo.classroom import service
+from tests.apptest import page
+from tests.test_class_pages import _lesson, all_text, db, digits, draw_in, labels, password, teacher  # noqa: F401
+
+
+def send_button(at):
+    return at.button(key="room.send")
+
+
+# --- The room's state, on the student's page ----------------------------------------------------------
+def test_a_room_the_teacher_closes_disables_send_at_the_next_run(db, digits):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    at.pills(key="room.digit").set_value(7).run()
+    assert not send_button(at).disabled
+    service.close_room(db, room.code)  # the teacher, on the Class page
+    at.run()  # any run: a stroke, a digit chosen
+    assert send_button(at).disabled
+    assert at.pills(key="room.digit").disabled
+    assert labels(at, "info") == [f"Room {room.code} is closed: the teacher is not collecting drawings now."]
+    assert {m.label: m.value for m in at.metric}["Prediction"] == "7"  # the page goes on reading drawings
+    service.reopen_room(db, room.code)
+    at.run()
+    assert not send_button(at).disabled
+    assert f"Room {room.code} is closed" not in all_text(at)
+
+
+def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    with sqlite3.connect(db.path) as conn:  # no page deletes a room; a database put aside does the same
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM rooms WHERE code = ?", (room.code,))
+    at.run()
+    assert not at.exception
+    assert labels(at, "warning") == [
+        f"Room {room.code} no longer exists; ask your teacher for the new code. You can still draw on your own."
+    ]
+    assert "room.send" not in [b.key for b in at.button]
+    assert "room" not in at.query_params
+    assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
+
+
+def test_a_cleared_room_tells_the_student_once(db, digits):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    at.pills(key="room.digit").set_value(7).run()
+    send_button(at).click().run()
+    assert "You sent 1: the digit you meant → what the model read." in labels(at, "caption")
+    service.clear_room(db, room.code)
+    at.run()
+    assert "The teacher cleared the room: its drawings, yours too, are gone; you can send new ones." in labels(
+        at, "info"
+    )
+    assert "Your drawings will appear here once you send them." in labels(at, "caption")
+    at.run()
+    assert not any("cleared" in text for text in labels(at, "info")), "said once"
+
+
+def test_send_says_why_it_waits(db, digits):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code)
+    assert send_button(at).disabled
+    assert "Draw your digit, then choose it above to send it." in labels(at, "caption")
+    at = draw_in(room.code, digits[7])
+    assert send_button(at).disabled
+    assert "Choose the digit you drew: Send waits for it." in labels(at, "caption")
+    at.pills(key="room.digit").set_value(7).run()
+    assert not send_button(at).disabled
+    assert "Choose the digit you drew: Send waits for it." not in labels(at, "caption")
+
+
+# --- Nicknames ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "word"),
+    [("Teacher", "teacher"), ("  tEaChEr ", "teacher"), ("teacher 1", "teacher"), ("Admin2", "admin")],
+)
+def test_a_nickname_that_passes_for_the_teacher_is_refused(db, typed, word):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code)
+    before = at.session_state["room.student"].nickname
+    at.text_input(key="room.nickname").input(typed).run()
+    assert labels(at, "warning") == [
+        f'A nickname cannot use the word "{word}", so that nobody passes for the teacher; you are still {before}.'
+    ]
+    assert at.session_state["room.student"].nickname == before
+    assert f"**Room {room.code}** · you are **{before}**" in labels(at, "markdown")
+
+
+def test_a_nickname_another_student_has_is_refused_whatever_its_case(db):  # noqa: F811
+    room = service.create_room(db)
+    service.join(db, room.code, "Ada Lovelace")
+    at = draw_in(room.code)
+    before = at.session_state["room.student"].nickname
+    at.text_input(key="room.nickname").input("ada  LOVELACE").run()
+    assert labels(at, "warning") == [
+        f"Another student in this room is already called ada LOVELACE; you are still {before}."
+    ]
+    assert at.session_state["room.student"].nickname == before
+    at.text_input(key="room.nickname").input("Ada Byron").run()
+    assert at.session_state["room.student"].nickname == "Ada Byron" and not labels(at, "warning")
+
+
+def test_an_empty_nickname_says_so_and_keeps_the_old_one(db):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code)
+    before = at.session_state["room.student"].nickname
+    at.text_input(key="room.nickname").input("   ").run()
+    assert labels(at, "warning") == [f"A nickname cannot be empty; you are still {before}."]
+    assert at.session_state["room.student"] == service.rejoin(db, room.code, at.session_state["room.student"].id)
+    assert "room" in at.query_params and send_button(at) is not None  # still in the room
+
+
+def test_a_full_width_code_typed_on_the_class_page_joins(db):  # noqa: F811
+    room = service.create_room(db)
+    at = page("class").run()
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in room.code.lower())  # as a Japanese IME types it
+    at.text_input(key="class.code").input(f"{wide[:2]}－{wide[2:]}\u3000")
+    next(b for b in at.button if b.label == "Join").click().run()
+    assert labels(at, "success")[0].startswith(f"You are in room {room.code} as ")
+
+
+# --- The teacher's deletions ask first --------------------------------------------------------------
+def moderating(db, password):  # noqa: F811
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    (room,) = service.list_rooms(db)
+    ada, alan = _lesson(db, room.code)
+    at.run()
+    at.toggle(key="class.moderate").set_value(True).run()
+    return at, room.code, ada, alan
+
+
+def count(db, code):  # noqa: F811
+    return len(service.room_drawings(db, code))
+
+
+def test_deleting_a_drawing_asks_first(db, password):  # noqa: F811
+    at, code, _, _ = moderating(db, password)
+    newest = service.room_drawings(db, code)[0]
+    at.button(key=f"class.delete.{newest.id}").click().run()
+    assert count(db, code) == 3, "one click deletes nothing"
+    assert "Delete this drawing for good? It cannot be brought back." in labels(at, "warning")
+    at.button(key=f"class.delete_no.{newest.id}").click().run()
+    assert count(db, code) == 3 and f"class.delete_yes.{newest.id}" not in [b.key for b in at.button]
+    at.button(key=f"class.delete.{newest.id}").click().run()
+    at.button(key=f"class.delete_yes.{newest.id}").click().run()
+    assert newest.id not in [d.id for d in service.room_drawings(db, code)] and count(db, code) == 2
+    assert labels(at, "success")[-1] == "The drawing is deleted."
+
+
+def test_removing_a_students_drawings_asks_first(db, password):  # noqa: F811
+    at, code, ada, _ = moderating(db, password)
+    at.selectbox(key="class.student").set_value(ada.id).run()
+    at.button(key="class.remove_student").click().run()
+    assert count(db, code) == 3, "one click deletes nothing"
+    assert "Delete 2 drawings by Ada for good? They cannot be brought back." in labels(at, "warning")
+    at.button(key="class.remove_yes").click().run()
+    assert {d.nickname for d in service.room_drawings(db, code)} == {"Alan"}
+    assert labels(at, "success")[-1] == "Ada's drawings are removed."
+
+
+def test_removing_a_student_from_the_room_asks_first(db, password):  # noqa: F811
+    at, code, ada, _ = moderating(db, password)
+    at.selectbox(key="class.student").set_value(ada.id).run()
+    at.button(key="class.remove_from_room").click().run()
+    assert count(db, code) == 3 and service.rejoin(db, code, ada.id) == ada, "one click removes nothing"
+    assert "Take Ada out of the room and delete their 2 drawings for good? They cannot be brought back." in labels(
+        at, "warning"
+    )
+    at.button(key="class.remove_from_room_no").click().run()
+    assert service.rejoin(db, code, ada.id) == ada
+    at.button(key="class.remove_from_room").click().run()
+    at.button(key="class.remove_from_room_yes").click().run()
+    assert service.rejoin(db, code, ada.id) is None and count(db, code) == 1
+
+
+def test_clearing_the_room_asks_first(db, password):  # noqa: F811
+    at, code, _, _ = moderating(db, password)
+    at.button(key="class.clear").click().run()
+    assert count(db, code) == 3, "one click deletes nothing"
+    assert f"Delete every drawing of room {code} (3 drawings) for good? The students stay in the room." in labels(
+        at, "warning"
+    )
+    at.button(key="class.clear_no").click().run()
+    assert count(db, code) == 3 and "class.clear_yes" not in [b.key for b in at.button]
+    at.button(key="class.clear").click().run()
+    at.button(key="class.clear_yes").click().run()
+    assert count(db, code) == 0 and service.get_room(db, code).students == 2
+    assert labels(at, "success")[-1] == f"Room {code} is cleared."
+
+
+def test_closing_the_room_is_one_click_because_reopening_undoes_it(db, password):  # noqa: F811
+    at, code, _, _ = moderating(db, password)
+    at.button(key="class.close").click().run()
+    assert not service.get_room(db, code).is_open
+    at.button(key="class.reopen").click().run()
+    assert service.get_room(db, code).is_open and count(db, code) == 3
