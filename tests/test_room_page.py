@@ -50,6 +50,20 @@ def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):  # 
     assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
 
 
+def test_a_student_the_teacher_removed_is_told_and_can_join_again(db, digits):  # noqa: F811
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    service.remove_student(db, room.code, at.session_state["room.student"].id)  # the teacher, on the Class page
+    at.run()
+    assert labels(at, "warning") == [
+        f"You are no longer in room {room.code}; type its code or open its link to join again. "
+        "You can still draw on your own."
+    ]
+    assert "room.send" not in [b.key for b in at.button]
+    again = draw_in(room.code, digits[7])
+    assert again.session_state["room.student"].room == room.code and "room.send" in [b.key for b in again.button]
+
+
 def test_a_cleared_room_tells_the_student_once(db, digits):  # noqa: F811
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
@@ -195,7 +209,7 @@ def test_clearing_the_room_asks_first(db, password):  # noqa: F811
     assert count(db, code) == 3 and "class.clear_yes" not in [b.key for b in at.button]
     at.button(key="class.clear").click().run()
     at.button(key="class.clear_yes").click().run()
-    assert count(db, code) == 0 and service.get_room(db, code).students == 2
+    assert count(db, code) == 0 and service.get_room(db, code).joined == 2  # the students stay
     assert labels(at, "success")[-1] == f"Room {code} is cleared."
 
 

@@ -122,7 +122,9 @@ def check_room() -> service.RoomStatus | None:
         st.session_state[PROBLEM] = f"Room {current.room} no longer exists; ask your teacher for the new code."
         leave()
     elif not status.present:
-        st.session_state[PROBLEM] = f"You are no longer in room {current.room}; open its link again to join."
+        st.session_state[PROBLEM] = (
+            f"You are no longer in room {current.room}; type its code or open its link to join again."
+        )
         leave()
     return status
 
