@@ -62,14 +62,25 @@ def test_full_width_is_no_way_around_the_rules(typed):
         ("Admin", "admin"),
         ("admin 42", "admin"),
         ("Moderator", "moderator"),
-        ("Administrator", "administrator"),
+        ("Administrator", "admin"),
+        # Found by a try-out: run together, plural, inside another word, digits for letters, other alphabets.
+        ("TEACHERS", "teacher"),
+        ("MrTeacher", "teacher"),
+        ("teachersPet", "teacher"),
+        ("Teachers Pet", "teacher"),
+        ("TheAdmin", "admin"),
+        ("Badminton", "admin"),
+        ("Moderators", "moderator"),
+        ("Teach3r", "teacher"),
+        ("\u03a4eacher", "teacher"),  # a Greek capital Tau
+        ("T\u0435acher", "teacher"),  # a Cyrillic e
     ],
 )
 def test_names_that_pass_for_the_teacher_are_reserved(name, word):
     assert rooms.reserved_word(rooms.clean_nickname(name)) == word
 
 
-@pytest.mark.parametrize("name", ["Teachers Pet", "Badminton", "Blue Otter", "Ada", "Theacher", "Modest Moose"])
+@pytest.mark.parametrize("name", ["Blue Otter", "Ada", "Zoë", "Theacher", "Modest Moose", "Teach Bear"])
 def test_ordinary_names_are_not_reserved(name):
     assert rooms.reserved_word(name) is None
 
@@ -175,3 +186,20 @@ def test_the_room_status_is_one_lookup_by_primary_keys(store):
     assert not [step for step in plan if step.startswith("SCAN")], plan
     assert any("rooms" in step and "(code=?)" in step for step in plan), plan
     assert any("students" in step and "(id=?" in step for step in plan), plan
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("Gentle Otter", "G\u0435ntle Otter"),  # a Cyrillic e
+        ("Gentle Otter", "gentle  otter"),
+        ("Zoe", "Zoë"),
+        ("Blue-Otter", "Blue Otter"),
+    ],
+)
+def test_names_that_look_the_same_are_the_same(first, second):
+    assert rooms.same_nickname(first) == rooms.same_nickname(rooms.clean_nickname(second))
+
+
+def test_names_that_differ_are_different():
+    assert rooms.same_nickname("Blue Otter") != rooms.same_nickname("Blue Otter 2")

@@ -94,21 +94,32 @@ def clean_nickname(text: object) -> str | None:
 
 
 # Words a student's nickname may not use, so that nobody on the board passes for the teacher.
-RESERVED_NICKNAME_WORDS = ("teacher", "admin", "administrator", "moderator", "staff", "system")
+RESERVED_NICKNAME_WORDS = ("teacher", "admin", "moderator", "staff", "system")
+# Letters of other alphabets that look like Latin ones (after casefold), so "Tеacher" with a Cyrillic е,
+# or a second "Gentle Otter" spelt so, is seen for what it looks like.
+_LOOK_ALIKES = str.maketrans(
+    "аеёіјкмнорстухѕԁԛԝһαβεικνορτυχζ",  # Cyrillic, then Greek
+    "aeeijkmhopctyxsdqwhabeiknoptuxz",
+)
+# Digits written for letters: "Teach3r", "4dmin".
+_LEET = str.maketrans("013457", "oieast")
+
+
+def _skeleton(name: str) -> str:
+    """What a name looks like: accents dropped, case folded, look-alike letters made Latin, spaces single."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return re.sub(r"[\s-]+", " ", plain.casefold().translate(_LOOK_ALIKES)).strip()
 
 
 def reserved_word(name: str) -> str | None:
-    """The reserved word a (clean) nickname uses, if any: 'Teacher', 'teacher 1', 'Mr-Teacher2', 'T e a c h e r'."""
-    folded = name.casefold()
-    # Each word with its digits dropped ('admin2'), and the whole name run together ('T e a c h e r').
-    words = [re.sub(r"\d+", "", word) for word in re.split(r"[\s-]+", folded)]
-    words.append(re.sub(r"[\s\d-]+", "", folded))
-    return next((word for word in words if word in RESERVED_NICKNAME_WORDS), None)
+    """The reserved word a nickname has in it, if any: 'Teacher', 'MrTeacher2', 'T e a c h e r', 'Teach3r'."""
+    letters = re.sub(r"[^a-z]", "", _skeleton(name).translate(_LEET))
+    return next((word for word in RESERVED_NICKNAME_WORDS if word in letters), None)
 
 
 def same_nickname(name: str) -> str:
-    """What two nicknames must differ in within a room: 'Blue Otter' and 'blue otter' are the same."""
-    return name.casefold()
+    """What two nicknames must differ in within a room: 'Blue Otter', 'blue otter' and 'Blue Оtter' are the same."""
+    return _skeleton(name)
 
 
 # --- Limits -------------------------------------------------------------------------

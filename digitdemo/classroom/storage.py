@@ -23,6 +23,7 @@ from pathlib import Path
 
 from digitdemo import config
 from digitdemo.classroom.errors import ClassStoreError
+from digitdemo.classroom.rooms import same_nickname
 
 DB_ENV = "DIGITDEMO_CLASS_DB"
 # Beside models/, ignored by git, so a fresh clone can write it; a server may point DB_ENV elsewhere.
@@ -132,7 +133,7 @@ def _writer_lock(path: Path) -> threading.Lock:
 
 
 def _casefold(text: object) -> object:
-    return text.casefold() if isinstance(text, str) else text
+    return same_nickname(text) if isinstance(text, str) else text
 
 
 def default_path() -> Path:
@@ -189,7 +190,7 @@ class ClassStore:
             raise self._error(error) from None
         try:
             conn.row_factory = sqlite3.Row
-            # Nicknames are compared as Python casefolds them (SQLite's lower() knows ASCII only).
+            # Nicknames are compared as rooms.same_nickname sees them (SQLite's lower() knows ASCII only).
             conn.create_function("casefold", 1, _casefold, deterministic=True)
             conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer(conn.execute("PRAGMA user_version").fetchone()[0])  # before anything changes it
