@@ -153,6 +153,26 @@ def test_a_teacher_link_opened_while_someone_guesses_stays_for_a_reload(db, pass
     assert "Create a room" not in buttons(at)
 
 
+def test_the_printed_link_signs_in_even_while_a_student_guesses(db, monkeypatch):
+    """With no password configured, the server's own random token always signs in: nobody can lock it out."""
+    monkeypatch.delenv(auth.PASSWORD_ENV, raising=False)
+    student = page("class").run()
+    for _ in range(auth.FREE_TRIES + 1):  # a student guessing starts the brake
+        student.text_input(key="teacher.password").input("guess")
+        next(b for b in student.button if b.label == "Sign in").click().run()
+    from digitdemo.pages import signin
+
+    token = signin.gate()._password.decode()  # what the server printed: the same process, the same gate
+    assert signin.gate().wait_s() > 0
+    try:
+        at = page("class")
+        at.query_params[auth.LINK_PARAMETER] = token
+        at.run()
+        assert "Create a room" in buttons(at) and not labels(at, "error")
+    finally:
+        signin._gate.clear()  # the brake stays with this test: the next one gets a fresh gate
+
+
 def test_signing_out_hides_the_teacher_controls(db, password):
     at = teacher(password)
     at.button(key="teacher.sign_out").click().run()

@@ -45,7 +45,7 @@ def _gate(configured: str | None) -> auth.Gate:
         )
     else:
         print(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password\n", flush=True)
-    return auth.Gate(password.value)
+    return auth.Gate(password.value, unguessable=password.generated)
 
 
 def gate() -> auth.Gate:
@@ -62,8 +62,9 @@ def sign_in_from_link() -> None:
     token = st.query_params.get(auth.LINK_PARAMETER)
     if token is None:
         return
-    if not is_teacher() and token and (wait := gate().wait_s()):
-        # Someone has been guessing: the link stays in the address bar, to reload once the wait is over.
+    if not is_teacher() and token and (wait := gate().wait_s()) and gate().check(token) is not None:
+        # Someone has been guessing (and this is not the server's own token, which always signs in):
+        # the link stays in the address bar, to reload once the wait is over.
         st.session_state["teacher.problem"] = (
             f"Someone typed wrong passwords, so sign-in is paused for {wait} s; then reload this page."
         )
