@@ -1,4 +1,4 @@
-"""The class board in headless Chromium: a click on a cell of the class's confusion matrix shows its drawings."""
+"""The class board in headless Chromium: a matrix cell shows its drawings; moderation says what it did."""
 
 import re
 
@@ -49,5 +49,15 @@ def test_a_click_on_a_matrix_cell_shows_the_drawings_meant_as_one_digit_and_read
             expect(teacher.get_by_role("heading", name="Meant 7, read 1: 2 drawings")).to_be_visible()
             teacher.wait_for_timeout(2_000)  # the board refreshes every 1.5 s: the cell's drawings stay
             expect(teacher.get_by_role("heading", name="Meant 7, read 1: 2 drawings")).to_be_visible()
+
+            # Moderation says what it did, and the sentence outlives the board's refreshes (a try-out
+            # never saw it: the refresh 1.5 s later took it away, if it showed at all).
+            teacher.get_by_text("Show each drawing with its nickname").click()
+            teacher.get_by_role("button", name="Hide", exact=True).first.click()
+            done = teacher.get_by_text("The drawing is hidden from the board.")
+            expect(done).to_be_visible()
+            teacher.wait_for_timeout(3_000)
+            expect(done).to_be_visible()
+            expect(board_number(teacher, "drawings")).to_have_text("2")
         finally:
             teacher_context.close()

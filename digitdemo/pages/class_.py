@@ -1,5 +1,7 @@
 """Class: the teacher opens a room (code, link, QR code) and shows the live board; students join here too."""
 
+import time
+
 import streamlit as st
 
 from digitdemo.classroom import export, links, service
@@ -10,6 +12,8 @@ from digitdemo.text import plural
 
 ROOM = "class.room"  # the room the teacher is showing
 CONFIRM = "class.confirm"  # (room code, action, target) of a deletion waiting for "Yes"
+NOTICE = "class.notice"  # (section, kind, sentence, when) of the last moderation or room action
+NOTICE_S = 8.0  # how long that sentence stays: long enough to read, through the board's refreshes
 
 
 def render() -> None:
@@ -127,14 +131,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _act(action, *args, done: str) -> None:
-    """Run a moderation call; its outcome is one sentence on the next run."""
+def _act(action, *args, done: str, where: str = "moderation") -> None:
+    """Run a moderation call; its outcome is one sentence, shown in its section for NOTICE_S seconds."""
     try:
         action(room.store(), *args)
     except ClassError as error:
-        st.session_state["class.notice"] = ("error", str(error))
+        st.session_state[NOTICE] = (where, "error", str(error), time.monotonic())
     else:
-        st.session_state["class.notice"] = ("success", done)
+        st.session_state[NOTICE] = (where, "success", done, time.monotonic())
 
 
 def _ask(code: str, action: str, target: object) -> None:
@@ -150,22 +154,27 @@ def _cancel() -> None:
     st.session_state.pop(CONFIRM, None)
 
 
-def _confirmed(action, *args, done: str) -> None:
+def _confirmed(action, *args, done: str, where: str = "moderation") -> None:
     """The second click: the deletion happens."""
     _cancel()
-    _act(action, *args, done=done)
+    _act(action, *args, done=done, where=where)
 
 
-def _notice() -> None:
-    notice = st.session_state.pop("class.notice", None)
-    if notice is not None:
-        getattr(st, notice[0])(notice[1])
+def _notice(where: str) -> None:
+    # Kept for a while, not shown once: the board's refresh every 1.5 s would otherwise wipe it at once.
+    notice = st.session_state.get(NOTICE)
+    if notice is None or notice[0] != where:
+        return
+    if time.monotonic() - notice[3] > NOTICE_S:
+        st.session_state.pop(NOTICE, None)
+        return
+    getattr(st, notice[1])(notice[2])
 
 
 def _drawings(code: str) -> None:
     """Each drawing with its author, to hide, show or delete; one student's drawings removed at once."""
     st.subheader("Moderation")
-    _notice()
+    _notice("moderation")
     # Off by default: the board refreshes every 1.5 s, and this list (with its pictures) is its costliest part.
     if not st.toggle("Show each drawing with its nickname, to hide or delete it", key="class.moderate"):
         return
@@ -259,7 +268,7 @@ def _drawings(code: str) -> None:
 def _room_actions(current: service.Room) -> None:
     """Clear, close or reopen the room: the whole page follows (its status shows above the board)."""
     st.subheader("The room")
-    _notice()
+    _notice("room")
     code = current.code
     clear, close = st.columns(2, vertical_alignment="bottom")
     clear.button("Clear the room", key="class.clear", on_click=_ask, args=(code, "clear", code))
@@ -269,7 +278,7 @@ def _room_actions(current: service.Room) -> None:
             key="class.close",
             on_click=_act,
             args=(service.close_room, code),
-            kwargs={"done": f"Room {code} is closed: no more joining or sending."},
+            kwargs={"done": f"Room {code} is closed: no more joining or sending.", "where": "room"},
         )
     else:
         close.button(
@@ -277,7 +286,7 @@ def _room_actions(current: service.Room) -> None:
             key="class.reopen",
             on_click=_act,
             args=(service.reopen_room, code),
-            kwargs={"done": f"Room {code} is open again."},
+            kwargs={"done": f"Room {code} is open again.", "where": "room"},
         )
     if _asked(code, "clear", code):
         st.warning(
@@ -291,7 +300,7 @@ def _room_actions(current: service.Room) -> None:
             type="primary",
             on_click=_confirmed,
             args=(service.clear_room, code),
-            kwargs={"done": f"Room {code} is cleared."},
+            kwargs={"done": f"Room {code} is cleared.", "where": "room"},
         )
         no.button("Cancel", key="class.clear_no", on_click=_cancel)
 
