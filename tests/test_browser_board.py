@@ -47,12 +47,20 @@ def test_a_click_on_a_matrix_cell_shows_the_drawings_meant_as_one_digit_and_read
             box = cell.bounding_box()  # plotly takes clicks on its drag layer, at the marker's place
             teacher.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             expect(teacher.get_by_role("heading", name="Meant 7, read 1: 2 drawings")).to_be_visible()
+            # The other cells do not fade: the diagonal stays readable on the projector.
+            opacity = matrix.locator("g.points path.point").nth(3 * 10 + 3).evaluate("p => getComputedStyle(p).opacity")
+            assert float(opacity) == 1.0
             teacher.wait_for_timeout(2_000)  # the board refreshes every 1.5 s: the cell's drawings stay
             expect(teacher.get_by_role("heading", name="Meant 7, read 1: 2 drawings")).to_be_visible()
 
             # Moderation says what it did, and the sentence outlives the board's refreshes (a try-out
             # never saw it: the refresh 1.5 s later took it away, if it showed at all).
             teacher.get_by_text("Show each drawing with its nickname").click()
+            # The two removals read in full (they were cut to "Remove this student's dra…" at this width).
+            for label in ("Delete their drawings", "Remove from the room"):
+                text = teacher.get_by_role("button", name=label).locator("p")
+                expect(text).to_be_visible()
+                assert text.evaluate("p => p.scrollWidth <= p.clientWidth"), label
             teacher.get_by_role("button", name="Hide", exact=True).first.click()
             done = teacher.get_by_text("The drawing is hidden from the board.")
             expect(done).to_be_visible()

@@ -79,7 +79,7 @@ def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict]] | None:
     board = service.board(room.store(), code, latest_hidden=False)
     figures = (
         charts.digit_accuracy(board.per_digit_accuracy, board.per_digit_count, "Read right, per digit"),
-        charts.confusion(board.confusion, "The class's confusion matrix: click a cell"),
+        charts.confusion(board.confusion, "The class's confusion matrix: click a cell", "meant", "read"),
     )
     loaded = (board, _png(gallery(board.latest)) if board.latest else b"", figures)
     st.session_state[CACHE] = ((code, version), loaded)

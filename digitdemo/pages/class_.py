@@ -224,13 +224,13 @@ def _drawings(code: str) -> None:
         student = chosen.selectbox("A student", list(names), key="class.student", format_func=names.get)
         name = names.get(student, "The student")
         go.button(
-            "Remove this student's drawings",
+            "Delete their drawings",
             key="class.remove_student",
             on_click=_ask,
             args=(code, "remove", student),
         )
         out.button(
-            "Remove this student from the room",
+            "Remove from the room",
             key="class.remove_from_room",
             on_click=_ask,
             args=(code, "remove_from_room", student),
