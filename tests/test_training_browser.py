@@ -75,8 +75,10 @@ def wait_for(condition, seconds: float, what: str) -> float:
     return time.monotonic() - started
 
 
-def start_a_run(page, server: Server) -> Path:
+def start_a_run(page, server: Server, epochs: int | None = None) -> Path:
     page.goto(f"{server.url}/training")
+    if epochs is not None:
+        page.get_by_label("Epochs").fill(str(epochs))
     page.get_by_role("button", name="Retrain").click()
     expect(page.get_by_role("button", name="Stop training")).to_be_visible(timeout=20_000)
     [folder] = server.folders()
@@ -97,7 +99,9 @@ def test_closing_the_tab_stops_the_run_and_removes_its_folder(browser, server):
 def test_a_reloaded_page_finds_its_run_again(browser, server):
     context = browser.new_context()
     page = context.new_page()
-    folder = start_a_run(page, server)
+    # 100 epochs: on a quiet machine the lab's 40 end within the wait below (about 12 s), and a run
+    # that ended by itself would look like one stopped.
+    folder = start_a_run(page, server, epochs=100)
     trainer = trainer_of(folder)
     assert "run=" in page.url, "the run is in the link"
     page.reload()
