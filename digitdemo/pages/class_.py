@@ -160,6 +160,16 @@ def _confirmed(action, *args, done: str, where: str = "moderation") -> None:
     _act(action, *args, done=done, where=where)
 
 
+def _confirm(question: str, yes: str, key: str, call: tuple, done: str, where: str = "moderation") -> None:
+    """A deletion's second step: the question, "Yes, ..." (``call`` happens; keys ``key``_yes/_no) and Cancel."""
+    say("warning", question)
+    left, right = st.columns(2)
+    left.button(
+        yes, key=f"{key}_yes", type="primary", on_click=_confirmed, args=call, kwargs={"done": done, "where": where}
+    )
+    right.button("Cancel", key=f"{key}_no", on_click=_cancel)
+
+
 def _notice(where: str) -> None:
     # Kept for a while, not shown once: the board's refresh every 1.5 s would otherwise wipe it at once.
     notice = st.session_state.get(NOTICE)
@@ -237,32 +247,21 @@ def _drawings(code: str) -> None:
         )
         drawn = plural(sum(d.student_id == student for d in drawings), "drawing")
         if _asked(code, "remove", student):
-            say("warning", f"Delete {drawn} by {name} for good? They cannot be brought back.")
-            yes, no = st.columns(2)
-            yes.button(
+            _confirm(
+                f"Delete {drawn} by {name} for good? They cannot be brought back.",
                 "Yes, delete them",
-                key="class.remove_yes",
-                type="primary",
-                on_click=_confirmed,
-                args=(service.remove_student_drawings, code, student),
-                kwargs={"done": f"{name}'s drawings are removed."},
+                "class.remove",
+                (service.remove_student_drawings, code, student),
+                done=f"{name}'s drawings are removed.",
             )
-            no.button("Cancel", key="class.remove_no", on_click=_cancel)
         elif _asked(code, "remove_from_room", student):
-            say(
-                "warning",
+            _confirm(
                 f"Take {name} out of the room and delete their {drawn} for good? They cannot be brought back.",
-            )
-            yes, no = st.columns(2)
-            yes.button(
                 "Yes, remove them",
-                key="class.remove_from_room_yes",
-                type="primary",
-                on_click=_confirmed,
-                args=(service.remove_student, code, student),
-                kwargs={"done": f"{name} is removed from the room, with their drawings; their place is free."},
+                "class.remove_from_room",
+                (service.remove_student, code, student),
+                done=f"{name} is removed from the room, with their drawings; their place is free.",
             )
-            no.button("Cancel", key="class.remove_from_room_no", on_click=_cancel)
 
 
 def _room_actions(current: service.Room) -> None:
@@ -289,20 +288,15 @@ def _room_actions(current: service.Room) -> None:
             kwargs={"done": f"Room {code} is open again.", "where": "room"},
         )
     if _asked(code, "clear", code):
-        st.warning(
+        _confirm(
             f"Delete every drawing of room {code} ({plural(current.drawings, 'drawing')}) for good? "
-            "The students stay in the room."
-        )
-        yes, no = st.columns(2)
-        yes.button(
+            "The students stay in the room.",
             "Yes, clear the room",
-            key="class.clear_yes",
-            type="primary",
-            on_click=_confirmed,
-            args=(service.clear_room, code),
-            kwargs={"done": f"Room {code} is cleared.", "where": "room"},
+            "class.clear",
+            (service.clear_room, code),
+            done=f"Room {code} is cleared.",
+            where="room",
         )
-        no.button("Cancel", key="class.clear_no", on_click=_cancel)
 
 
 def _export(code: str) -> None:
