@@ -1,13 +1,11 @@
 """The class board in headless Chromium: a matrix cell shows its drawings; moderation says what it did."""
 
-import re
-
 import numpy as np
 import pytest
 
 from digitdemo.classroom import service, storage
 from tests.browser import streamlit_server
-from tests.test_browser_class import board_number, context, no_password, sign_in  # noqa: F401 (a fixture)
+from tests.test_browser_class import board_number, context, create_room, no_password, sign_in  # noqa: F401 (a fixture)
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -25,13 +23,10 @@ def test_a_click_on_a_matrix_cell_shows_the_drawings_meant_as_one_digit_and_read
         try:
             teacher = teacher_context.new_page()
             sign_in(teacher, url, log)
-            teacher.get_by_role("button", name="Create a room").click()
-            code_box = teacher.locator(".room-code")
-            expect(code_box).to_have_text(re.compile(r"^[2-9A-Z]{5}$"), timeout=30_000)
+            code = create_room(teacher)
             # Two students send through the same database the server uses: a 7 read as 1 twice, a 3 read right.
             store = storage.ClassStore(db)
             try:
-                code = code_box.inner_text().strip()
                 ink = service.ink_picture(np.eye(20))
                 ada, alan = service.join(store, code, "Ada"), service.join(store, code, "Alan")
                 for student, meant, read in [(ada, 7, 1), (alan, 7, 1), (ada, 3, 3)]:

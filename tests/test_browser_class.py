@@ -48,6 +48,14 @@ def sign_in(page, url: str, log) -> None:
     page.wait_for_function("!location.search.includes('teacher=')")  # the token leaves the address bar
 
 
+def create_room(teacher) -> str:
+    """The signed-in teacher creates a room; its code, as the page shows it."""
+    teacher.get_by_role("button", name="Create a room").click()
+    code_box = teacher.locator(".room-code")
+    expect(code_box).to_have_text(re.compile(r"^[2-9A-Z]{5}$"), timeout=30_000)
+    return code_box.inner_text().strip()
+
+
 def board_number(page, label: str):
     return page.locator(".board-number", has_text=label).locator("div").nth(1)
 
@@ -89,10 +97,7 @@ def a_lesson(browser, url, log):
     try:
         teacher = teacher_context.new_page()
         sign_in(teacher, url, log)
-        teacher.get_by_role("button", name="Create a room").click()
-        code_box = teacher.locator(".room-code")
-        expect(code_box).to_have_text(re.compile(r"^[2-9A-Z]{5}$"), timeout=30_000)
-        code = code_box.inner_text().strip()
+        code = create_room(teacher)
         # This server answers 127.0.0.1 only: the join link keeps that address (not the network's) and says so.
         expect(teacher.get_by_text(f"{url}/draw?room={code}").first).to_be_visible()
         expect(teacher.get_by_text("This server answers this computer only")).to_be_visible()
