@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from digitdemo import artifacts, data
+from digitdemo.classroom import auth, storage
 from digitdemo.drawings import render_drawing
 
 
@@ -19,6 +20,29 @@ def drawings() -> tuple[list[np.ndarray], np.ndarray]:
     rng = np.random.default_rng(7)
     chosen = rng.choice(np.flatnonzero(~data.is_training_example()), size=200, replace=False)
     return [render_drawing(images[i], rng) for i in chosen], labels[chosen]
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A class database of its own, in a temporary folder."""
+    opened = storage.ClassStore(tmp_path / "class.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def db(store, monkeypatch):
+    """The same database as the pages' ($DIGITDEMO_CLASS_DB), so AppTest pages and the test share it."""
+    monkeypatch.setenv(storage.DB_ENV, str(store.path))
+    return store
+
+
+@pytest.fixture
+def password(monkeypatch):
+    """A teacher password of the test's own: the per-server brake on wrong guesses of one test slows no other."""
+    value = f"teacher-{np.random.default_rng().integers(1e12)}"
+    monkeypatch.setenv(auth.PASSWORD_ENV, value)
+    return value
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from digitdemo.classroom import service
 from tests.apptest import plot_spec
-from tests.test_class_pages import _lesson, db, password, teacher  # noqa: F401 (fixtures)
+from tests.test_class_pages import _lesson, teacher
 
 
 @pytest.mark.parametrize("present", [False, True], ids=["classroom", "presenter"])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from digitdemo import data
-from digitdemo.classroom import auth, rooms, service, storage
+from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import MIGRATIONS, SCHEMA_VERSION, ClassStore
 from digitdemo.drawings import render_drawing
@@ -19,29 +19,6 @@ from tests.apptest import page
 from tests.test_class_pages import _lesson, all_text, board_numbers, draw_in, labels, teacher
 
 INK = service.ink_picture(np.eye(20))
-
-
-@pytest.fixture
-def store(tmp_path):
-    opened = ClassStore(tmp_path / "class.db")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    """The pages' database: $DIGITDEMO_CLASS_DB in a temporary folder."""
-    monkeypatch.setenv(storage.DB_ENV, str(tmp_path / "class.db"))
-    opened = ClassStore(tmp_path / "class.db")
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def password(monkeypatch):
-    value = f"cap-{np.random.default_rng().integers(1e12)}"
-    monkeypatch.setenv(auth.PASSWORD_ENV, value)
-    return value
 
 
 @pytest.fixture

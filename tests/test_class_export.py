@@ -14,15 +14,7 @@ from PIL import Image
 from digitdemo import data
 from digitdemo.classroom import export, service
 from digitdemo.classroom.errors import ClassError, ClassRuleError
-from digitdemo.classroom.storage import ClassStore
 from digitdemo.preprocess import preprocess
-
-
-@pytest.fixture
-def store(tmp_path):
-    db = ClassStore(tmp_path / "class.db")
-    yield db
-    db.close()
 
 
 @pytest.fixture

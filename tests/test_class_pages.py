@@ -4,7 +4,6 @@ Each test gets its own database ($DIGITDEMO_CLASS_DB in a temporary folder) and 
 so the per-server brake on wrong passwords of one test never slows another.
 """
 
-import itertools
 import sqlite3
 import subprocess
 import time
@@ -20,24 +19,7 @@ from digitdemo.preprocess import preprocess
 from tests.apptest import inject_drawing, page, plot_spec
 from tests.test_class_faults import chattr
 
-_passwords = itertools.count()
 TEACHER_CONTROLS = ["Create a room", "Hide", "Delete", "Clear the room", "Close the room", "Sign out"]
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "class.db"
-    monkeypatch.setenv(storage.DB_ENV, str(path))
-    store = storage.ClassStore(path)
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def password(monkeypatch):
-    value = f"lesson-{next(_passwords)}-{np.random.default_rng().integers(1e9)}"
-    monkeypatch.setenv(auth.PASSWORD_ENV, value)
-    return value
 
 
 @pytest.fixture(scope="module")

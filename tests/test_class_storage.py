@@ -19,13 +19,6 @@ PROBABILITIES = np.full(10, 0.1, dtype=np.float32)
 
 
 @pytest.fixture
-def store(tmp_path):
-    db = ClassStore(tmp_path / "class.db")
-    yield db
-    db.close()
-
-
-@pytest.fixture
 def ink():
     return service.ink_picture(np.eye(30))
 

@@ -9,7 +9,7 @@ import pytest
 
 from digitdemo.classroom import service
 from tests.apptest import page
-from tests.test_class_pages import _lesson, all_text, db, digits, draw_in, labels, password, teacher  # noqa: F401
+from tests.test_class_pages import _lesson, all_text, digits, draw_in, labels, teacher  # noqa: F401 (digits: a fixture)
 
 
 def send_button(at):

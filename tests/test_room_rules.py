@@ -13,13 +13,6 @@ from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import ROOM_STATUS_SQL, ClassStore
 
 
-@pytest.fixture
-def store(tmp_path):
-    db = ClassStore(tmp_path / "class.db")
-    yield db
-    db.close()
-
-
 def full_width(text: str) -> str:
     """ASCII letters and digits as a Japanese or Chinese IME types them (U+FF01..U+FF5E)."""
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
