@@ -1,9 +1,14 @@
-"""A room filled with real drawings from several students: held-out digits drawn on the canvas, preprocessed."""
+"""Class tests' helpers: a room filled with real drawings from several students (held-out digits drawn on the
+canvas, preprocessed), and students sending at the same moment."""
+
+import threading
+from collections.abc import Callable
 
 import numpy as np
 
 from digitdemo import artifacts, data
 from digitdemo.classroom import service, storage
+from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.drawings import render_drawing
 from digitdemo.preprocess import preprocess
 
@@ -39,3 +44,32 @@ def fill_room(
             )
             sent.append(rgba)
     return sent
+
+
+def race(
+    path, students: list[service.Student], send: Callable[[storage.ClassStore, service.Student], object]
+) -> list[str]:
+    """Every student sends at the same moment, each through a connection of its own (as sessions do).
+
+    "stored" or the refusal's sentence for each student, in the order they finished.
+    """
+    barrier = threading.Barrier(len(students))
+    outcomes = []
+
+    def run(student):
+        own = storage.ClassStore(path)
+        barrier.wait()
+        try:
+            send(own, student)
+            outcomes.append("stored")
+        except ClassRuleError as error:
+            outcomes.append(str(error))
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in students]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes

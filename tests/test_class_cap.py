@@ -5,7 +5,6 @@ of a room nor grow the database without bound. Each test gets a fresh database i
 """
 
 import sqlite3
-import threading
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import MIGRATIONS, SCHEMA_VERSION, ClassStore
 from digitdemo.drawings import render_drawing
 from tests.apptest import page
+from tests.class_drawings import race
 from tests.test_class_pages import _lesson, all_text, board_numbers, draw_in, labels, teacher
 
 INK = service.ink_picture(np.eye(20))
@@ -142,24 +142,7 @@ def test_thirty_first_sends_at_once_into_a_room_of_twenty_places_store_exactly_t
     monkeypatch.setattr(rooms, "MAX_STUDENTS_PER_ROOM", 20)
     room = service.create_room(store).code
     students = [service.join(store, room) for _ in range(30)]
-    barrier = threading.Barrier(30)
-    outcomes = []
-
-    def run(student):
-        own = ClassStore(store.path)
-        barrier.wait()
-        try:
-            send(own, student)
-            outcomes.append("stored")
-        except ClassRuleError as error:
-            outcomes.append(str(error))
-        own.close()
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in students]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = race(store.path, students, send)
     assert outcomes.count("stored") == 20
     assert (
         outcomes.count(f"Room {room} is full: 20 students have sent drawings; ask your teacher for another room.") == 10

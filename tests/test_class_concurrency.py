@@ -17,6 +17,7 @@ import pytest
 from digitdemo import config
 from digitdemo.classroom import service
 from digitdemo.classroom.storage import MAX_IDLE_CONNECTIONS, ClassStore
+from tests.class_drawings import race
 
 CLIENTS = 30
 SENDS = 5  # per client
@@ -160,25 +161,12 @@ def test_a_room_limit_holds_when_thirty_send_at_the_same_moment(classroom, monke
     monkeypatch.setattr(service.rooms, "MAX_DRAWINGS_PER_ROOM", 20)
     room = service.create_room(store).code
     students = [service.join(store, room) for _ in range(CLIENTS)]
-    barrier = threading.Barrier(CLIENTS)
-    outcomes = []
-
-    def run(student):
-        own = ClassStore(store.path)
-        barrier.wait()
-        try:
-            own_ink = service.ink_picture(np.ones((5, 5)))
-            service.send_drawing(own, student, room, 1, np.zeros(400), own_ink, 1, np.eye(10)[1], "m")
-            outcomes.append("stored")
-        except service.ClassRuleError as error:
-            outcomes.append(str(error))
-        own.close()
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in students]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    ink = service.ink_picture(np.ones((5, 5)))
+    outcomes = race(
+        store.path,
+        students,
+        lambda own, student: service.send_drawing(own, student, room, 1, np.zeros(400), ink, 1, np.eye(10)[1], "m"),
+    )
     assert outcomes.count("stored") == 20
     assert outcomes.count(f"Room {room} is full: it holds 20 drawings.") == CLIENTS - 20
     assert service.board(store, room).drawings == 20
