@@ -178,6 +178,9 @@ def test_the_teacher_creates_a_room_and_sees_its_code_link_and_qr_code(db, passw
     assert f"http://10.1.2.3:8501/draw?room={room.code}" in all_text(at)
     at.text_input(key="class.address").input("10.1.2.3").run()
     assert labels(at, "error") == ["The address must start with http:// or https://, e.g. http://192.168.1.20:8501."]
+    # Markup typed into the address is shown as typed, never as HTML on the projector.
+    at.text_input(key="class.address").input('http://x.test/"><b>bold</b>').run()
+    assert f"http://x.test/&quot;&gt;&lt;b&gt;bold&lt;/b&gt;/draw?room={room.code}" in all_text(at)
 
 
 def test_a_student_types_the_code_on_the_class_page(db, password):

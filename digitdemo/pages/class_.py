@@ -1,9 +1,11 @@
 """Class: the teacher opens a room (code, link, QR code) and shows the live board; students join here too."""
 
+import html
 import time
 
 import streamlit as st
 
+from digitdemo import state
 from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.pages import board, draw, room, signin, teaching
@@ -115,7 +117,8 @@ def _invitation(current: service.Room) -> None:
             st.error("The address must start with http:// or https://, e.g. http://192.168.1.20:8501.")
             return
         link = links.join_link(address, current.code)
-        st.markdown(f"<div style='font-size:1.8rem;word-break:break-all'>{_escape(link)}</div>", unsafe_allow_html=True)
+        shown = html.escape(link)
+        st.markdown(f"<div style='font-size:1.8rem;word-break:break-all'>{shown}</div>", unsafe_allow_html=True)
         if signin.loopback_only():
             st.warning(
                 "This server answers this computer only (it was started with `--server.address` "
@@ -125,10 +128,6 @@ def _invitation(current: service.Room) -> None:
         elif links.is_local(address):
             st.warning("This address works on this computer only; put the address of its network instead.")
     qr.image(links.qr_png(link), caption="Scan to join", width=360)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _act(action, *args, done: str, where: str = "moderation") -> None:
@@ -198,7 +197,7 @@ def _drawings(code: str) -> None:
         picture, words, hide, delete = st.columns([1, 4, 1.2, 1.2], vertical_alignment="center")
         picture.image(drawing.ink_png, width=56)
         status = " · hidden" if drawing.hidden else ""
-        words.markdown(f"**{drawing.meant} → {drawing.read}** by {_escape(drawing.nickname)}{status}")
+        words.markdown(f"**{drawing.meant} → {drawing.read}** by {state.plain(drawing.nickname)}{status}")
         if drawing.hidden:
             hide.button(
                 "Show",
