@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import config
-from digitdemo.files import FileRefusedError, atomic_write_bytes, npy_nbytes, read_bounded, write_temp
+from digitdemo.files import FileMissingError, FileRefusedError, atomic_write_bytes, npy_nbytes, read_bounded, write_temp
 from digitdemo.nn import ACTIVATIONS, Forward, Layer, forward
 
 RESTORE_HINT = (
@@ -183,12 +183,10 @@ def load(directory: Path | str | None = None) -> TrainedModel:
     path = model_dir(directory) / config.WEIGHTS_NAME
     try:
         payload = read_bounded(path, MAX_MODEL_BYTES)
-    except FileNotFoundError:
+    except FileMissingError:
         raise ModelError(f"There is no model at {path}. {RESTORE_HINT}") from None
     except FileRefusedError as error:
         raise ModelError(f"{error}. {RESTORE_HINT}") from None
-    except OSError as error:
-        raise ModelError(f"{path} cannot be read ({error.strerror or error}). {RESTORE_HINT}") from None
     return from_bytes(payload, source=str(path))
 
 

@@ -29,9 +29,9 @@ def _predict(args) -> int:
         try:
             # Bounded: /dev/zero never ends and a FIFO would wait forever.
             steps = preprocess(read_image(read_bounded(Path(path), MAX_UPLOAD_BYTES)), source="image")
-        except (OSError, ImageError, FileRefusedError) as error:
+        except (ImageError, FileRefusedError) as error:
             failures += 1
-            message = (error.strerror or str(error)) if isinstance(error, OSError) else str(error)
+            message = str(error)
             if args.json:
                 print(json.dumps({"path": path, "error": message}))
             else:

@@ -213,12 +213,8 @@ def _read_npy(path: Path) -> np.ndarray:
     """One .npy file, its type and sizes checked before NumPy allocates anything."""
     try:
         payload = read_bounded(path, MAX_DATA_BYTES)
-    except FileNotFoundError:
-        raise DataError(f"{path} does not exist.") from None
     except FileRefusedError as error:
         raise DataError(f"{error}.") from None
-    except OSError as error:
-        raise DataError(f"{path} cannot be read ({error.strerror or error}).") from None
     if payload.startswith(b"PK\x03\x04"):
         raise DataError(f"{path} is an .npz archive, not a .npy file: save each array with np.save.")
     f = io.BytesIO(payload)

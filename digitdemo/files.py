@@ -35,25 +35,35 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 
 
 class FileRefusedError(ValueError):
-    """A file not read at all: a folder, a device or pipe, or too large; the message says which."""
+    """A file not read: missing or unreadable, a folder, a device or pipe, or too large; the message says which."""
+
+
+class FileMissingError(FileRefusedError):
+    """There is no file at the path."""
 
 
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of the regular file ``path``, refused unread if it is anything else or over ``limit`` bytes.
 
     A FIFO would block the reader forever and /dev/zero never ends, so the type is checked
-    first, and the file is opened without blocking. OSError (missing, a symlink loop) passes through.
+    first, and the file is opened without blocking. Every failure is a FileRefusedError whose
+    message names the path and says why (FileMissingError when there is no file).
     """
-    info = os.stat(path)
-    if stat.S_ISDIR(info.st_mode):
-        raise FileRefusedError(f"{path} is a folder, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise FileRefusedError(f"{path} is not a regular file (a device, pipe or socket)")
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
+    try:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise FileRefusedError(f"{path} is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
             raise FileRefusedError(f"{path} is not a regular file (a device, pipe or socket)")
-        payload = f.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between the two looks
+                raise FileRefusedError(f"{path} is not a regular file (a device, pipe or socket)")
+            payload = f.read(limit + 1)
+    except FileNotFoundError:
+        raise FileMissingError(f"{path} does not exist") from None
+    except OSError as error:  # no permission, a symlink loop, a disk error
+        raise FileRefusedError(f"{path} cannot be read ({error.strerror or error})") from None
     if len(payload) > limit:
         raise FileRefusedError(f"{path} is too large ({info.st_size / 1e6:.0f} MB; at most {limit / 1e6:.0f} MB)")
     return payload

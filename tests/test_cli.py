@@ -40,7 +40,7 @@ def test_predict_json(images):
         assert sum(line["probabilities"]) == pytest.approx(1.0)
     assert sum(line["digit"] == label for line, label in zip(lines, labels, strict=False)) >= 4
     assert lines[5]["digit"] is None
-    assert "not an image" in lines[6]["error"] and "No such file" in lines[7]["error"]
+    assert "not an image" in lines[6]["error"] and lines[7]["error"] == "missing.png does not exist"
     assert result.returncode == 1, "some files failed, so the exit status says so"
 
 
