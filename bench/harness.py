@@ -51,15 +51,22 @@ def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> No
 
 
 @contextmanager
-def streamlit_server(app: str, *options: str, cwd: Path = REPO):
-    """Run `streamlit run app` in ``cwd`` on a free port; yield (process, url, start time)."""
+def streamlit_server(
+    app: str = "streamlit_app.py", *options: str, cwd: Path = REPO, env: dict | None = None, log: Path | None = None
+):
+    """Run `streamlit run app` in ``cwd`` on a free port; yield (process, url, start time).
+
+    env: variables added to this process's; log: a file for the server's terminal output (else it is dropped).
+    """
     port = free_port()
+    out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true", *options],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"},
+        cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+             **(env or {})},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -71,6 +78,8 @@ def streamlit_server(app: str, *options: str, cwd: Path = REPO):
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log is not None:
+            out.close()
 
 
 def launch(playwright):
