@@ -40,67 +40,63 @@ def classroom(tmp_path_factory):
     store.close()
 
 
+@pytest.fixture
+def in_room(browser, classroom):
+    """A student on a device, on the Draw page of a new room: call it with the device; (page, canvas, room code)."""
+    contexts = []
+
+    def open_on(device):
+        url, store = classroom
+        code = service.create_room(store).code
+        contexts.append(browser.new_context(**device))
+        page = contexts[-1].new_page()
+        return page, open_draw(page, url, f"/draw?room={code}"), code
+
+    yield open_on
+    for context in contexts:
+        context.close()
+
+
 @pytest.mark.parametrize("device", [LAPTOP, PHONE], ids=["1300px", "390px"])
-def test_all_ten_digits_are_in_view_without_scrolling_sideways(browser, classroom, device):
-    url, store = classroom
-    code = service.create_room(store).code
-    context = browser.new_context(**device)
-    page = context.new_page()
-    try:
-        open_draw(page, url, f"/draw?room={code}")
-        group = page.locator(".st-key-room-digit")
-        group.scroll_into_view_if_needed()
-        expect(group.get_by_role("radio")).to_have_count(10)
-        found = page.evaluate(DIGIT_BOXES)
-        width = device["viewport"]["width"]
-        print(device["viewport"], found)
-        assert [o["text"] for o in found["options"]] == [str(d) for d in range(10)]
-        assert found["scrolls"] == 0 and not found["page_scrolls"], "nothing scrolls sideways"
-        for option in found["options"]:
-            assert option["left"] >= 0 and option["right"] <= width, f"{option['text']} is cut off: {option}"
-            assert found["group"]["left"] - 0.5 <= option["left"] and option["right"] <= found["group"]["right"] + 0.5
-            assert option["width"] >= 24 and option["height"] >= 24, f"{option['text']} is too small to tap: {option}"
-        # Tapping each digit chooses it (the 0 and the 9 included: nothing is out of reach).
-        for digit in (0, 9):
-            group.get_by_role("radio", name=str(digit), exact=True).click()
-            expect(group.get_by_role("radio", name=str(digit), exact=True)).to_have_attribute("aria-checked", "true")
-    finally:
-        context.close()
+def test_all_ten_digits_are_in_view_without_scrolling_sideways(in_room, device):
+    page, _, _ = in_room(device)
+    group = page.locator(".st-key-room-digit")
+    group.scroll_into_view_if_needed()
+    expect(group.get_by_role("radio")).to_have_count(10)
+    found = page.evaluate(DIGIT_BOXES)
+    width = device["viewport"]["width"]
+    print(device["viewport"], found)
+    assert [o["text"] for o in found["options"]] == [str(d) for d in range(10)]
+    assert found["scrolls"] == 0 and not found["page_scrolls"], "nothing scrolls sideways"
+    for option in found["options"]:
+        assert option["left"] >= 0 and option["right"] <= width, f"{option['text']} is cut off: {option}"
+        assert found["group"]["left"] - 0.5 <= option["left"] and option["right"] <= found["group"]["right"] + 0.5
+        assert option["width"] >= 24 and option["height"] >= 24, f"{option['text']} is too small to tap: {option}"
+    # Tapping each digit chooses it (the 0 and the 9 included: nothing is out of reach).
+    for digit in (0, 9):
+        group.get_by_role("radio", name=str(digit), exact=True).click()
+        expect(group.get_by_role("radio", name=str(digit), exact=True)).to_have_attribute("aria-checked", "true")
 
 
-def test_tapping_the_chosen_digit_again_keeps_it_and_send_stays_ready(browser, classroom):
-    url, store = classroom
-    code = service.create_room(store).code
-    context = browser.new_context(**LAPTOP)
-    page = context.new_page()
-    try:
-        canvas = open_draw(page, url, f"/draw?room={code}")
-        send = page.get_by_role("button", name="Send to the class")
-        draw(page, canvas, SEVEN)
-        expect(prediction(page)).to_have_text("7", timeout=30_000)
-        seven = page.locator(".st-key-room-digit").get_by_role("radio", name="7", exact=True)
-        seven.click()
-        expect(send).to_be_enabled()
-        seven.click()  # again: it stays chosen
-        page.wait_for_timeout(1500)
-        expect(seven).to_have_attribute("aria-checked", "true")
-        expect(send).to_be_enabled()
-    finally:
-        context.close()
+def test_tapping_the_chosen_digit_again_keeps_it_and_send_stays_ready(in_room):
+    page, canvas, _ = in_room(LAPTOP)
+    send = page.get_by_role("button", name="Send to the class")
+    draw(page, canvas, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=30_000)
+    seven = page.locator(".st-key-room-digit").get_by_role("radio", name="7", exact=True)
+    seven.click()
+    expect(send).to_be_enabled()
+    seven.click()  # again: it stays chosen
+    page.wait_for_timeout(1500)
+    expect(seven).to_have_attribute("aria-checked", "true")
+    expect(send).to_be_enabled()
 
 
-def test_on_a_phone_in_a_room_the_canvas_is_in_the_first_screen(browser, classroom):
-    url, store = classroom
-    code = service.create_room(store).code
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    try:
-        canvas = open_draw(page, url, f"/draw?room={code}")
-        expect(page.get_by_text(f"Room {code}")).to_be_visible()
-        box = canvas.bounding_box()
-        scrolled = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop + window.scrollY")
-        print("canvas", box, "scrolled", scrolled)
-        assert scrolled == 0
-        assert box["y"] + box["height"] <= PHONE["viewport"]["height"], f"the canvas at {box}, below the first screen"
-    finally:
-        context.close()
+def test_on_a_phone_in_a_room_the_canvas_is_in_the_first_screen(in_room):
+    page, canvas, code = in_room(PHONE)
+    expect(page.get_by_text(f"Room {code}")).to_be_visible()
+    box = canvas.bounding_box()
+    scrolled = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop + window.scrollY")
+    print("canvas", box, "scrolled", scrolled)
+    assert scrolled == 0
+    assert box["y"] + box["height"] <= PHONE["viewport"]["height"], f"the canvas at {box}, below the first screen"
