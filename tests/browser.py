@@ -4,6 +4,8 @@ a stroke), and what the tests look at."""
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from bench import harness
 from bench.harness import CHROMIUM, FLAGS, SEVEN, canvas_on, draw, free_port  # noqa: F401 (for the tests)
 
@@ -21,6 +23,21 @@ def open_draw(page, url: str, path: str = "/draw"):
     """Open a page with the canvas; the canvas, once it takes strokes."""
     page.goto(f"{url}{path}")
     return canvas_on(page)
+
+
+def touch_stroke(context, page, canvas, stroke) -> None:
+    """Draw a stroke with a finger (touch events through the DevTools protocol), as on a phone."""
+    box = canvas.bounding_box()
+    cdp = context.new_cdp_session(page)
+    points = [(box["x"] + x, box["y"] + y) for x, y in stroke]
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]}
+    )
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        for t in np.linspace(0, 1, 10)[1:]:
+            point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def prediction(page):

@@ -8,7 +8,7 @@ from PIL import Image
 
 from digitdemo import data
 from tests.apptest import PAGES
-from tests.browser import ONE, SEVEN, draw, no_errors, open_draw, prediction
+from tests.browser import ONE, SEVEN, draw, no_errors, open_draw, prediction, touch_stroke
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -45,16 +45,7 @@ def test_drawing_with_a_finger_on_a_phone(browser, server):
         canvas = open_draw(page, server)
         box = canvas.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, "the canvas fits a phone's screen"
-        cdp = context.new_cdp_session(page)
-        points = [(box["x"] + x, box["y"] + y) for x, y in SEVEN]
-        cdp.send(
-            "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]}
-        )
-        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-            for t in np.linspace(0, 1, 10)[1:]:
-                point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
-                cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        touch_stroke(context, page, canvas, SEVEN)
         expect(prediction(page)).to_have_text("7", timeout=15_000)
     finally:
         context.close()

@@ -1,9 +1,8 @@
 """On a phone (390 px wide): the answer in view after a stroke, grid captions clear of the digits, code that fits."""
 
-import numpy as np
 import pytest
 
-from tests.browser import SEVEN
+from tests.browser import SEVEN, touch_stroke
 from tests.test_readability import open_page
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -37,21 +36,7 @@ def overlap(a: dict, b: dict, tolerance: float = 0.5) -> bool:
     )
 
 
-def touch_stroke(context, page, canvas, stroke) -> None:
-    box = canvas.bounding_box()
-    cdp = context.new_cdp_session(page)
-    points = [(box["x"] + x, box["y"] + y) for x, y in stroke]
-    cdp.send(
-        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]}
-    )
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
-        for t in np.linspace(0, 1, 10)[1:]:
-            point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-
-def test_after_a_stroke_the_prediction_is_in_view(browser, server):  # noqa: F811
+def test_after_a_stroke_the_prediction_is_in_view(browser, server):
     context = browser.new_context(**PHONE)
     page = context.new_page()
     try:
@@ -73,7 +58,7 @@ def test_after_a_stroke_the_prediction_is_in_view(browser, server):  # noqa: F81
 
 
 @pytest.mark.parametrize("name", ["dataset", "predictions", "errors"])
-def test_grid_captions_do_not_cover_the_digits(browser, server, name):  # noqa: F811
+def test_grid_captions_do_not_cover_the_digits(browser, server, name):
     context = browser.new_context(**PHONE)
     page = context.new_page()
     try:
@@ -92,7 +77,7 @@ def test_grid_captions_do_not_cover_the_digits(browser, server, name):  # noqa: 
 
 
 @pytest.mark.parametrize("name", ["softmax", "dataset", "model", "training", "predictions"])
-def test_code_blocks_fit_a_phone(browser, server, name):  # noqa: F811
+def test_code_blocks_fit_a_phone(browser, server, name):
     context = browser.new_context(**PHONE)
     page = context.new_page()
     try:
