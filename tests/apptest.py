@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+import time
 
 import numpy as np
 from PIL import Image
@@ -76,3 +77,20 @@ def plot_spec(at: AppTest, key_part: str) -> dict:
 
 def captions_of(spec: dict) -> list[str]:
     return [a["text"] for a in spec["layout"].get("annotations", [])]
+
+
+def retrain(at: AppTest, epochs: int, units1: int = 25) -> AppTest:
+    """Press Retrain on the Training page with ``epochs`` and a first layer of ``units1``."""
+    at.number_input(key="training.epochs").set_value(epochs)
+    at.number_input(key="training.units1").set_value(units1)
+    return at.button(key="FormSubmitter:training.form-Retrain").click().run()
+
+
+def wait_for_training(at: AppTest, seconds: float = 120) -> AppTest:
+    """Rerun the page as its progress fragment does, until the run has finished."""
+    deadline = time.monotonic() + seconds
+    while "training.job" in at.session_state and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert "training.job" not in at.session_state, "training did not finish"
+    return at

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitdemo import config, data, state
 from digitdemo.drawings import render_drawing
-from tests.apptest import PAGES, captions_of, inject_drawing, page, plot_spec, run_with_a_drawing
+from tests.apptest import PAGES, captions_of, inject_drawing, page, plot_spec, run_with_a_drawing, wait_for_training
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -270,18 +270,6 @@ def test_bad_course_files_give_a_clear_message(tmp_path, monkeypatch, case):
 
 
 # --- Training -------------------------------------------------------------------
-
-
-def wait_for_training(at: AppTest, seconds: float = 120) -> AppTest:
-    """Rerun the page as its progress fragment does, until the job has finished."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    while "training.job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
-    assert "training.job" not in at.session_state, "training did not finish"
-    return at
 
 
 def test_retraining_changes_this_session_only():

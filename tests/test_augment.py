@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 
 from digitdemo import augment, data, state
 from digitdemo.preprocess import preprocess
-from tests.apptest import page, plot_spec
-from tests.test_app import wait_for_training
+from tests.apptest import page, plot_spec, wait_for_training
 
 
 def dot_image(row: int, col: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from digitdemo import data
 from digitdemo.classroom import auth, rooms, service, storage
 from digitdemo.drawings import render_drawing
 from digitdemo.preprocess import preprocess
-from tests.apptest import inject_drawing, page, plot_spec
+from tests.apptest import inject_drawing, page, plot_spec, retrain, wait_for_training
 from tests.test_class_faults import chattr
 
 TEACHER_CONTROLS = ["Create a room", "Hide", "Delete", "Clear the room", "Close the room", "Sign out"]
@@ -475,12 +475,7 @@ def test_a_student_who_retrained_sees_no_save_as_default(tmp_path, monkeypatch, 
     artifacts.save(shipped_model.layers, shipped_model.meta, tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
     at = page("training").run()
-    at.number_input(key="training.epochs").set_value(1)
-    at.button(key="FormSubmitter:training.form-Retrain").click().run()
-    deadline = time.monotonic() + 120
-    while "training.job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
+    wait_for_training(retrain(at, 1))
     assert at.session_state["model.session"] is not None  # retrained, for this session
     assert "training.save" not in [b.key for b in at.button]
     assert "training.confirm" not in [c.key for c in at.get("checkbox")]
@@ -496,12 +491,7 @@ def test_the_teacher_saves_a_retrained_model_for_everyone_and_can_undo_it(tmp_pa
     at.session_state["teacher.signed_in"] = True  # as the Class page's sign-in leaves it
     at.run()
     assert at.button(key="training.restore").disabled  # nothing replaced yet
-    at.number_input(key="training.epochs").set_value(1)
-    at.button(key="FormSubmitter:training.form-Retrain").click().run()
-    deadline = time.monotonic() + 120
-    while "training.job" in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
+    wait_for_training(retrain(at, 1))
     assert at.button(key="training.save").disabled, "replacing everyone's model needs the tick first"
     at.checkbox(key="training.confirm").check().run()
     at.button(key="training.save").click().run()

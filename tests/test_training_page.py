@@ -2,22 +2,10 @@
 
 import time
 
-from streamlit.testing.v1 import AppTest
-
 from digitdemo import state
-from tests.apptest import page
+from tests.apptest import page, retrain, wait_for_training
 
 JOB = "training.job"
-
-
-def wait_for_training(at: AppTest, seconds: float = 120) -> AppTest:
-    """Rerun the page as its progress fragment does, until the job has finished."""
-    deadline = time.monotonic() + seconds
-    while JOB in at.session_state and time.monotonic() < deadline:
-        time.sleep(0.5)
-        at.run()
-    assert JOB not in at.session_state, "training did not finish"
-    return at
 
 
 def test_a_one_epoch_run_is_said_in_the_singular_and_no_student_can_make_it_the_default():
@@ -32,12 +20,6 @@ def test_a_one_epoch_run_is_said_in_the_singular_and_no_student_can_make_it_the_
     other.session_state[state.SESSION_MODEL] = at.session_state[state.SESSION_MODEL]
     other.run()
     assert "retrained model** (1 epoch," in other.markdown[0].value
-
-
-def retrain(at: AppTest, epochs: int, units1: int = 25) -> AppTest:
-    at.number_input(key="training.epochs").set_value(epochs)
-    at.number_input(key="training.units1").set_value(units1)
-    return at.button(key="FormSubmitter:training.form-Retrain").click().run()
 
 
 def test_the_page_says_tensorflow_is_starting_before_the_first_epoch_and_the_budget():
