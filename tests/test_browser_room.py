@@ -71,7 +71,13 @@ def test_all_ten_digits_are_in_view_without_scrolling_sideways(in_room, device):
     for option in found["options"]:
         assert option["left"] >= 0 and option["right"] <= width, f"{option['text']} is cut off: {option}"
         assert found["group"]["left"] - 0.5 <= option["left"] and option["right"] <= found["group"]["right"] + 0.5
-        assert option["width"] >= 24 and option["height"] >= 24, f"{option['text']} is too small to tap: {option}"
+        assert option["width"] >= 44 and option["height"] >= 24, f"{option['text']} is too small to tap: {option}"
+    # Two rows of five, like a keypad: no digit alone on a row of its own.
+    rows = sorted({round(o["top"]) for o in found["options"]})
+    assert [[o["text"] for o in found["options"] if round(o["top"]) == top] for top in rows] == [
+        ["0", "1", "2", "3", "4"],
+        ["5", "6", "7", "8", "9"],
+    ]
     # Tapping each digit chooses it (the 0 and the 9 included: nothing is out of reach).
     for digit in (0, 9):
         group.get_by_role("radio", name=str(digit), exact=True).click()
