@@ -10,7 +10,7 @@ import re
 import pytest
 
 from digitdemo.classroom import auth, service, storage
-from tests.browser import SEVEN, draw, no_errors, open_draw, prediction, streamlit_server
+from tests.browser import SEVEN, draw, no_errors, open_draw, open_expander, prediction, streamlit_server
 from tests.class_drawings import fill_room
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -20,9 +20,9 @@ PASSWORD = "teach-in-the-browser"
 
 def sign_in(page) -> None:
     """The teacher signs in with the password, as after a reload."""
-    page.get_by_text("Teacher sign-in").click()
-    page.get_by_label("Teacher password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    form = open_expander(page, "Teacher sign-in")
+    form.get_by_label("Teacher password").fill(PASSWORD)
+    form.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
 
 
