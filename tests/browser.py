@@ -25,28 +25,6 @@ def open_draw(page, url: str, path: str = "/draw"):
     return canvas_on(page)
 
 
-# An expander is settled when it is open and its height animation is over (Streamlit then clears the inline
-# height), for three frames running: a restart (its content grew) would set the height again.
-_SETTLED = """details => {
-    const still = details.open && details.getAnimations().length === 0 && details.style.height === "";
-    details.stillFrames = still ? (details.stillFrames || 0) + 1 : 0;
-    return details.stillFrames >= 3;
-}"""
-
-
-def open_expander(page, label: str):
-    """Open the expander ``label`` and wait, as a person does, until it has finished opening; the expander.
-
-    Streamlit animates an expander's height for half a second with its overflow hidden, and clears the height it
-    started from only in the animation's finish handler: as the animation ends the box is that short again for a
-    moment, and a click whose mouse down and up straddle that moment lands outside the button and is lost.
-    """
-    expander = page.get_by_test_id("stExpander").filter(has_text=label)
-    expander.get_by_text(label, exact=True).click()
-    page.wait_for_function(_SETTLED, arg=expander.locator("details").element_handle(), polling="raf")
-    return expander
-
-
 def touch_stroke(context, page, canvas, stroke) -> None:
     """Draw a stroke with a finger (touch events through the DevTools protocol), as on a phone."""
     box = canvas.bounding_box()

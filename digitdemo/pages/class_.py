@@ -32,10 +32,10 @@ def render() -> None:
     else:
         if teaching_room is not None:
             st.info(f"Room {teaching_room}'s teaching run is kept for this tab: sign in as the teacher to see it.")
-        _student()
+        _student(sign_in_open=teaching_room is not None)
 
 
-def _student() -> None:
+def _student(sign_in_open: bool = False) -> None:
     st.markdown(
         "Draw digits together: your teacher shows a **room code** (or a QR code). Type the code here, or "
         "open the link. No account, no name: you get a friendly nickname, and you can change it."
@@ -55,7 +55,7 @@ def _student() -> None:
             icon="✏️",
             query_params={"room": current.room, room.ME: current.id},
         )
-    signin.sign_in_form()
+    signin.sign_in_form(expanded=sign_in_open)
 
 
 def _teacher() -> None:

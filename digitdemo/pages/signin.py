@@ -88,9 +88,9 @@ def _submit() -> None:
         st.session_state["teacher.problem"] = problem
 
 
-def sign_in_form() -> None:
-    """The teacher's password box (for a student, nothing else to see)."""
-    with st.expander("Teacher sign-in", expanded="teacher.problem" in st.session_state):
+def sign_in_form(expanded: bool = False) -> None:
+    """The teacher's password box, folded away for students; open when ``expanded`` or after a wrong password."""
+    with st.expander("Teacher sign-in", expanded=expanded or "teacher.problem" in st.session_state):
         st.caption(
             "The teacher password, or the teacher link that `streamlit run` printed in its terminal. "
             "You stay signed in in this browser tab only."
