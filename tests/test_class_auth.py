@@ -93,6 +93,15 @@ def test_the_teacher_link_carries_the_token():
     )
 
 
+def test_a_teacher_link_pasted_into_the_password_box_counts_as_its_token():
+    link = auth.teacher_link("http://192.168.1.20:8501", auth.Password("abc_DEF-123", generated=True))
+    assert auth.from_box(link) == "abc_DEF-123"
+    assert auth.from_box(f"  {link}\n") == "abc_DEF-123"  # as copied from a terminal
+    # Anything else is the password as typed, spaces and all.
+    for typed in ("abc_DEF-123", " my pass ", "http://192.168.1.20:8501/class", "teacher=abc", ""):
+        assert auth.from_box(typed) == typed
+
+
 @pytest.mark.parametrize(
     ("page_url", "ip", "expected"),
     [

@@ -155,6 +155,13 @@ def test_the_printed_link_signs_in_even_while_a_student_guesses(db, monkeypatch)
         signin._gate.clear()  # the brake stays with this test: the next one gets a fresh gate
 
 
+def test_the_printed_teacher_link_pasted_into_the_password_box_signs_in(db, password):
+    at = page("class").run()
+    at.text_input(key="teacher.password").input(f"http://192.168.1.20:8501/class?{auth.LINK_PARAMETER}={password}")
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert "Signed in as the teacher" in all_text(at)
+
+
 def test_signing_out_hides_the_teacher_controls(db, password):
     at = teacher(password)
     at.button(key="teacher.sign_out").click().run()

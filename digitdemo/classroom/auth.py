@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 PASSWORD_ENV = "DIGITDEMO_TEACHER_PASSWORD"
 SECRET_NAME = "teacher_password"  # in .streamlit/secrets.toml
@@ -74,6 +75,16 @@ class Gate:
             wait = min(LONGEST_WAIT_S, FIRST_WAIT_S * 2 ** (self._failures - FREE_TRIES))
             self._closed_until = self._clock() + wait
             return f"Wrong password; wait {wait:.0f} s before trying again."
+
+
+def from_box(typed: str) -> str:
+    """What the sign-in box holds, as the attempt to check: a pasted teacher link counts as its token."""
+    text = typed.strip()
+    if text.startswith(("http://", "https://")):
+        token = parse_qs(urlsplit(text).query).get(LINK_PARAMETER)
+        if token:
+            return token[-1]
+    return typed
 
 
 def teacher_link(base_url: str, password: Password) -> str:

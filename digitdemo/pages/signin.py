@@ -80,7 +80,7 @@ def sign_in_from_link() -> None:
 
 
 def _submit() -> None:
-    problem = gate().check(st.session_state.get("teacher.password", "") or "")
+    problem = gate().check(auth.from_box(st.session_state.get("teacher.password", "") or ""))
     st.session_state["teacher.password"] = ""
     if problem is None:
         st.session_state[SIGNED_IN] = True
