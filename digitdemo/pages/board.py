@@ -126,7 +126,8 @@ def _board(code: str) -> None:
     numbers[1].markdown(_big("drawings", str(board.drawings)), unsafe_allow_html=True)
     numbers[2].markdown(_big("read right", accuracy), unsafe_allow_html=True)
     if board.joined > board.students:
-        st.caption(f"{board.joined - board.students} more joined and have not sent yet.")
+        waiting = board.joined - board.students
+        st.caption(f"{waiting} more joined and {'has' if waiting == 1 else 'have'} not sent yet.")
     if board.hidden:
         st.caption(f"{board.hidden} hidden by the teacher: not counted.")
     if not board.drawings:
