@@ -92,6 +92,21 @@ def test_a_lesson_teacher_and_two_students_then_a_restart(browser, tmp_path, no_
             teacher_context.close()
 
 
+# How many lines the room code takes in an element's text.
+LINES_OF_CODE = """(element, code) => {
+  const walk = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    const at = node.data.indexOf(code);
+    if (at < 0) continue;
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + code.length);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  }
+  return 0;
+}"""
+
+
 def a_lesson(browser, url, log):
     teacher_context, ada_context, alan_context = context(browser), context(browser), context(browser)
     try:
@@ -100,6 +115,11 @@ def a_lesson(browser, url, log):
         code = create_room(teacher)
         # This server answers 127.0.0.1 only: the join link keeps that address (not the network's) and says so.
         expect(teacher.get_by_text(f"{url}/draw?room={code}").first).to_be_visible()
+        # It wraps at a / or the ?, never inside the code, which students may copy by hand.
+        link = teacher.get_by_text(f"{url}/draw?room={code}").first
+        for width in (1280, 1000, 390, 1400):
+            teacher.set_viewport_size({"width": width, "height": 1400})
+            assert link.evaluate(LINES_OF_CODE, code) == 1, f"the code is split at {width} px"
         expect(teacher.get_by_text("This server answers this computer only")).to_be_visible()
         expect(teacher.get_by_text("Scan to join")).to_be_visible()
         expect(board_number(teacher, "students")).to_have_text("0", timeout=15_000)

@@ -40,10 +40,11 @@ def buttons(at: AppTest) -> list[str]:
 
 
 def all_text(at: AppTest) -> str:
+    """The page's text; line-break hints (<wbr>) left out."""
     parts = []
     for kind in ("markdown", "caption", "success", "error", "warning", "info", "title", "subheader"):
         parts += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(parts)
+    return "\n".join(parts).replace("<wbr>", "")
 
 
 def teacher(password: str) -> AppTest:

@@ -117,8 +117,9 @@ def _invitation(current: service.Room) -> None:
             st.error("The address must start with http:// or https://, e.g. http://192.168.1.20:8501.")
             return
         link = links.join_link(address, current.code)
-        shown = html.escape(link)
-        st.markdown(f"<div style='font-size:1.8rem;word-break:break-all'>{shown}</div>", unsafe_allow_html=True)
+        # It wraps at a / or before the ?, never inside the room code (unless one part is wider than the column).
+        shown = html.escape(link).replace("/", "/<wbr>").replace("?", "<wbr>?")
+        st.markdown(f"<div style='font-size:1.8rem;overflow-wrap:anywhere'>{shown}</div>", unsafe_allow_html=True)
         if signin.loopback_only():
             st.warning(
                 "This server answers this computer only (it was started with `--server.address` "
