@@ -46,6 +46,15 @@ def password(monkeypatch):
 
 
 @pytest.fixture(scope="module")
+def digits():
+    """Held-out digits drawn on the canvas: {label: an RGBA drawing} for a 3 and a 7."""
+    images, labels = data.load_source()
+    held_out = np.flatnonzero(~data.is_training_example())
+    rng = np.random.default_rng(3)
+    return {d: render_drawing(images[held_out[labels[held_out] == d][2]], rng) for d in (3, 7)}
+
+
+@pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (Debian's), one per test module."""
     from tests.browser import CHROMIUM, FLAGS

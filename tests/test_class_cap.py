@@ -16,7 +16,7 @@ from digitdemo.classroom.storage import MIGRATIONS, SCHEMA_VERSION, ClassStore
 from digitdemo.drawings import render_drawing
 from tests.apptest import page
 from tests.class_drawings import race
-from tests.test_class_pages import _lesson, all_text, board_numbers, draw_in, labels, teacher
+from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher_with_a_lesson
 
 INK = service.ink_picture(np.eye(20))
 
@@ -207,15 +207,12 @@ def test_fresh_and_forged_sessions_do_not_shut_out_a_student_who_draws_and_sends
 
 
 def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, password):
-    at = teacher(password)
-    at.button(key="class.create").click().run()
-    (room,) = service.list_rooms(db)
-    ada, alan = _lesson(db, room.code)
-    service.join(db, room.code)  # joined, never sent
+    at, code, _, alan = teacher_with_a_lesson(db, password)
+    service.join(db, code)  # joined, never sent
     at.run()
     assert "1 more joined and has not sent yet." in all_text(at)
     for _ in range(2):
-        service.join(db, room.code)
+        service.join(db, code)
     at.run()
     assert board_numbers(at) == {"students who sent": "2", "drawings": "3", "read right": "67%"}
     assert "3 more joined and have not sent yet." in all_text(at)
@@ -225,7 +222,7 @@ def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, pass
     at.button(key="class.remove_from_room_yes").click().run()
     assert labels(at, "success")[-1] == "Alan is removed from the room, with their drawings; their place is free."
     assert board_numbers(at) == {"students who sent": "1", "drawings": "2", "read right": "50%"}
-    assert service.rejoin(db, room.code, alan.id) is None
+    assert service.rejoin(db, code, alan.id) is None
 
 
 def test_a_student_removed_or_dropped_joins_again_by_typing_the_code(db, monkeypatch):

@@ -12,23 +12,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitdemo import data
 from digitdemo.classroom import auth, rooms, service, storage
-from digitdemo.drawings import render_drawing
 from digitdemo.preprocess import preprocess
 from tests.apptest import inject_drawing, page, plot_spec, retrain, wait_for_training
 from tests.test_class_faults import chattr
 
 TEACHER_CONTROLS = ["Create a room", "Hide", "Delete", "Clear the room", "Close the room", "Sign out"]
-
-
-@pytest.fixture(scope="module")
-def digits():
-    """Held-out digits drawn on the canvas: {label: an RGBA drawing} for a 3 and a 7, and their labels."""
-    images, labels = data.load_source()
-    held_out = np.flatnonzero(~data.is_training_example())
-    rng = np.random.default_rng(3)
-    return {d: render_drawing(images[held_out[labels[held_out] == d][2]], rng) for d in (3, 7)}
 
 
 def labels(at: AppTest, kind: str) -> list[str]:
@@ -412,6 +401,16 @@ def _lesson(db, code):
     return ada, alan
 
 
+def teacher_with_a_lesson(db, password) -> tuple[AppTest, str, service.Student, service.Student]:
+    """The teacher's Class page showing a new room where Ada and Alan sent (``_lesson``): the page, code, Ada, Alan."""
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    (room,) = service.list_rooms(db)
+    ada, alan = _lesson(db, room.code)
+    at.run()
+    return at, room.code, ada, alan
+
+
 def board_numbers(at: AppTest) -> dict[str, str]:
     numbers = {}
     for markdown in labels(at, "markdown"):
@@ -422,11 +421,7 @@ def board_numbers(at: AppTest) -> dict[str, str]:
 
 
 def test_the_board_counts_students_drawings_and_accuracy(db, password):
-    at = teacher(password)
-    at.button(key="class.create").click().run()
-    (room,) = service.list_rooms(db)
-    _lesson(db, room.code)
-    at.run()
+    at, *_ = teacher_with_a_lesson(db, password)
     assert board_numbers(at) == {"students who sent": "2", "drawings": "3", "read right": "67%"}
     texts = plot_spec(at, "class.per_digit")["data"][0]["text"]
     assert (texts[3], texts[7]) == ("100%", "50%") and texts.count("") == 8
@@ -434,15 +429,11 @@ def test_the_board_counts_students_drawings_and_accuracy(db, password):
 
 
 def test_moderation_hides_deletes_removes_a_student_clears_and_closes(db, password):
-    at = teacher(password)
-    at.button(key="class.create").click().run()
-    (room,) = service.list_rooms(db)
-    ada, alan = _lesson(db, room.code)
-    at.run()
+    at, code, ada, _ = teacher_with_a_lesson(db, password)
     assert "by Ada" not in all_text(at)  # the list is off until the teacher asks for it
     at.toggle(key="class.moderate").set_value(True).run()
     assert "by Ada" in all_text(at) and "by Alan" in all_text(at)  # the teacher sees nicknames
-    newest = service.room_drawings(db, room.code)[0]
+    newest = service.room_drawings(db, code)[0]
     at.button(key=f"class.hide.{newest.id}").click().run()
     assert labels(at, "success")[-1] == "The drawing is hidden from the board."
     assert board_numbers(at)["drawings"] == "2"
@@ -458,10 +449,10 @@ def test_moderation_hides_deletes_removes_a_student_clears_and_closes(db, passwo
     at.button(key="class.clear").click().run()
     at.button(key="class.clear_yes").click().run()
     at.button(key="class.close").click().run()
-    assert not service.get_room(db, room.code).is_open
-    assert labels(at, "warning")[0].startswith(f"Room {room.code} is closed")
+    assert not service.get_room(db, code).is_open
+    assert labels(at, "warning")[0].startswith(f"Room {code} is closed")
     at.button(key="class.reopen").click().run()
-    assert service.get_room(db, room.code).is_open
+    assert service.get_room(db, code).is_open
 
 
 def test_the_teacher_gets_an_export_download_with_a_nicknames_tick(db, password):

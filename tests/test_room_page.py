@@ -9,7 +9,7 @@ import pytest
 
 from digitdemo.classroom import service
 from tests.apptest import page
-from tests.test_class_pages import _lesson, all_text, digits, draw_in, labels, teacher  # noqa: F401 (digits: a fixture)
+from tests.test_class_pages import all_text, draw_in, labels, teacher_with_a_lesson
 
 
 def send_button(at):
@@ -17,7 +17,7 @@ def send_button(at):
 
 
 # --- The room's state, on the student's page ----------------------------------------------------------
-def test_a_room_the_teacher_closes_disables_send_at_the_next_run(db, digits):  # noqa: F811
+def test_a_room_the_teacher_closes_disables_send_at_the_next_run(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
     at.pills(key="room.digit").set_value(7).run()
@@ -34,7 +34,7 @@ def test_a_room_the_teacher_closes_disables_send_at_the_next_run(db, digits):  #
     assert f"Room {room.code} is closed" not in all_text(at)
 
 
-def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):  # noqa: F811
+def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
     with sqlite3.connect(db.path) as conn:  # no page deletes a room; a database put aside does the same
@@ -50,7 +50,7 @@ def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):  # 
     assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
 
 
-def test_a_student_the_teacher_removed_is_told_and_can_join_again(db, digits):  # noqa: F811
+def test_a_student_the_teacher_removed_is_told_and_can_join_again(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
     service.remove_student(db, room.code, at.session_state["room.student"].id)  # the teacher, on the Class page
@@ -64,7 +64,7 @@ def test_a_student_the_teacher_removed_is_told_and_can_join_again(db, digits):  
     assert again.session_state["room.student"].room == room.code and "room.send" in [b.key for b in again.button]
 
 
-def test_a_cleared_room_tells_the_student_once(db, digits):  # noqa: F811
+def test_a_cleared_room_tells_the_student_once(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
     at.pills(key="room.digit").set_value(7).run()
@@ -80,7 +80,7 @@ def test_a_cleared_room_tells_the_student_once(db, digits):  # noqa: F811
     assert not any("cleared" in text for text in labels(at, "info")), "said once"
 
 
-def test_send_says_why_it_waits(db, digits):  # noqa: F811
+def test_send_says_why_it_waits(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code)
     assert send_button(at).disabled
@@ -98,7 +98,7 @@ def test_send_says_why_it_waits(db, digits):  # noqa: F811
     ("typed", "word"),
     [("Teacher", "teacher"), ("  tEaChEr ", "teacher"), ("teacher 1", "teacher"), ("Admin2", "admin")],
 )
-def test_a_nickname_that_passes_for_the_teacher_is_refused(db, typed, word):  # noqa: F811
+def test_a_nickname_that_passes_for_the_teacher_is_refused(db, typed, word):
     room = service.create_room(db)
     at = draw_in(room.code)
     before = at.session_state["room.student"].nickname
@@ -110,7 +110,7 @@ def test_a_nickname_that_passes_for_the_teacher_is_refused(db, typed, word):  # 
     assert f"**Room {room.code}** · you are **{before}**" in labels(at, "markdown")
 
 
-def test_a_nickname_another_student_has_is_refused_whatever_its_case(db):  # noqa: F811
+def test_a_nickname_another_student_has_is_refused_whatever_its_case(db):
     room = service.create_room(db)
     service.join(db, room.code, "Ada Lovelace")
     at = draw_in(room.code)
@@ -124,7 +124,7 @@ def test_a_nickname_another_student_has_is_refused_whatever_its_case(db):  # noq
     assert at.session_state["room.student"].nickname == "Ada Byron" and not labels(at, "warning")
 
 
-def test_an_empty_nickname_says_so_and_keeps_the_old_one(db):  # noqa: F811
+def test_an_empty_nickname_says_so_and_keeps_the_old_one(db):
     room = service.create_room(db)
     at = draw_in(room.code)
     before = at.session_state["room.student"].nickname
@@ -134,7 +134,7 @@ def test_an_empty_nickname_says_so_and_keeps_the_old_one(db):  # noqa: F811
     assert "room" in at.query_params and send_button(at) is not None  # still in the room
 
 
-def test_a_full_width_code_typed_on_the_class_page_joins(db):  # noqa: F811
+def test_a_full_width_code_typed_on_the_class_page_joins(db):
     room = service.create_room(db)
     at = page("class").run()
     wide = "".join(chr(ord(c) + 0xFEE0) for c in room.code.lower())  # as a Japanese IME types it
@@ -144,21 +144,17 @@ def test_a_full_width_code_typed_on_the_class_page_joins(db):  # noqa: F811
 
 
 # --- The teacher's deletions ask first --------------------------------------------------------------
-def moderating(db, password):  # noqa: F811
-    at = teacher(password)
-    at.button(key="class.create").click().run()
-    (room,) = service.list_rooms(db)
-    ada, alan = _lesson(db, room.code)
-    at.run()
+def moderating(db, password):
+    at, code, ada, alan = teacher_with_a_lesson(db, password)
     at.toggle(key="class.moderate").set_value(True).run()
-    return at, room.code, ada, alan
+    return at, code, ada, alan
 
 
-def count(db, code):  # noqa: F811
+def count(db, code):
     return len(service.room_drawings(db, code))
 
 
-def test_deleting_a_drawing_asks_first(db, password):  # noqa: F811
+def test_deleting_a_drawing_asks_first(db, password):
     at, code, _, _ = moderating(db, password)
     newest = service.room_drawings(db, code)[0]
     at.button(key=f"class.delete.{newest.id}").click().run()
@@ -172,7 +168,7 @@ def test_deleting_a_drawing_asks_first(db, password):  # noqa: F811
     assert labels(at, "success")[-1] == "The drawing is deleted."
 
 
-def test_removing_a_students_drawings_asks_first(db, password):  # noqa: F811
+def test_removing_a_students_drawings_asks_first(db, password):
     at, code, ada, _ = moderating(db, password)
     at.selectbox(key="class.student").set_value(ada.id).run()
     at.button(key="class.remove_student").click().run()
@@ -183,7 +179,7 @@ def test_removing_a_students_drawings_asks_first(db, password):  # noqa: F811
     assert labels(at, "success")[-1] == "Ada's drawings are removed."
 
 
-def test_removing_a_student_from_the_room_asks_first(db, password):  # noqa: F811
+def test_removing_a_student_from_the_room_asks_first(db, password):
     at, code, ada, _ = moderating(db, password)
     at.selectbox(key="class.student").set_value(ada.id).run()
     at.button(key="class.remove_from_room").click().run()
@@ -198,7 +194,7 @@ def test_removing_a_student_from_the_room_asks_first(db, password):  # noqa: F81
     assert service.rejoin(db, code, ada.id) is None and count(db, code) == 1
 
 
-def test_clearing_the_room_asks_first(db, password):  # noqa: F811
+def test_clearing_the_room_asks_first(db, password):
     at, code, _, _ = moderating(db, password)
     at.button(key="class.clear").click().run()
     assert count(db, code) == 3, "one click deletes nothing"
@@ -213,7 +209,7 @@ def test_clearing_the_room_asks_first(db, password):  # noqa: F811
     assert labels(at, "success")[-1] == f"Room {code} is cleared."
 
 
-def test_closing_the_room_is_one_click_because_reopening_undoes_it(db, password):  # noqa: F811
+def test_closing_the_room_is_one_click_because_reopening_undoes_it(db, password):
     at, code, _, _ = moderating(db, password)
     at.button(key="class.close").click().run()
     assert not service.get_room(db, code).is_open
