@@ -197,9 +197,14 @@ def set_room_model(store: ClassStore, code: object, model: str | None) -> Room:
 _NICKNAME_DRAWS = 20
 
 
+def _still(kept: str | None) -> str:
+    """The end of a refused rename's sentence: which nickname the student keeps (nothing when joining)."""
+    return "" if kept is None else f"; you are still {kept}"
+
+
 def _typed_nickname(nickname: object, keep: str | None) -> str:
     """A typed nickname, cleaned; ClassRuleError (one sentence, saying the old one is kept) if unusable."""
-    kept = "" if keep is None else f"; you are still {keep}"
+    kept = _still(keep)
     if not isinstance(nickname, str) or not nickname.strip():
         raise ClassRuleError(f"A nickname cannot be empty{kept}.")
     name = rooms.clean_nickname(nickname)
@@ -212,8 +217,7 @@ def _typed_nickname(nickname: object, keep: str | None) -> str:
 
 
 def _taken(name: str, kept: str | None) -> ClassRuleError:
-    kept = "" if kept is None else f"; you are still {kept}"
-    return ClassRuleError(f"Another student in this room is already called {name}{kept}.")
+    return ClassRuleError(f"Another student in this room is already called {name}{_still(kept)}.")
 
 
 def join(store: ClassStore, code: object, nickname: object = None, new_if_taken: bool = False) -> Student:
