@@ -3,20 +3,9 @@
 import streamlit as st
 
 from digitdemo import state
-from digitdemo.pages import (
-    activations,
-    class_,
-    dataset,
-    draw,
-    errors,
-    model,
-    predictions,
-    room,
-    signin,
-    softmax,
-    training,
-)
+from digitdemo.pages.classroom import class_, room, signin
 from digitdemo.pages.common import ICON, apply_style
+from digitdemo.pages.lab import activations, dataset, draw, errors, model, predictions, softmax, training
 
 st.set_page_config(page_title="digitdemo: how a network reads digits", page_icon=str(ICON), layout="wide")
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 @asynccontextmanager
 async def _at_start(_app):
-    from digitdemo.pages import signin
+    from digitdemo.pages.classroom import signin
 
     signin.gate()  # makes the teacher password (unless one is configured) and prints the sign-in link
     yield

@@ -15,7 +15,7 @@ import time
 import plotly.io
 import plotly.tools
 
-from digitdemo import artifacts, charts, data
+from digitdemo import artifacts, data, figures
 from digitdemo.pages.common import _Checked
 
 
@@ -35,10 +35,10 @@ def main() -> None:
     X, _ = data.load_data()
     out = model.forward(X[1015])
     hidden = [a[0] for a in out.hidden]
-    figure = charts.network(model.layers, X[1015], hidden, out.probabilities[0])
-    bars = charts.hidden_bars(hidden)
+    figure = figures.network.network(model.layers, X[1015], hidden, out.probabilities[0])
+    bars = figures.lab.hidden_bars(hidden)
     parts = {
-        "build the diagram (charts.network)": lambda: charts.network(
+        "build the diagram (figures.network.network)": lambda: figures.network.network(
             model.layers, X[1015], hidden, out.probabilities[0]
         ),
         "wrap it as a pre-checked Figure": lambda: _Checked(figure),

@@ -20,22 +20,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # Parts of a stroke, as module.attribute in the version measured; a part missing there is skipped.
 PARTS = [
-    "digitdemo.pages.draw._live",
-    "digitdemo.pages.draw._canvas",
+    "digitdemo.pages.lab.draw._live",
+    "digitdemo.pages.lab.draw._canvas",
     "streamlit_drawable_canvas.st_canvas",
     "digitdemo.preprocess.read_canvas",
-    "digitdemo.pages.draw._canvas_controls",
+    "digitdemo.pages.lab.draw._canvas_controls",
     "digitdemo.preprocess.preprocess",
     "digitdemo.state.current_model",
-    "digitdemo.pages.room.send_panel",
-    "digitdemo.pages.draw._prediction",
-    "digitdemo.pages.draw._what_the_model_sees",
+    "digitdemo.pages.classroom.room.send_panel",
+    "digitdemo.pages.lab.draw._prediction",
+    "digitdemo.pages.lab.draw._what_the_model_sees",
     "digitdemo.pages.common.strip",
     "streamlit.image",
-    "digitdemo.charts.probability_bars",
-    "digitdemo.charts.value_bars",
-    "digitdemo.charts.hidden_bars",
-    "digitdemo.charts.network",
+    "digitdemo.figures.lab.probability_bars",
+    "digitdemo.figures.lab.value_bars",
+    "digitdemo.figures.lab.hidden_bars",
+    "digitdemo.figures.network.network",
     "digitdemo.pages.common.show_plot",
     "digitdemo.pages.common.for_screen",
     "digitdemo.pages.common._Checked",
@@ -117,7 +117,7 @@ def _child(runs: int) -> dict:
     }
 
     def page():
-        from digitdemo.pages import draw
+        from digitdemo.pages.lab import draw
 
         draw.render()
 

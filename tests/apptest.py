@@ -18,7 +18,7 @@ PAGES = ["draw", "softmax", "activations", "dataset", "model", "training", "pred
 def _page_script(name: str) -> None:
     import importlib
 
-    module = {"class": "class_"}.get(name, name)  # a page whose URL name is a Python keyword
+    module = "classroom.class_" if name == "class" else f"lab.{name}"  # "class" is a Python keyword
     importlib.import_module(f"digitdemo.pages.{module}").render()
 
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from digitdemo import preprocess
-from digitdemo.pages.draw import CANVAS_PX
+from digitdemo.pages.lab.draw import CANVAS_PX
 from tests.apptest import page
 
 REFUSED = "not the canvas's own"

@@ -12,7 +12,8 @@ import pytest
 from digitdemo import data
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
-from digitdemo.classroom.storage import MIGRATIONS, SCHEMA_VERSION, ClassStore
+from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
+from digitdemo.classroom.storage import ClassStore
 from digitdemo.drawings import render_drawing
 from tests.apptest import page
 from tests.class_drawings import race

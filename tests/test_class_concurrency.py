@@ -16,7 +16,8 @@ import pytest
 
 from digitdemo import config
 from digitdemo.classroom import service
-from digitdemo.classroom.storage import MAX_IDLE_CONNECTIONS, ClassStore
+from digitdemo.classroom.sqlite import MAX_IDLE_CONNECTIONS
+from digitdemo.classroom.storage import ClassStore
 from tests.class_drawings import race
 
 CLIENTS = 30

@@ -201,7 +201,7 @@ def test_a_database_at_its_size_limit_stores_nothing_half(tmp_path, ink):
     path = tmp_path / "class.db"
     code, students = a_lesson(path, ink)
     store = ClassStore(path)
-    with store._borrow() as conn:  # the store's only connection, so every send below uses it
+    with store.db.lookup() as conn:  # the store's only connection, so every send below uses it
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite answers SQLITE_FULL, as for a full disk
     sent = 0

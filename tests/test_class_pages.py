@@ -132,7 +132,7 @@ def test_the_printed_link_signs_in_even_while_a_student_guesses(db, monkeypatch)
     for _ in range(auth.FREE_TRIES + 1):  # a student guessing starts the brake
         student.text_input(key="teacher.password").input("guess")
         next(b for b in student.button if b.label == "Sign in").click().run()
-    from digitdemo.pages import signin
+    from digitdemo.pages.classroom import signin
 
     token = signin.gate()._password.decode()  # what the server printed: the same process, the same gate
     assert signin.gate().wait_s() > 0

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
-from digitdemo.classroom.storage import BOARD_CELLS_SQL, MIGRATIONS, SCHEMA_VERSION, ClassStore
+from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
+from digitdemo.classroom.storage import BOARD_CELLS_SQL, ClassStore
 
 PROBABILITIES = np.full(10, 0.1, dtype=np.float32)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from digitdemo import charts
+from digitdemo.figures import style
 from tests.apptest import page, plot_spec
 
 # Dichromat vision in linear RGB (Viénot, Brettel and Mollon 1999).
@@ -23,7 +23,7 @@ def test_predictions_mark_each_mistake_with_a_cross_and_an_outline():
     at = page("predictions").run()
     spec = plot_spec(at, "predictions.grid")
     annotations, shapes = spec["layout"]["annotations"], spec["layout"].get("shapes", [])
-    wrong = [a for a in annotations if a["font"]["color"] == charts.WRONG]
+    wrong = [a for a in annotations if a["font"]["color"] == style.WRONG]
     assert wrong, "the 64 random examples include a mistake"
     assert all(a["text"].startswith("✗ ") for a in wrong)
     assert not [a for a in annotations if a["text"].startswith("✗") and a not in wrong]
@@ -39,7 +39,7 @@ def test_the_relu_units_differ_in_colour_and_dash():
     lines = [t["line"] for t in plot_spec(at, "activations.sum")["data"] if t["name"].startswith("unit")]
     assert len(lines) == 3
     assert len({line["color"] for line in lines}) == 3 and len({line.get("dash", "solid") for line in lines}) == 3
-    colours = [line["color"] for line in lines] + [charts.SUM_LINE["color"]]
+    colours = [line["color"] for line in lines] + [style.SUM_LINE["color"]]
     for name, matrix in DICHROMATS.items():  # red-green colour blindness: still apart (0-441)
         seen = [seen_by(matrix, c) for c in colours]
         closest = min(np.linalg.norm(a - b) for i, a in enumerate(seen) for b in seen[i + 1 :])

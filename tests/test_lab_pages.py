@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitdemo import charts, data, notebook
+from digitdemo import data, notebook
+from digitdemo.figures import network
 from digitdemo.nn import softmax
 from tests.apptest import captions_of, inject_drawing, page, plot_spec
 
@@ -267,8 +268,11 @@ def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(shipped_mo
     # The strongest link into the output layer, |weight x activation|, is drawn.
     contribution = out.hidden[1][0][:, None] * shipped_model.layers[2].W
     source, unit = np.unravel_index(np.argmax(np.abs(contribution)), contribution.shape)
-    x_from, x_to = charts._NET_X["layers"][1:]
-    start, end = (x_from, round(charts._unit_ys(15)[source], 3)), (x_to, round(charts._unit_ys(10)[unit], 3))
+    x_from, x_to = network._NET_X["layers"][1:]
+    start, end = (
+        (x_from, round(network._unit_ys(15)[source], 3)),
+        (x_to, round(network._unit_ys(10)[unit], 3)),
+    )
     lines = [t for t in figure["data"] if t.get("mode") == "lines"]
     drawn = {((t["x"][i], t["y"][i]), (t["x"][i + 1], t["y"][i + 1])) for t in lines for i in range(0, len(t["x"]), 3)}
     assert (start, end) in drawn

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitdemo import charts
+from digitdemo.figures import errors, style
 from tests.browser import SEVEN, draw, prediction
 from tests.readability import measure, offenders, report
 from tests.test_readability import open_page
@@ -14,8 +14,8 @@ PROJECTOR = {"width": 1280, "height": 800}
 
 
 def test_enlarge_scales_every_font_the_margins_and_the_height_only():
-    figure = charts.confusion(np.eye(10, dtype=int), "m")
-    big = charts.enlarge(figure, 1.5)
+    figure = errors.confusion(np.eye(10, dtype=int), "m")
+    big = style.enlarge(figure, 1.5)
     assert big["layout"]["xaxis"]["tickfont"]["size"] == 1.5 * figure["layout"]["xaxis"]["tickfont"]["size"]
     assert big["data"][0]["textfont"]["size"] == 24 and big["layout"]["height"] == 840
     assert big["layout"]["margin"]["t"] == 1.5 * figure["layout"]["margin"]["t"]

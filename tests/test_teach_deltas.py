@@ -19,7 +19,7 @@ LABELS = ("Checking drawings read right", "MNIST held-out 5000 read right")
 
 
 def _comparison(model, drawings) -> None:
-    from digitdemo.pages import teaching
+    from digitdemo.pages.classroom import teaching
 
     X, y, pngs = drawings
     teaching._comparison(teaching.Taught(model, None, teaching.Checking("K7MQ3", X, y, pngs, 0)))

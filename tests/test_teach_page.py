@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from digitdemo import artifacts, config, notebook, state, teach
 from digitdemo.classroom import auth, export, service, storage
 from digitdemo.data import load_data
-from digitdemo.pages import teaching
+from digitdemo.pages.classroom import teaching
 from digitdemo.preprocess import preprocess
 from tests.apptest import go, inject_drawing, page, through_router
 from tests.class_drawings import fill_room

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from digitdemo import charts, state
+from digitdemo import figures, state
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STYLE = ASSETS / "style.css"
@@ -31,7 +31,7 @@ def apply_style(present: bool = False) -> None:
 
 def for_screen(figure: dict) -> dict:
     """The figure as this session shows it: larger text and height in presenter mode."""
-    return charts.enlarge(figure, PRESENT_SCALE) if state.presenting() else figure
+    return figures.style.enlarge(figure, PRESENT_SCALE) if state.presenting() else figure
 
 
 def say(kind: str, text: object) -> None:

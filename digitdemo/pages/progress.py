@@ -7,7 +7,7 @@ reruns the page when it ends, for the page to show the outcome, and ``drop`` for
 
 import streamlit as st
 
-from digitdemo import charts, jobs, notebook, state
+from digitdemo import figures, jobs, notebook, state
 from digitdemo.jobs import Progress, TrainingJob
 from digitdemo.pages.common import show_plot
 
@@ -93,7 +93,7 @@ def live(job: TrainingJob, key: str, title: str = "Your model's loss so far") ->
     if progress.losses:  # the last epochs as Keras prints them in the notebook
         recent = notebook.fit_lines(progress.losses, job.epochs, steps_per_epoch(), progress.seconds)
         st.code("\n".join(recent.splitlines()[-6:]), language="text")
-        show_plot(charts.loss_curve(progress.losses, title=title, epochs=job.epochs), key=f"{key}.live")
+        show_plot(figures.lab.loss_curve(progress.losses, title=title, epochs=job.epochs), key=f"{key}.live")
     if st.button("Stop training", key=f"{key}.stop"):
         job.cleanup()
         return None

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts, notebook, state
+from digitdemo import figures, notebook, state
 from digitdemo.data import row_to_image
 from digitdemo.pages.common import choose_set, pixels, show_plot
 
@@ -51,5 +51,5 @@ def render() -> None:
     pool = np.arange(len(y)) if digit == "all" else np.flatnonzero(y[:, 0] == digit)
     rng = np.random.default_rng(st.session_state.get("dataset.seed", 0))
     chosen = rng.choice(pool, size=min(64, len(pool)), replace=False)
-    show_plot(charts.digit_mosaic(X[chosen], [f"{y[i, 0]}" for i in chosen]), key="dataset.grid")
+    show_plot(figures.digits.digit_mosaic(X[chosen], [f"{y[i, 0]}" for i in chosen]), key="dataset.grid")
     st.caption(f"Showing {len(chosen)} of {len(pool)} examples. Indices: {', '.join(map(str, sorted(chosen)[:16]))}…")

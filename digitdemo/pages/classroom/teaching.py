@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, charts, config, state, teach
+from digitdemo import artifacts, config, figures, state, teach
 from digitdemo.classroom import export, service, storage
 from digitdemo.classroom.service import ClassError
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
-from digitdemo.pages import room
+from digitdemo.pages.classroom import room
 from digitdemo.pages.common import points, say, show_plot
 from digitdemo.text import plural
 
@@ -164,7 +164,9 @@ def _comparison(taught: Taught) -> None:
     # The charts in a row of their own, so they line up whatever the metrics above them show.
     for column, scores, key in zip(st.columns(2), (result.before, result.after), ("lab", "taught"), strict=True):
         with column:
-            figure = charts.digit_accuracy(scores["per_digit_accuracy"], scores["per_digit_examples"], "Per digit")
+            figure = figures.board.digit_accuracy(
+                scores["per_digit_accuracy"], scores["per_digit_examples"], "Per digit"
+            )
             show_plot(figure, key=f"class.teach.{key}_digits")
     truth = np.ravel(checking.y)
     read_before = lab.forward(checking.X).predicted_digit

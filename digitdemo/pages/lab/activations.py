@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts
+from digitdemo import figures
 from digitdemo.nn import linear, relu, sigmoid
 from digitdemo.pages.common import show_plot
 
@@ -26,7 +26,9 @@ def render() -> None:
         st.columns(3), [("linear", linear), ("sigmoid", sigmoid), ("ReLU", relu)], strict=True
     ):
         with column:
-            show_plot(charts.curves(z, {name: g(z)}, title=f"{name}(z)", showlegend=False), key=f"activations.{name}")
+            show_plot(
+                figures.lab.curves(z, {name: g(z)}, title=f"{name}(z)", showlegend=False), key=f"activations.{name}"
+            )
 
     st.subheader("ReLU's off region lets units add up")
     st.markdown(
@@ -39,17 +41,20 @@ def render() -> None:
             st.session_state[f"activations.w{i}"], st.session_state[f"activations.b{i}"] = w, b
     total = np.zeros_like(TARGET_X)
     series = {"target": TARGET_Y}
-    styles = {"target": {"color": charts.TEXT, "width": 6, "dash": "dot"}, "sum of the units": charts.SUM_LINE}
+    styles = {
+        "target": {"color": figures.style.TEXT, "width": 6, "dash": "dot"},
+        "sum of the units": figures.style.SUM_LINE,
+    }
     for i, column in enumerate(st.columns(UNITS)):
         w = column.slider(f"unit {i}: w", -4.0, 4.0, 1.0, 0.5, key=f"activations.w{i}")
         b = column.slider(f"unit {i}: b", -8.0, 8.0, 0.0, 0.5, key=f"activations.b{i}")
         unit = relu(w * TARGET_X + b)
         name = f"unit {i}: ReLU({w:g}·x {b:+g})"
-        series[name], styles[name] = unit, charts.UNIT_LINES[i]
+        series[name], styles[name] = unit, figures.style.UNIT_LINES[i]
         total += unit
     series["sum of the units"] = total
     error = float(np.mean((total - TARGET_Y) ** 2))
-    figure = charts.curves(TARGET_X, series, height=420, styles=styles, xaxis={"title": {"text": "x"}})
+    figure = figures.lab.curves(TARGET_X, series, height=420, styles=styles, xaxis={"title": {"text": "x"}})
     show_plot(figure, key="activations.sum")
     if error < 1e-9:
         st.success("The sum matches the target exactly: three ReLU units, three pieces.")

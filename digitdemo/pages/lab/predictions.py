@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, charts, config, notebook, state
+from digitdemo import artifacts, config, figures, notebook, state
 from digitdemo.data import row_to_image
 from digitdemo.pages.common import answers_shown, choose_set, pixels, show_plot
 
@@ -39,9 +39,11 @@ def render() -> None:
 def _walk_through(index: int, out, logits, probabilities) -> None:
     """The logits and probabilities as charts, then as the notebook prints them."""
     with logits:
-        show_plot(charts.value_bars(out.logits[0], title="1. logits = model(X[i])"), key="predictions.logits")
+        show_plot(figures.lab.value_bars(out.logits[0], title="1. logits = model(X[i])"), key="predictions.logits")
     with probabilities:
-        show_plot(charts.probability_bars(out.probabilities[0], title="2. softmax(logits)"), key="predictions.probs")
+        show_plot(
+            figures.lab.probability_bars(out.probabilities[0], title="2. softmax(logits)"), key="predictions.probs"
+        )
     logits_text, probabilities_text = st.columns(2)
     with logits_text:
         st.code(
@@ -75,11 +77,11 @@ def _grid(X: np.ndarray, y: np.ndarray, model: artifacts.TrainedModel, shown: bo
     labels = y[chosen, 0]
     if not shown:
         captions = [f"{label},?" for label in labels]
-        show_plot(charts.digit_mosaic(X[chosen], captions), key="predictions.grid")
+        show_plot(figures.digits.digit_mosaic(X[chosen], captions), key="predictions.grid")
         st.caption("Label, and ? for the model's answer: which will it get wrong?")
         return
     captions = [f"{label},{pred}" for label, pred in zip(labels, predicted, strict=True)]
-    show_plot(charts.digit_mosaic(X[chosen], captions, wrong=labels != predicted), key="predictions.grid")
+    show_plot(figures.digits.digit_mosaic(X[chosen], captions, wrong=labels != predicted), key="predictions.grid")
     wrong = int(np.sum(labels != predicted))
     st.caption(f"Mistakes in red, crossed and outlined: {wrong} of {count}.")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts, metrics, state
+from digitdemo import figures, metrics, state
 from digitdemo.pages.common import answers_shown, for_screen, show_plot
 
 GALLERY_LIMIT = 64
@@ -49,7 +49,9 @@ def render() -> None:
     if st.session_state.get(cell_key, options[0]) not in options:  # a click on the diagonal or an empty cell
         st.session_state[cell_key] = options[0]
     st.plotly_chart(
-        for_screen(charts.confusion(matrix, f"Confusion matrix, {which} set: click a cell to see its examples")),
+        for_screen(
+            figures.errors.confusion(matrix, f"Confusion matrix, {which} set: click a cell to see its examples")
+        ),
         key=f"errors.matrix.{which}",
         on_select=lambda: _cell_clicked(which),
         selection_mode="points",
@@ -70,7 +72,7 @@ def render() -> None:
         return
     shown = mistakes[:GALLERY_LIMIT]
     captions = [f"{labels[i]}→{predicted[i]}<br>{probabilities[i, predicted[i]]:.0%}" for i in shown]
-    show_plot(charts.digit_mosaic(X[shown], captions), key="errors.gallery")
+    show_plot(figures.digits.digit_mosaic(X[shown], captions), key="errors.gallery")
     more = f" (the first {GALLERY_LIMIT})" if len(mistakes) > GALLERY_LIMIT else ""
     st.caption(
         f"{len(mistakes)} examples{more}: label → prediction, with the probability the model gave its wrong answer."
@@ -84,7 +86,7 @@ def _guess_first(X: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> No
         st.success("No mistakes here.")
         return
     captions = [f"{labels[i]}→?" for i in mistakes]
-    show_plot(charts.digit_mosaic(X[mistakes], captions), key="errors.gallery")
+    show_plot(figures.digits.digit_mosaic(X[mistakes], captions), key="errors.gallery")
     st.caption(
         f"{len(mistakes)} digits the model gets wrong, each with its label. What did the model read instead? "
         "Guess, then reveal."

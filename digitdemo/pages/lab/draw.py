@@ -3,9 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts, config, state
+from digitdemo import config, figures, state
 from digitdemo.nn import Forward
-from digitdemo.pages import room
+from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, read_canvas, read_image
 
@@ -169,8 +169,8 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     if steps.problem:
         st.warning(steps.problem)
     # Every Draw figure is sent pre-checked: Streamlit's validation of each was most of its cost per stroke.
-    show_plot(charts.probability_bars(probabilities), key="draw.probabilities", prechecked=True)
-    logits_chart = charts.value_bars(logits, title="Logits z (the last layer's linear output)")
+    show_plot(figures.lab.probability_bars(probabilities), key="draw.probabilities", prechecked=True)
+    logits_chart = figures.lab.value_bars(logits, title="Logits z (the last layer's linear output)")
     show_plot(logits_chart, key="draw.logits_chart", prechecked=True)
 
 
@@ -206,7 +206,7 @@ def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool], 
         "unit, weight x activation, blue pushing it on, red off."
     )
     show_plot(
-        charts.network(layers, steps.x, [a[0] for a in out.hidden], out.probabilities[0]),
+        figures.network.network(layers, steps.x, [a[0] for a in out.hidden], out.probabilities[0]),
         key="draw.network",
         prechecked=True,
     )
@@ -215,4 +215,4 @@ def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool], 
         st.caption("This model has no hidden layers: the 400 pixels go straight to the 10 logits.")
         return
     st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
-    show_plot(charts.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden", prechecked=True)
+    show_plot(figures.lab.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden", prechecked=True)

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, augment, charts, config, jobs, notebook, state
+from digitdemo import artifacts, augment, config, figures, jobs, notebook, state
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
-from digitdemo.pages import signin
+from digitdemo.pages.classroom import signin
 from digitdemo.pages.common import lead, points, say, show_plot
 from digitdemo.text import plural
 
@@ -34,7 +34,7 @@ def render() -> None:
     shipped = state.default_model()
     model = state.current_model()
     compare = shipped.meta["history"]["loss"] if model is not shipped else None
-    show_plot(charts.loss_curve(model.meta["history"]["loss"], compare=compare), key="training.loss")
+    show_plot(figures.lab.loss_curve(model.meta["history"]["loss"], compare=compare), key="training.loss")
     _metrics(model)
     _exercise_2(model)
 
@@ -130,7 +130,7 @@ def _augmentation_examples() -> None:
         rng = np.random.default_rng(config.SEED)
         rows = [X, *(augment.augment(X, rng) for _ in range(3))]
         captions = [*(["as drawn"] * len(X)), *[f"epoch {e}" for e in (1, 2, 3) for _ in X]]
-        figure = charts.digit_mosaic(np.concatenate(rows), captions, columns=len(X))
+        figure = figures.digits.digit_mosaic(np.concatenate(rows), captions, columns=len(X))
         show_plot(figure, key="training.augmented")
 
 

@@ -8,8 +8,9 @@ import streamlit as st
 from digitdemo import state
 from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
-from digitdemo.pages import board, draw, room, signin, teaching
+from digitdemo.pages.classroom import board, room, signin, teaching
 from digitdemo.pages.common import say
+from digitdemo.pages.lab import draw
 from digitdemo.text import plural
 
 ROOM = "class.room"  # the room the teacher is showing

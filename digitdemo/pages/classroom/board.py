@@ -6,10 +6,10 @@ import io
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from digitdemo import charts
+from digitdemo import figures
 from digitdemo.classroom import service
 from digitdemo.classroom.service import Board, ClassError, Drawing
-from digitdemo.pages import room
+from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot
 
 REFRESH_S = 1.5  # the board asks the database whether anything changed this often
@@ -77,11 +77,11 @@ def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict]] | None:
     if cached is not None and cached[0] == (code, version):
         return cached[1]
     board = service.board(room.store(), code, latest_hidden=False)
-    figures = (
-        charts.digit_accuracy(board.per_digit_accuracy, board.per_digit_count, "Read right, per digit"),
-        charts.confusion(board.confusion, "The class's confusion matrix: click a cell", "meant", "read"),
+    charts = (
+        figures.board.digit_accuracy(board.per_digit_accuracy, board.per_digit_count, "Read right, per digit"),
+        figures.errors.confusion(board.confusion, "The class's confusion matrix: click a cell", "meant", "read"),
     )
-    loaded = (board, _png(gallery(board.latest)) if board.latest else b"", figures)
+    loaded = (board, _png(gallery(board.latest)) if board.latest else b"", charts)
     st.session_state[CACHE] = ((code, version), loaded)
     return loaded
 

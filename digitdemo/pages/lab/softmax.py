@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import charts, notebook, state
+from digitdemo import figures, notebook, state
 from digitdemo.nn import my_softmax, softmax
 from digitdemo.pages.common import lead, show_plot
 
@@ -61,7 +61,7 @@ def render() -> None:
     )
     a = softmax(z, temperature)
     # The lab's figure: the exponential magnifies the differences between the z.
-    show_plot(charts.softmax_stages(z, temperature), key="softmax.stages")
+    show_plot(figures.lab.softmax_stages(z, temperature), key="softmax.stages")
     st.markdown(f"Sum of the probabilities: **{a.sum():.6f}**. Largest: **a{int(np.argmax(a))} = {a.max():.4f}**.")
 
     st.subheader("Exercise 1: `my_softmax`")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from digitdemo import charts, config, notebook, state
+from digitdemo import config, figures, notebook, state
 from digitdemo.pages.common import lead, show_plot
 
 
@@ -14,7 +14,7 @@ def render() -> None:
         "Three `Dense` layers, as in the lab. Each unit of a layer computes $g(a \\cdot w + b)$ over "
         "*every* output of the layer before: layer 1 looks at all 400 pixels. " + state.model_caption()
     )
-    show_plot(charts.network(model.layers), key="model.network")
+    show_plot(figures.network.network(model.layers), key="model.network")
     st.caption(
         "The lab's figure: 400 pixel values in, two hidden ReLU layers, 10 linear outputs (the logits). "
         "Every unit is linked to every unit of the layer before; the Draw page shows this network live."
@@ -54,4 +54,4 @@ def render() -> None:
         "unit pick out those rare digits. A unit means little alone; the 25 together feed layer 2.",
         "Why so speckled",
     )
-    show_plot(charts.weight_images(model.layers[0].W), key="model.weights")
+    show_plot(figures.digits.weight_images(model.layers[0].W), key="model.weights")
