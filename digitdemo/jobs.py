@@ -9,10 +9,15 @@ writes one JSON line per stage and epoch to a log file there; ``poll()`` reads i
   finds it again by its ``token``);
 - dies with the server that started it, even on ``kill -9`` (the trainer watches its parent);
 - leaves no folder behind: ``remove_stale_folders`` deletes those of servers that are gone.
-At most MAX_RUNNING run at once on one server, so a class retraining together cannot starve
-the drawing pages of the machine's cores.
+At most MAX_RUNNING run at once on the machine, whichever server process started them (``serve`` runs
+several), so a class retraining together cannot starve the drawing pages of the machine's cores. Each run
+holds a slot: a file under SLOTS locked with flock, which the kernel frees when its holder dies, even on
+``kill -9``. Slot 0 is the teacher's: students retraining in two tabs cannot keep the teacher's teaching
+out. A student (a browser, ``holder``) runs one at a time.
 """
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +29,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +38,7 @@ import numpy as np
 from digitdemo import artifacts, config
 from digitdemo.text import plural
 
-MAX_RUNNING = 2
+MAX_RUNNING = 2  # on the machine; slot 0 of them is kept for the teacher
 # Epochs x (layer 1 + layer 2 units) per run: the lab's recipe is 40 x (25 + 15) = 1,600.
 BUDGET = 6000
 # Start to finish, TensorFlow's start included. The trainer stops itself at the limit; the
@@ -44,6 +50,8 @@ KILL_AFTER = 10
 # A run whose pages have all been disconnected this long is stopped: a reload reconnects in
 # a second or two; a closed tab never does.
 ORPHAN_GRACE = 10
+# A teacher's run waits longer for its page: a reloaded tab is signed out, and signing in again takes a while.
+TEACHER_ORPHAN_GRACE = 120
 # Until a run reports its own pace: the stages' lengths measured by bench/training_runs.py
 # on this shared 2-core machine (TensorFlow's start, one epoch at the lab's size, evaluate +
 # save). They vary twofold with the load: 5 epochs took 13 s to 26 s from click to model.
@@ -53,6 +61,9 @@ SAVE_SECONDS = 5.0
 # Every server's runs live here, one folder each; SERVER_FILE says which server started it.
 ROOT = Path(tempfile.gettempdir()) / "digitdemo-training"
 SERVER_FILE = "server.json"
+# The machine's training slots, one file each (beside ROOT, not in it: ROOT holds only run folders).
+SLOTS = Path(tempfile.gettempdir()) / "digitdemo-training-slots"
+_SLOT_BYTES = 256  # a slot file's record: who holds it, when its run should end
 
 _jobs: dict[str, "TrainingJob"] = {}  # token -> job, until it is collected, stopped or reaped
 _lock = threading.Lock()
@@ -60,7 +71,7 @@ _watching = False
 
 
 class BusyError(RuntimeError):
-    """Too many training runs on this server right now; the message says how long to wait."""
+    """No training slot free on the machine right now (or this student's run is going); the message says why."""
 
 
 class BudgetError(ValueError):
@@ -106,10 +117,14 @@ class TrainingJob:
         augment: bool = False,
         extra: tuple[np.ndarray, np.ndarray] | None = None,
         extra_weight: float = config.EXTRA_WEIGHT,
+        teacher: bool = False,
+        holder: str | None = None,
     ):
         """extra: X (n, 400), y (n, 1) to train on besides the lab's 5000, each counted extra_weight times.
 
         max_seconds defaults to MAX_SECONDS, longer in proportion for augmentation and extra examples.
+        teacher: the signed-in teacher's run (it may take the teacher's slot; only a teacher's page may claim it);
+        holder: who started it (a browser), who may have one run going at a time on the machine.
         """
         check_budget(epochs, hidden_units)
         self.epochs = epochs
@@ -117,6 +132,7 @@ class TrainingJob:
             more = 1 + (0 if extra is None else len(extra[0]) / (config.TRAIN_PER_CLASS * config.N_CLASSES))
             max_seconds = MAX_SECONDS * (AUGMENT_SLOWER if augment else 1) * more
         self.max_seconds = max_seconds
+        self.teacher = teacher
         self.token = secrets.token_urlsafe(12)  # finds the run again from a reloaded page's link
         self.sessions: set[str] = {owner} if owner else set()
         self.orphaned_since: float | None = None
@@ -131,10 +147,13 @@ class TrainingJob:
         self._outcome_lock = threading.Lock()
         with _lock:
             _poll_all()
-            running = [job for job in _jobs.values() if job.process.poll() is None]
-            if len(running) >= MAX_RUNNING:
-                raise BusyError(_busy_sentence(running))
-            self.out_dir = _new_folder()
+            ends_at = time.time() + min(max_seconds + KILL_AFTER, START_SECONDS + epochs * EPOCH_SECONDS + SAVE_SECONDS)
+            self._slot = _Slot.take(teacher, holder, ends_at)
+            try:
+                self.out_dir = _new_folder()
+            except BaseException:
+                self._slot.release()
+                raise
             self._log_path = self.out_dir / "progress.jsonl"
             command = [
                 sys.executable, "-m", "digitdemo", "train", "--progress", "json", "--out", str(self.out_dir),
@@ -153,6 +172,7 @@ class TrainingJob:
                     )
             except BaseException:
                 shutil.rmtree(self.out_dir, ignore_errors=True)
+                self._slot.release()
                 raise
             self.started = time.monotonic()
             _jobs[self.token] = self
@@ -185,6 +205,7 @@ class TrainingJob:
         code = self.process.poll()
         if code is None:
             return progress
+        self._slot.release()
         if code == 0 and final and final.get("done"):
             progress.state = "done"
         else:
@@ -217,6 +238,8 @@ class TrainingJob:
         if self.process.poll() is None and time.monotonic() - self.started > self.max_seconds + KILL_AFTER:
             self.process.kill()
             self.process.wait()
+        if self.process.poll() is not None:
+            self._slot.release()  # ended: the slot is free for the next run on the machine
 
     def _last_error(self) -> str:
         """The last line the process wrote to stderr (a Python error, say), for the message."""
@@ -245,21 +268,33 @@ class TrainingJob:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._slot.release()
         shutil.rmtree(self.out_dir, ignore_errors=True)
 
 
-def claim(token: str, session: str) -> TrainingJob | None:
-    """The run with this token, now held by this session too (a reloaded page); None if it is gone."""
+def claim(token: str, session: str, teacher: bool = False) -> TrainingJob | None:
+    """The run with this token, now held by this session too (a reloaded page); None if it is gone.
+
+    A teacher's run only for a teacher's session: a student who saw its ?run= link gets nothing.
+    """
     with _lock:
         job = _jobs.get(token)
-        if job is not None:
-            job.sessions.add(session)
-            job.orphaned_since = None
+        if job is None or (job.teacher and not teacher):
+            return None
+        job.sessions.add(session)
+        job.orphaned_since = None
         return job
 
 
+def teachers_run(token: str) -> bool:
+    """True if the token names a teacher's run that is still kept: a page waits for the teacher to sign in."""
+    with _lock:
+        job = _jobs.get(token)
+        return job is not None and job.teacher
+
+
 def running_count() -> int:
-    """How many training runs are going on this server."""
+    """How many training runs this server process is running."""
     with _lock:
         _poll_all()
         return sum(job.process.poll() is None for job in _jobs.values())
@@ -280,10 +315,11 @@ def reap(session_alive: Callable[[str], bool], now: float | None = None) -> list
                 job.orphaned_since = None
             elif job.orphaned_since is None:
                 job.orphaned_since = now
-            elif now - job.orphaned_since >= ORPHAN_GRACE:
+            elif now - job.orphaned_since >= (TEACHER_ORPHAN_GRACE if job.teacher else ORPHAN_GRACE):
                 gone.append(job)
     for job in gone:
-        job.stop_reason = f"its page was closed or disconnected for more than {ORPHAN_GRACE} s, so it was stopped"
+        grace = TEACHER_ORPHAN_GRACE if job.teacher else ORPHAN_GRACE
+        job.stop_reason = f"its page was closed or disconnected for more than {grace} s, so it was stopped"
         job.cleanup()
     return gone
 
@@ -370,15 +406,91 @@ def _process_alive(pid: int, start: str | None) -> bool:
 
 
 def _poll_all() -> None:
-    """Collect the exit status of ended runs (else they stay zombies) and enforce time limits."""
+    """Collect the exit status of ended runs (else they stay zombies), enforce time limits, free their slots."""
     for job in _jobs.values():
         job._enforce_limit()
+        if job.process.poll() is None:
+            job._slot.note_end(time.time() + job.seconds_left())  # for other processes' "try again in ..."
 
 
-def _busy_sentence(running: list[TrainingJob]) -> str:
-    wait = max(1, round(min(job.seconds_left() for job in running)))
-    verb = "is" if len(running) == 1 else "are"
+class _Slot:
+    """One of the machine's MAX_RUNNING training slots: a file under SLOTS, flock-ed while a run holds it.
+
+    The file says who holds it and when the run should end, for the others' "try again in ..." sentence.
+    """
+
+    def __init__(self, index: int, fd: int):
+        self.index, self._fd = index, fd
+
+    @classmethod
+    def take(cls, teacher: bool, holder: str | None, ends_at: float) -> "_Slot":
+        """A free slot (a student's never slot 0), or BusyError saying why and how long to wait."""
+        SLOTS.mkdir(parents=True, exist_ok=True)
+        key = None if holder is None else hashlib.sha256(holder.encode()).hexdigest()[:16]
+        with open(SLOTS / "take.lock", "a") as guard:  # one process at a time looks and takes
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            held, free = [], []
+            for index in range(MAX_RUNNING):
+                fd = os.open(SLOTS / f"{index}.slot", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    held.append((index, _read_slot(fd)))
+                    os.close(fd)
+                    continue
+                free.append((index, fd))
+            try:
+                if key is not None and any(info.get("holder") == key for _, info in held):
+                    raise BusyError("Your model is already training: wait for it to finish, or stop it.")
+                usable = [(i, fd) for i, fd in free if teacher or i != 0]
+                if not usable:
+                    raise BusyError(_busy_sentence(held, teacher))
+                index, fd = usable[0]
+                _write_slot(fd, {"pid": os.getpid(), "teacher": teacher, "holder": key, "ends_at": ends_at})
+                free.remove((index, fd))
+                return cls(index, fd)
+            finally:
+                for _, fd in free:
+                    os.close(fd)
+
+    def note_end(self, ends_at: float) -> None:
+        """Say when the run holding the slot should end (from its own pace)."""
+        if self._fd is not None:
+            _write_slot(self._fd, {**_read_slot(self._fd), "ends_at": ends_at})
+
+    def release(self) -> None:
+        """Free the slot (again: nothing); the kernel does it too if this process dies."""
+        if self._fd is None:
+            return
+        with suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        os.close(self._fd)
+        self._fd = None
+
+
+def _write_slot(fd: int, info: dict) -> None:
+    # One write of a fixed size, never a truncation first: a reader sees the old record or the new one.
+    os.pwrite(fd, json.dumps(info).encode().ljust(_SLOT_BYTES), 0)
+
+
+def _read_slot(fd: int) -> dict:
+    try:
+        return json.loads(os.pread(fd, _SLOT_BYTES, 0).strip() or b"{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def _busy_sentence(held: list[tuple[int, dict]], teacher: bool) -> str:
+    """Why no slot is free for this run, and when the first one it may take should free."""
+    mine = [info for index, info in held if teacher or index != 0]  # a student waits for a student's slot
+    ends = [info["ends_at"] for info in mine if isinstance(info.get("ends_at"), int | float)]
+    wait = plural(max(1, round(min(ends) - time.time())) if ends else MAX_SECONDS, "second")
+    if teacher:
+        going = f"{plural(len(held), 'training run')} {'is' if len(held) == 1 else 'are'} already going"
+        return f"{going} on this machine, the most it runs at once; the first ends in about {wait}: try again then."
+    students = MAX_RUNNING - 1
+    runs = "The training run open to students is" if students == 1 else f"All {students} runs open to students are"
     return (
-        f"{plural(len(running), 'training run')} {verb} already going on this server, the most it runs at once; "
-        f"the first ends in about {plural(wait, 'second')}: try again then."
+        f"{runs} taken (one more is kept for the teacher's teaching), the most this machine runs at once; "
+        f"the first ends in about {wait}: try again then."
     )

@@ -114,6 +114,15 @@ def session_id() -> str:
     return get_script_run_ctx().session_id
 
 
+def browser() -> str:
+    """This browser, all its tabs alike: its Streamlit XSRF cookie (random, per browser), else this session.
+
+    Who may have one training run going at a time: a second tab is the same student.
+    """
+    cookie = st.context.cookies.get("_streamlit_xsrf")
+    return f"browser:{cookie}" if cookie else f"session:{session_id()}"
+
+
 def _session_connected(session: str) -> bool:
     # Streamlit's runtime knows which sessions have a live websocket. A closed tab's session
     # is kept a while for reconnecting, but is no longer active. No runtime (AppTest, bare

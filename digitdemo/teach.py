@@ -124,10 +124,12 @@ def start_teaching(
     augment: bool = False,
     epochs: int = config.EPOCHS,
     owner: str | None = None,
+    holder: str | None = None,
 ) -> TrainingJob:
     """Train the lab's network with the lab's recipe on the lab's 5000 plus these drawings, each counted weight
     times, in a subprocess (poll it like the Training page's job; owner: the page's session, state.session_id(),
-    so the run stops when that page is gone). May raise jobs.BusyError."""
+    so the run stops when that page is gone; holder: the teacher's browser). A teacher's run: it may take the
+    slot kept for the teacher. May raise jobs.BusyError."""
     return TrainingJob(
         epochs,
         config.LEARNING_RATE,
@@ -137,6 +139,8 @@ def start_teaching(
         augment=augment,
         extra=(X_teach, y_teach),
         extra_weight=weight,
+        teacher=True,
+        holder=holder,
     )
 
 

@@ -8,6 +8,15 @@ from digitdemo.classroom import auth, storage
 from digitdemo.drawings import render_drawing
 
 
+@pytest.fixture(autouse=True)
+def training_slots(tmp_path, monkeypatch):
+    """The machine's training slots, the test's own: a run another test (or server) left going blocks no other."""
+    from digitdemo import jobs
+
+    monkeypatch.setattr(jobs, "SLOTS", tmp_path / "training-slots")
+    return jobs.SLOTS
+
+
 @pytest.fixture(scope="session")
 def shipped_model() -> artifacts.TrainedModel:
     return artifacts.load()

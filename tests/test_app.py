@@ -321,12 +321,12 @@ def test_a_second_retrain_while_one_runs_is_refused_kindly():
 def test_a_busy_server_asks_the_student_to_wait():
     from digitdemo import jobs
 
-    others = [jobs.TrainingJob(100, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
+    others = [jobs.TrainingJob(100, 0.001, (25, 15), seed, teacher=True) for seed in range(jobs.MAX_RUNNING)]
     try:
         at = page("training").run()
         at.button(key="FormSubmitter:training.form-Retrain").click().run()
         assert not at.exception
-        assert "training runs are already going on this server" in at.warning[0].value
+        assert "The training run open to students is taken" in at.warning[0].value
         assert "training.job" not in at.session_state
     finally:
         for job in others:

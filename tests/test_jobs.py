@@ -42,10 +42,10 @@ def test_a_bad_recipe_fails_with_the_trainers_sentence():
 
 
 def test_at_most_two_runs_at_once():
-    running = [jobs.TrainingJob(100, 0.001, (25, 15), seed) for seed in range(jobs.MAX_RUNNING)]
+    running = [jobs.TrainingJob(100, 0.001, (25, 15), seed, teacher=True) for seed in range(jobs.MAX_RUNNING)]
     try:
         with pytest.raises(jobs.BusyError, match="already going"):
-            jobs.TrainingJob(1, 0.001, (25, 15), 0)
+            jobs.TrainingJob(1, 0.001, (25, 15), 0, teacher=True)
     finally:
         for job in running:
             job.cleanup()

@@ -87,14 +87,14 @@ def test_the_limit_counts_from_the_runs_start_and_is_said_as_given(tmp_path):
     assert not (tmp_path / config.WEIGHTS_NAME).exists()
 
 
-def test_a_full_server_says_how_long_until_a_slot_frees(root):
-    running = [jobs.TrainingJob(40, 0.001, (25, 15), seed, owner="s") for seed in range(jobs.MAX_RUNNING)]
+def test_a_full_machine_says_how_long_until_a_slot_frees(root):
+    running = [jobs.TrainingJob(40, 0.001, (25, 15), seed, owner="s", teacher=True) for seed in range(2)]
     try:
         before = min(job.seconds_left() for job in running)
         with pytest.raises(jobs.BusyError) as busy:
-            jobs.TrainingJob(1, 0.001, (25, 15), 0)
+            jobs.TrainingJob(1, 0.001, (25, 15), 0, teacher=True)
         after = min(job.seconds_left() for job in running)
-        assert "2 training runs are already going on this server" in str(busy.value)
+        assert "2 training runs are already going on this machine" in str(busy.value)
         said = int(str(busy.value).split("ends in about ")[1].split(" second")[0])
         assert min(before, after) - 1 <= said <= max(before, after) + 1
         assert 0 < said <= jobs.MAX_SECONDS + jobs.KILL_AFTER
@@ -202,3 +202,87 @@ def test_two_pages_holding_one_run_both_get_its_model(root):
     again = job.poll()
     assert again.state == "done" and again.message == ""
     assert job.result() is model and job.keras_bytes()
+
+
+# --- The machine's training slots: the teacher's kept, one run per student, across server processes ------
+def test_students_cannot_keep_the_teacher_out(root):
+    student = jobs.TrainingJob(40, 0.001, (25, 15), seed=1, owner="tab 1", holder="browser 1")
+    try:
+        with pytest.raises(jobs.BusyError) as busy:  # a second browser: the slot left is the teacher's
+            jobs.TrainingJob(40, 0.001, (25, 15), seed=2, owner="tab 2", holder="browser 2")
+        assert "open to students is taken (one more is kept for the teacher's teaching)" in str(busy.value)
+        teacher = jobs.TrainingJob(40, 0.001, (25, 15), seed=3, owner="teacher", holder="teacher", teacher=True)
+        teacher.cleanup()
+    finally:
+        student.cleanup()
+
+
+def test_a_student_runs_one_at_a_time_whatever_the_tabs(root, monkeypatch):
+    monkeypatch.setattr(jobs, "MAX_RUNNING", 3)  # room for two students' runs
+    first = jobs.TrainingJob(40, 0.001, (25, 15), seed=1, owner="tab 1", holder="browser 1")
+    try:
+        with pytest.raises(jobs.BusyError, match="Your model is already training"):
+            jobs.TrainingJob(40, 0.001, (25, 15), seed=2, owner="tab 2", holder="browser 1")
+        jobs.TrainingJob(40, 0.001, (25, 15), seed=2, owner="tab 3", holder="browser 2").cleanup()
+    finally:
+        first.cleanup()
+    jobs.TrainingJob(1, 0.001, (25, 15), seed=1, owner="tab 2", holder="browser 1").cleanup()  # ended: free again
+
+
+def test_a_student_cannot_claim_the_teachers_run_by_its_link(root):
+    job = jobs.TrainingJob(40, 0.001, (25, 15), seed=1, owner="teacher tab", teacher=True)
+    try:
+        assert jobs.claim(job.token, "student tab") is None and job.sessions == {"teacher tab"}
+        assert jobs.teachers_run(job.token), "the link is kept for the teacher to sign in"
+        assert jobs.claim(job.token, "reloaded teacher tab", teacher=True) is job
+    finally:
+        job.cleanup()
+    assert not jobs.teachers_run(job.token)
+
+
+def test_a_teachers_run_waits_longer_for_its_page(root, monkeypatch):
+    reap = jobs.reap
+    monkeypatch.setattr(jobs, "reap", lambda *args, **kwargs: [])  # this test plays the server's watch
+    job = jobs.TrainingJob(40, 0.001, (25, 15), seed=1, owner="teacher tab", teacher=True)
+    try:
+        start = time.monotonic()
+        reap(lambda s: False, start)
+        assert reap(lambda s: False, start + jobs.ORPHAN_GRACE) == [], "signing in again takes more than 10 s"
+        assert reap(lambda s: False, start + jobs.TEACHER_ORPHAN_GRACE) == [job]
+    finally:
+        job.cleanup()
+
+
+HOLDER = textwrap.dedent("""
+    import sys
+    from digitdemo import jobs
+    job = jobs.TrainingJob(100, 0.001, (25, 15), 1, holder=sys.argv[1])
+    print("holding", flush=True)
+    sys.stdin.read()  # until the test closes it, or kills this process
+""")
+
+
+def test_the_cap_holds_across_server_processes_and_a_killed_one_frees_its_slot(tmp_path, monkeypatch, root):
+    monkeypatch.setattr(jobs, "SLOTS", tmp_path / "digitdemo-training-slots")  # where the other process looks
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, "a student on another worker"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=config.REPO_DIR,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        assert other.stdout.readline() == "holding\n"
+        with pytest.raises(jobs.BusyError, match="open to students is taken"):
+            jobs.TrainingJob(40, 0.001, (25, 15), seed=2, holder="a student here")
+        jobs.TrainingJob(40, 0.001, (25, 15), seed=2, holder="the teacher", teacher=True).cleanup()
+        other.kill()  # kill -9: its server had no chance to give the slot back
+        other.wait()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                jobs.TrainingJob(40, 0.001, (25, 15), seed=2, holder="a student here").cleanup()
+                break
+            except jobs.BusyError:
+                assert time.monotonic() < deadline, "the killed process's slot stayed taken"
+                time.sleep(0.2)
+    finally:
+        other.kill()

@@ -20,16 +20,19 @@ def steps_per_epoch(examples: int | None = None) -> int:
     return notebook.steps_per_epoch(examples or meta["data"]["examples"], meta["recipe"]["batch_size"])
 
 
-def held(key: str, kind: type | None = None) -> TrainingJob | None:
+def held(key: str, kind: type | None = None, teacher: bool = False) -> TrainingJob | None:
     """The page's run: in this session under ``key``, or, after a reload (a new session), the one its link names.
 
     kind: the type of the context (jobs.TrainingJob.context) this page's runs carry, None for none, so a link
-    cannot hand one page another page's run.
+    cannot hand one page another page's run. teacher: this session is the signed-in teacher's; a teacher's run
+    is claimed by a teacher's session only, and its link is kept meanwhile (see waits_for_teacher).
     """
     job: TrainingJob | None = st.session_state.get(key)
     token = st.query_params.get(RUN)
     if job is None and token:
-        job = jobs.claim(token, state.session_id())
+        job = jobs.claim(token, state.session_id(), teacher=teacher)
+        if job is None and jobs.teachers_run(token):
+            return None  # the teacher's: kept in the link until this tab signs in as the teacher
         if job is None or not (job.context is None if kind is None else isinstance(job.context, kind)):
             del st.query_params[RUN]  # that run has ended (or is not this page's)
             return None
@@ -37,6 +40,12 @@ def held(key: str, kind: type | None = None) -> TrainingJob | None:
     elif job is not None and token != job.token:
         st.query_params[RUN] = job.token  # back on this page from another: the link shows the run again
     return job
+
+
+def waits_for_teacher() -> bool:
+    """True if the link names a teacher's run that this tab, signed out, cannot follow until it signs in."""
+    token = st.query_params.get(RUN)
+    return bool(token) and jobs.teachers_run(token)
 
 
 def hold(key: str, job: TrainingJob) -> None:

@@ -5,9 +5,10 @@ import time
 
 import streamlit as st
 
-from digitdemo import state
+from digitdemo import jobs, state
 from digitdemo.classroom import export, links, service
 from digitdemo.classroom.service import ClassError
+from digitdemo.pages import progress as live_progress
 from digitdemo.pages.classroom import board, room, signin, teaching
 from digitdemo.pages.common import say
 from digitdemo.pages.lab import draw
@@ -31,9 +32,11 @@ def render() -> None:
             st.session_state[ROOM] = teaching_room  # a reload shows the room being taught
         _teacher()
     else:
-        if teaching_room is not None:
-            st.info(f"Room {teaching_room}'s teaching run is kept for this tab: sign in as the teacher to see it.")
-        _student(sign_in_open=teaching_room is not None)
+        waiting = live_progress.waits_for_teacher()
+        if waiting:
+            minutes = jobs.TEACHER_ORPHAN_GRACE // 60
+            st.info(f"A teaching run is kept for this tab for {minutes} minutes: sign in as the teacher to see it.")
+        _student(sign_in_open=waiting)
 
 
 def _student(sign_in_open: bool = False) -> None:

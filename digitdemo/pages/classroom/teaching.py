@@ -12,7 +12,7 @@ from digitdemo.classroom import export, service, storage
 from digitdemo.classroom.service import ClassError
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
-from digitdemo.pages.classroom import room
+from digitdemo.pages.classroom import room, signin
 from digitdemo.pages.common import points, say, show_plot
 from digitdemo.text import plural
 
@@ -50,9 +50,10 @@ def model_folder(code: str) -> Path:
 def find_run() -> str | None:
     """This tab's teaching run, or, after a reload (a new session), the one its link names; its room's code, or None.
 
-    The Class page asks before the teacher signs in again (sign-in is per session), so the run is held meanwhile.
+    The Class page asks before the teacher signs in again (sign-in is per session): a signed-out tab cannot claim
+    the teacher's run, but its link keeps it (live_progress.waits_for_teacher) while the run waits for its page.
     """
-    job = live_progress.held(JOB, Checking)
+    job = live_progress.held(JOB, Checking, teacher=signin.is_teacher())
     return None if job is None else job.context.code
 
 
@@ -96,7 +97,7 @@ def render(code: str) -> None:
 
 def _job() -> TrainingJob | None:
     """This tab's teaching run, going or done (its result loaded); a failed one is said once and dropped."""
-    job = live_progress.held(JOB, Checking)
+    job = live_progress.held(JOB, Checking, teacher=True)  # the teacher's section
     if job is None:
         return None
     progress = job.poll()
@@ -117,7 +118,9 @@ def _job() -> TrainingJob | None:
 
 def _start(code: str, data: export.ClassData, split: teach.Split) -> None:
     try:
-        job = teach.start_teaching(data.X[split.teach], data.y[split.teach], owner=state.session_id())
+        job = teach.start_teaching(
+            data.X[split.teach], data.y[split.teach], owner=state.session_id(), holder=state.browser()
+        )
     except (BusyError, BudgetError) as error:
         say("warning", error)
         return

@@ -31,6 +31,8 @@ def render() -> None:
         "cross-entropy of softmax(logits) against the true label, should fall epoch by epoch."
     )
     job = _job()  # first: a run that has just ended puts its model in use for the whole page
+    if job is None and live_progress.waits_for_teacher():
+        st.info("The training run in this link is the teacher's: sign in as the teacher (Class page) to follow it.")
     shipped = state.default_model()
     model = state.current_model()
     compare = shipped.meta["history"]["loss"] if model is not shipped else None
@@ -61,8 +63,8 @@ def render() -> None:
         st.caption(
             f"Each run's budget: epochs × (layer 1 + layer 2 units) at most **{jobs.BUDGET:,}** (the lab's: "
             f"{config.EPOCHS} × {sum(config.HIDDEN_UNITS)} = {config.EPOCHS * sum(config.HIDDEN_UNITS):,}), "
-            f"and {jobs.MAX_SECONDS} s from start to finish. {jobs.MAX_RUNNING} runs at most at once on this server; "
-            "closing the page stops yours."
+            f"and {jobs.MAX_SECONDS} s from start to finish. {jobs.MAX_RUNNING} runs at most at once on this machine, "
+            "one of them kept for the teacher, and one at a time per student; closing the page stops yours."
         )
         submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
     _augmentation_examples()
@@ -80,7 +82,7 @@ def _estimate(epochs: int) -> int:
 
 def _job() -> TrainingJob | None:
     """This page's run while it goes; a run that has ended is collected: its model in use, or why not, said."""
-    job = live_progress.held(JOB)
+    job = live_progress.held(JOB, teacher=signin.is_teacher())
     if job is None:
         return None
     progress = job.poll()
@@ -167,7 +169,10 @@ def _start(epochs: int, rate: float, units: tuple[int, int], seed: int, augmente
         st.warning("Your model is already training: wait for it to finish, or stop it.")
         return False
     try:
-        job = TrainingJob(epochs, rate, units, seed, owner=state.session_id(), augment=augmented)
+        job = TrainingJob(
+            epochs, rate, units, seed, owner=state.session_id(), augment=augmented,
+            teacher=signin.is_teacher(), holder=state.browser(),  # the teacher's run may take the teacher's slot
+        )  # fmt: skip
     except (BudgetError, BusyError) as error:
         say("warning", error)
         return False
