@@ -1,4 +1,4 @@
-"""The command line: ``python -m digitdemo predict | train | evaluate | restore-default | build-data | class``."""
+"""The command line: ``python -m digitdemo`` predict, train, evaluate, restore-default, build-data, class, serve."""
 
 import argparse
 import contextlib
@@ -296,6 +296,16 @@ def _class_export(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from digitdemo import serve
+
+    try:
+        return serve.serve(args.processes, args.port, args.address)
+    except serve.ServeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m digitdemo", description=DESCRIPTION)
     sub = p.add_subparsers(dest="command", required=True)
@@ -358,6 +368,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--nicknames", action="store_true", help="add the students' nicknames to the CSV")
     export.add_argument("--hidden", action="store_true", help="include drawings the teacher hid")
     export.set_defaults(run=_class_export)
+
+    hall = sub.add_parser("serve", help="a lecture hall: several app processes behind HAProxy (Ctrl-C stops all)")
+    hall.add_argument("--processes", type=int, metavar="N", help="worker processes (default: one per core)")
+    hall.add_argument("--port", type=int, default=8501, help="where students connect (default: 8501)")
+    hall.add_argument("--address", default="0.0.0.0", help="the address to listen on (default: every interface)")
+    hall.set_defaults(run=_serve)
     return p
 
 

@@ -1,8 +1,9 @@
-"""Teacher sign-in: where the password comes from, its check, and a per-server brake on guessing.
+"""Teacher sign-in: where the password comes from, its check, and one brake on guessing for the whole class.
 
 No Streamlit here: the page layer reads ``st.secrets`` and passes the secret in, keeps one
-``Gate`` per server process (every session shares it, so opening new sessions does not reset
-the brake), and remembers a signed-in teacher in that teacher's session only.
+``Gate`` per server process, and remembers a signed-in teacher in that teacher's session only.
+The brake's count lives in the class database (``DatabaseBrake``), so every session and every server
+process behind ``serve`` share it: opening new sessions, or landing on another worker, does not reset it.
 """
 
 import hmac
@@ -13,7 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from digitdemo.classroom.errors import ClassStoreError
+
 PASSWORD_ENV = "DIGITDEMO_TEACHER_PASSWORD"
+# The random token `serve` made for all its worker processes: one sign-in link for the whole server. It counts
+# as made up by the server (unguessable, printed once, by `serve`), not as a password someone chose.
+TOKEN_ENV = "DIGITDEMO_TEACHER_TOKEN"
 SECRET_NAME = "teacher_password"  # in .streamlit/secrets.toml
 LINK_PARAMETER = "teacher"  # /class?teacher=TOKEN signs in, as Jupyter's ?token=
 # Wrong guesses allowed before the brake: a teacher may mistype twice.
@@ -32,30 +38,92 @@ class Password:
 
 
 def resolve_password(environ: Mapping[str, str], secret: str | None) -> Password:
-    """$DIGITDEMO_TEACHER_PASSWORD, else the secrets file's teacher_password, else a random token."""
+    """$DIGITDEMO_TEACHER_PASSWORD, else the secrets file's teacher_password, else `serve`'s token, else a new one."""
     for candidate in (environ.get(PASSWORD_ENV), secret):
         if isinstance(candidate, str) and candidate.strip():
             return Password(candidate, generated=False)
-    return Password(secrets.token_urlsafe(18), generated=True)
+    return Password(environ.get(TOKEN_ENV) or new_token(), generated=True)
+
+
+def new_token() -> str:
+    """A random teacher token: 144 bits, safe in a link."""
+    return secrets.token_urlsafe(18)
+
+
+def brake_wait_s(failures: int) -> float:
+    """How long sign-in pauses after this many wrong guesses in a row (0: not yet)."""
+    return 0.0 if failures < FREE_TRIES else min(LONGEST_WAIT_S, FIRST_WAIT_S * 2 ** (failures - FREE_TRIES))
+
+
+class MemoryBrake:
+    """The brake's count in this process alone: what sign-in falls back on while the class database is down."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._failures, self._closed_until = 0, 0.0
+
+    def closed_until(self) -> float:
+        return self._closed_until
+
+    def failed(self, now: float) -> tuple[int, float]:
+        """Count one more wrong guess: (wrong guesses in a row, closed until)."""
+        with self._lock:
+            self._failures += 1
+            if wait := brake_wait_s(self._failures):
+                self._closed_until = now + wait
+            return self._failures, self._closed_until
+
+    def cleared(self) -> None:
+        with self._lock:
+            self._failures = 0
+
+
+class DatabaseBrake:
+    """The brake's count in the class database: one for every session of every server process on it.
+
+    If the database cannot be used, the brake goes on in this process's memory: sign-in never depends on it.
+    """
+
+    def __init__(self, store):
+        self._store, self._fallback = store, MemoryBrake()
+
+    def closed_until(self) -> float:
+        try:
+            return self._store.sign_in_brake()[1]
+        except ClassStoreError:
+            return self._fallback.closed_until()
+
+    def failed(self, now: float) -> tuple[int, float]:
+        try:
+            return self._store.sign_in_failed(now, brake_wait_s)
+        except ClassStoreError:
+            return self._fallback.failed(now)
+
+    def cleared(self) -> None:
+        try:
+            self._store.sign_in_cleared()
+        except ClassStoreError:
+            self._fallback.cleared()
 
 
 class Gate:
     """Checks passwords in constant time and slows down repeated wrong guesses, for all sessions."""
 
-    def __init__(self, password: str, clock: Callable[[], float] = time.monotonic, unguessable: bool = False):
+    def __init__(self, password: str, clock: Callable[[], float] = time.time, unguessable: bool = False, brake=None):
         # unguessable: the server's own random token (144 bits). Guessing it is hopeless, so the right one
         # always signs in, even while the brake holds: a student typing wrong passwords cannot lock the
         # teacher out. A password someone chose may be weak: while the brake holds, it is not even looked at.
+        # brake: where wrong guesses are counted (a DatabaseBrake for a server; this process alone by default).
+        # The clock is the wall clock: the brake's times are shared by processes.
         self._password = password.encode()
         self._unguessable = unguessable
         self._clock = clock
         self._lock = threading.Lock()
-        self._failures = 0
-        self._closed_until = 0.0
+        self._brake = brake if brake is not None else MemoryBrake()
 
     def wait_s(self) -> int:
         """Whole seconds before the next guess is looked at (0: now)."""
-        return max(0, int(-(-(self._closed_until - self._clock()) // 1)))
+        return max(0, int(-(-(self._brake.closed_until() - self._clock()) // 1)))
 
     def check(self, attempt: str) -> str | None:
         """None if ``attempt`` is the password; otherwise the one sentence to show."""
@@ -67,14 +135,12 @@ class Gate:
             if wait and not (right and self._unguessable):
                 return f"Too many wrong passwords; wait {wait} s before trying again."
             if right:
-                self._failures = 0
+                self._brake.cleared()
                 return None
-            self._failures += 1
-            if self._failures < FREE_TRIES:
+            failures, _ = self._brake.failed(self._clock())
+            if failures < FREE_TRIES:
                 return "Wrong password."
-            wait = min(LONGEST_WAIT_S, FIRST_WAIT_S * 2 ** (self._failures - FREE_TRIES))
-            self._closed_until = self._clock() + wait
-            return f"Wrong password; wait {wait:.0f} s before trying again."
+            return f"Wrong password; wait {brake_wait_s(failures):.0f} s before trying again."
 
 
 def from_box(typed: str) -> str:

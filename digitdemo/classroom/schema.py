@@ -51,5 +51,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # SQLite then looks for the row's drawings by the foreign key (student, room): without this index it read
     # every drawing of the room, 4-7 ms of CPU per join in a room of 3000 drawings (bench.class_db).
     ("CREATE INDEX drawings_student_room ON drawings(student, room)",),
+    # 5: the brake on guessing the teacher password, one row for every server process on the database
+    # (several behind `serve`): wrong guesses in a row, and until when (wall-clock seconds) sign-in pauses.
+    (
+        """CREATE TABLE sign_in_brake (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            failures INTEGER NOT NULL,
+            closed_until REAL NOT NULL
+        )""",
+        "INSERT INTO sign_in_brake (id, failures, closed_until) VALUES (1, 0, 0)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,6 +5,7 @@ its queries in it; the tables are in schema.py. Every error leaves as ``ClassSto
 """
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from digitdemo.classroom.rooms import same_nickname
@@ -63,6 +64,26 @@ class ClassStore:
     def close(self) -> None:
         """Close the idle connections (e.g. before the file is moved, or at exit); a later call opens anew."""
         self.db.close()
+
+    # --- The teacher sign-in's brake (auth.DatabaseBrake) --------------------------
+    def sign_in_brake(self) -> tuple[int, float]:
+        """(wrong guesses in a row, until when sign-in pauses)."""
+        with self.db.lookup() as conn:
+            return tuple(conn.execute("SELECT failures, closed_until FROM sign_in_brake WHERE id = 1").fetchone())
+
+    def sign_in_failed(self, now: float, wait_after: Callable[[int], float]) -> tuple[int, float]:
+        """Count one more wrong guess, in one transaction: (wrong guesses in a row, until when sign-in pauses)."""
+        with self.db.write() as conn:
+            failures, closed_until = conn.execute("SELECT failures, closed_until FROM sign_in_brake").fetchone()
+            failures += 1
+            if wait := wait_after(failures):
+                closed_until = now + wait
+            conn.execute("UPDATE sign_in_brake SET failures = ?, closed_until = ?", (failures, closed_until))
+            return failures, closed_until
+
+    def sign_in_cleared(self) -> None:
+        with self.db.write() as conn:
+            conn.execute("UPDATE sign_in_brake SET failures = 0 WHERE failures != 0")
 
     # --- Rooms ---------------------------------------------------------------------
     def add_room(self, code: str, now: float) -> bool:

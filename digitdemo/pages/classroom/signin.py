@@ -4,7 +4,8 @@ import os
 
 import streamlit as st
 
-from digitdemo.classroom import auth, links
+from digitdemo import serve
+from digitdemo.classroom import auth, links, storage
 from digitdemo.pages.common import say
 
 SIGNED_IN = "teacher.signed_in"  # this session only: another tab or device signs in again
@@ -19,38 +20,51 @@ def _secret() -> str | None:
 
 
 def server_url() -> str:
-    """The app's address as `streamlit run` prints it (the network URL when there is one)."""
+    """The app's address as `streamlit run` (or `serve`) prints it (the network URL when there is one)."""
     from streamlit import config, net_util
     from streamlit.web.server import server_util
 
+    address = _listening_address()
     if config.is_manually_set("browser.serverAddress"):
         host = config.get_option("browser.serverAddress")
-    elif config.is_manually_set("server.address") and config.get_option("server.address") not in {"0.0.0.0", "::"}:
-        host = config.get_option("server.address")
+    elif address and address not in {"0.0.0.0", "::"}:
+        host = address
     else:
         host = net_util.get_internal_ip() or "localhost"
     return server_util.get_url(host)
 
 
+def _listening_address() -> str | None:
+    """The address students' browsers connect to: `serve`'s (its workers listen on loopback), else server.address."""
+    from streamlit import config
+
+    if os.environ.get(serve.PUBLIC_ADDRESS_ENV):
+        return os.environ[serve.PUBLIC_ADDRESS_ENV]
+    return config.get_option("server.address") if config.is_manually_set("server.address") else None
+
+
 @st.cache_resource(show_spinner=False)
-def _gate(configured: str | None) -> auth.Gate:
-    # Once per server process (and password): every session shares this gate and its brake.
-    password = auth.resolve_password({auth.PASSWORD_ENV: configured or ""}, None)
+def _gate(configured: str | None, shared_token: str | None, database: str) -> auth.Gate:
+    # Once per server process (and password): every session shares this gate; the brake is the database's.
+    environ = {auth.PASSWORD_ENV: configured or "", auth.TOKEN_ENV: shared_token or ""}
+    password = auth.resolve_password(environ, None)
+    brake = auth.DatabaseBrake(storage.ClassStore(database))
     base = server_url()
-    if password.generated:
+    if not password.generated:
+        print(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password\n", flush=True)
+    elif not shared_token:  # `serve` made the token for all its workers and prints its link itself, once
         print(
             f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {auth.teacher_link(base, password)}\n"
             f"  (or set {auth.PASSWORD_ENV} before `streamlit run`)\n",
             flush=True,
         )
-    else:
-        print(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password\n", flush=True)
-    return auth.Gate(password.value, unguessable=password.generated)
+    return auth.Gate(password.value, unguessable=password.generated, brake=brake)
 
 
 def gate() -> auth.Gate:
     """The server's password gate; the first call in a server process (at its start) prints the teacher link."""
-    return _gate(os.environ.get(auth.PASSWORD_ENV) or _secret() or None)
+    configured = os.environ.get(auth.PASSWORD_ENV) or _secret() or None
+    return _gate(configured, os.environ.get(auth.TOKEN_ENV) or None, str(storage.default_path()))
 
 
 def is_teacher() -> bool:
@@ -111,9 +125,7 @@ def sign_out_button() -> None:
 
 def loopback_only() -> bool:
     """True if this server was started to answer this computer alone (--server.address 127.0.0.1)."""
-    from streamlit import config
-
-    return links.loopback_only(config.get_option("server.address"))
+    return links.loopback_only(_listening_address())
 
 
 def student_base_url() -> str:
