@@ -51,5 +51,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # SQLite then looks for the row's drawings by the foreign key (student, room): without this index it read
     # every drawing of the room, 4-7 ms of CPU per join in a room of 3000 drawings (bench.class_db).
     ("CREATE INDEX drawings_student_room ON drawings(student, room)",),
+    # 5: each rename a student tried, refused ones too, so that renames can be limited (rooms.RENAMES_PER_MINUTE).
+    (
+        """CREATE TABLE renames (
+            student TEXT NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+            tried_at REAL NOT NULL
+        )""",
+        "CREATE INDEX renames_student ON renames(student, tried_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

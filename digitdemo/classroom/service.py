@@ -217,7 +217,8 @@ def _typed_nickname(nickname: object, keep: str | None) -> str:
 
 
 def _taken(name: str, kept: str | None) -> ClassRuleError:
-    return ClassRuleError(f"Another student in this room is already called {name}{_still(kept)}.")
+    # Not "another student is called ...": a rename must not confirm who is in the room (issue 20).
+    return ClassRuleError(f"The nickname {name} cannot be used in this room; choose another{_still(kept)}.")
 
 
 def join(store: ClassStore, code: object, nickname: object = None, new_if_taken: bool = False) -> Student:
@@ -264,12 +265,25 @@ def rejoin(store: ClassStore, code: object, student_id: object) -> Student | Non
     return Student(id=row["id"], room=row["room"], nickname=row["nickname"])
 
 
-def rename(store: ClassStore, student: Student, nickname: object) -> Student:
-    """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved or taken."""
+def rename(store: ClassStore, student: Student, nickname: object, now: float | None = None) -> Student:
+    """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved, made up,
+    taken, or the student tried more than rooms.RENAMES_PER_MINUTE renames in the last minute."""
     name = _typed_nickname(nickname, student.nickname)
+    if rooms.is_made_up(name) and rooms.same_nickname(name) != rooms.same_nickname(student.nickname):
+        raise ClassRuleError(
+            f"Names such as {rooms.ADJECTIVES[0]} {rooms.ANIMALS[0]} are given by the app, not typed: "
+            f"choose a name of your own{_still(student.nickname)}."
+        )
+    now = time.time() if now is None else float(now)
     try:
-        renamed = store.rename_student(student.id, name)
-    except RefusedError:  # nickname_taken
+        renamed = store.rename_student(student.id, name, now, rooms.RENAMES_PER_MINUTE, rooms.RATE_WINDOW_SECONDS)
+    except RefusedError as refused:
+        if refused.reason == "too_fast":
+            raise ClassRuleError(
+                f"You can change your nickname {rooms.RENAMES_PER_MINUTE} times a minute; please wait "
+                f"{max(1, round(refused.retry_after or 0))} s{_still(student.nickname)}.",
+                retry_after=refused.retry_after,
+            ) from None
         raise _taken(name, student.nickname) from None
     if not renamed:
         raise ClassRuleError("You are no longer in that room; please join again.")

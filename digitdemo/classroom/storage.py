@@ -154,17 +154,27 @@ class ClassStore:
         with self.db.read() as conn:
             return conn.execute("SELECT id, room, nickname FROM students WHERE id = ?", (student_id,)).fetchone()
 
-    def rename_student(self, student_id: str, nickname: str) -> bool:
-        """False if there is no such student; RefusedError("nickname_taken") if another of the room has the name."""
+    def rename_student(self, student_id: str, nickname: str, now: float, per_window: int, window: float) -> bool:
+        """False if there is no such student; RefusedError too_fast (more than per_window tries in window seconds)
+        or nickname_taken (another of the room has the name). Every try is counted, a refused one too."""
         with self.db.write() as conn:
             row = conn.execute("SELECT room FROM students WHERE id = ?", (student_id,)).fetchone()
             if row is None:
                 return False
-            if self._nickname_taken(conn, row["room"], same_nickname(nickname), student_id):
-                raise RefusedError("nickname_taken")
-            conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (nickname, student_id))
-            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (row["room"],))
-            return True
+            conn.execute("DELETE FROM renames WHERE student = ? AND tried_at <= ?", (student_id, now - window))
+            tries = conn.execute(
+                "SELECT tried_at FROM renames WHERE student = ? ORDER BY tried_at", (student_id,)
+            ).fetchall()
+            if len(tries) >= per_window:
+                raise RefusedError("too_fast", retry_after=tries[-per_window]["tried_at"] + window - now)
+            conn.execute("INSERT INTO renames (student, tried_at) VALUES (?, ?)", (student_id, now))
+            taken = self._nickname_taken(conn, row["room"], same_nickname(nickname), student_id)
+            if not taken:
+                conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (nickname, student_id))
+                conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (row["room"],))
+        if taken:  # after the transaction: the try stays counted
+            raise RefusedError("nickname_taken")
+        return True
 
     # --- Drawings ----------------------------------------------------------------------
     def add_drawing(
