@@ -157,6 +157,21 @@ def test_thirty_students_joining_at_once_get_thirty_different_nicknames(store, m
     assert sorted(store.nicknames(room.code)) == sorted(joined)
 
 
+# --- A student is found again by their browser, never by a link (issue 20) -------------------------------
+def test_a_browser_secret_finds_its_student_and_only_its_hash_is_stored(store):
+    room, other = service.create_room(store), service.create_room(store)
+    secret = service.new_browser_secret()
+    ada = service.join(store, room.code, "Ada", browser=secret)
+    assert service.student_of_browser(store, room.code.lower(), secret) == ada
+    assert service.student_of_browser(store, room.code, service.new_browser_secret()) is None  # another browser
+    assert service.student_of_browser(store, other.code, secret) is None  # another room
+    for forged in (None, "", ada.id, "x" * 43 + "!", secret + "x"):
+        assert service.student_of_browser(store, room.code, forged) is None
+    store.close()
+    stored = b"".join(f.read_bytes() for f in store.path.parent.iterdir() if f.name.startswith("class.db"))
+    assert secret.encode() not in stored and ada.id.encode() in stored
+
+
 # --- The room's state, for the student's page --------------------------------------------------------
 def test_the_room_status_follows_closing_reopening_and_deleting(store):
     room = service.create_room(store)

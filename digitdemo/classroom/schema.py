@@ -59,5 +59,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX renames_student ON renames(student, tried_at)",
     ),
+    # 6: a student is found again by their browser (issue 20), not by their link: `browser` is the SHA-256 of a
+    # random secret kept in that browser's cookie (never the secret itself); NULL for students of before.
+    ("ALTER TABLE students ADD COLUMN browser TEXT", "CREATE INDEX students_browser ON students(room, browser)"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -116,13 +116,21 @@ class ClassStore:
         return conn.execute(sql, (code, folded, student_id)).fetchone() is not None
 
     def add_student(
-        self, code: str, student_id: str, nickname: str, now: float, max_students: int, max_idle: int
+        self,
+        code: str,
+        student_id: str,
+        nickname: str,
+        now: float,
+        max_students: int,
+        max_idle: int,
+        browser: str | None = None,
     ) -> None:
         """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students,
         nickname_taken: another student of the room has it, whatever its case).
 
         max_students: students who sent (see _SENT); max_idle: the newest students who have not sent kept,
         the older ones dropped, so joining again and again cannot grow the file without bound.
+        browser: the hash of the student's browser secret (see student_of_browser), or None.
         """
         with self.db.write() as conn:
             room = conn.execute("SELECT closed_at FROM rooms WHERE code = ?", (code,)).fetchone()
@@ -135,8 +143,8 @@ class ClassStore:
             if self._nickname_taken(conn, code, same_nickname(nickname), student_id):
                 raise RefusedError("nickname_taken")
             conn.execute(
-                "INSERT INTO students (id, room, nickname, joined_at) VALUES (?, ?, ?, ?)",
-                (student_id, code, nickname, now),
+                "INSERT INTO students (id, room, nickname, joined_at, browser) VALUES (?, ?, ?, ?, ?)",
+                (student_id, code, nickname, now, browser),
             )
             conn.execute(_DROP_IDLE_SQL, (code, max_idle))
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
@@ -153,6 +161,15 @@ class ClassStore:
     def student(self, student_id: str) -> sqlite3.Row | None:
         with self.db.read() as conn:
             return conn.execute("SELECT id, room, nickname FROM students WHERE id = ?", (student_id,)).fetchone()
+
+    def student_of_browser(self, code: str, browser: str) -> sqlite3.Row | None:
+        """The newest student of the room that joined from this browser (its secret's hash), or None."""
+        sql = (
+            "SELECT id, room, nickname FROM students WHERE room = ? AND browser = ? "
+            "ORDER BY joined_at DESC, rowid DESC LIMIT 1"
+        )
+        with self.db.read() as conn:
+            return conn.execute(sql, (code, browser)).fetchone()
 
     def rename_student(self, student_id: str, nickname: str, now: float, per_window: int, window: float) -> bool:
         """False if there is no such student; RefusedError too_fast (more than per_window tries in window seconds)
