@@ -4,6 +4,7 @@ Each test gets its own database ($DIGITDEMO_CLASS_DB in a temporary folder) and 
 so the per-server brake on wrong passwords of one test never slows another.
 """
 
+import re
 import sqlite3
 import subprocess
 import time
@@ -17,6 +18,7 @@ from digitdemo.preprocess import preprocess
 from tests.apptest import inject_drawing, page, plot_spec, retrain, wait_for_training
 from tests.test_class_faults import chattr
 
+AT_ONCE = " The teacher link the server printed signs in at once."  # said beside the brake's wait
 TEACHER_CONTROLS = ["Create a room", "Hide", "Delete", "Clear the room", "Close the room", "Sign out"]
 
 
@@ -77,12 +79,12 @@ def test_a_wrong_password_gets_one_sentence_and_repeated_guesses_are_slowed_for_
     for _ in range(auth.FREE_TRIES - 2):
         guess("again")
     wait = 2
-    assert guess("once more") == f"Wrong password; wait {wait} s before trying again."
+    assert guess("once more") == f"Wrong password; wait {wait} s before trying again.{AT_ONCE}"
     # Each wrong guess after a wait doubles it (slept out here, so the last wait outlasts a slow machine).
     while wait < 16:
         time.sleep(wait + 0.1)
         wait *= 2
-        assert guess("still wrong") == f"Wrong password; wait {wait} s before trying again."
+        assert guess("still wrong") == f"Wrong password; wait {wait} s before trying again.{AT_ONCE}"
     assert "Create a room" not in buttons(at)
     # A new session (as an attacker would open) is slowed down too, even with the right password.
     other = page("class").run()
@@ -90,6 +92,28 @@ def test_a_wrong_password_gets_one_sentence_and_repeated_guesses_are_slowed_for_
     next(b for b in other.button if b.label == "Sign in").click().run()
     assert labels(other, "error")[0].startswith("Too many wrong passwords; wait ")
     assert "Create a room" not in buttons(other)
+
+
+def test_beside_a_chosen_password_the_printed_link_signs_in_while_guesses_hold_the_brake(db, password, capsys):
+    """Found by a try-out (issue 20): one wrong guess every few minutes kept a teacher's chosen password waiting."""
+    at = page("class").run()
+    link = re.search(r"http://\S+/class\?teacher=(\S+)", capsys.readouterr().out)
+    assert link is not None, "the start prints a link beside the chosen password"
+    token = link.group(1)
+    assert password not in link.group(0)
+    assert "that link always signs in, even while wrong guesses pause the password" in all_text(at)
+    for _ in range(auth.FREE_TRIES):
+        at.text_input(key="teacher.password").input("a student's guess")
+        next(b for b in at.button if b.label == "Sign in").click().run()
+    assert labels(at, "error")[0].endswith(AT_ONCE), "the page says the link still works"
+    chosen = page("class").run()
+    chosen.text_input(key="teacher.password").input(password)
+    next(b for b in chosen.button if b.label == "Sign in").click().run()
+    assert labels(chosen, "error")[0].startswith("Too many wrong passwords; wait ")  # the chosen password waits
+    opened = page("class")
+    opened.query_params[auth.LINK_PARAMETER] = token
+    opened.run()
+    assert "Signed in as the teacher" in all_text(opened) and "Create a room" in buttons(opened)
 
 
 def test_the_teacher_link_signs_in_and_leaves_the_address_bar(db, password):

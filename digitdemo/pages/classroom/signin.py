@@ -1,6 +1,7 @@
 """Teacher sign-in on the pages: the server's one password gate, the link token, the form."""
 
 import os
+import secrets
 
 import streamlit as st
 
@@ -37,15 +38,15 @@ def _gate(configured: str | None) -> auth.Gate:
     # Once per server process (and password): every session shares this gate and its brake.
     password = auth.resolve_password({auth.PASSWORD_ENV: configured or ""}, None)
     base = server_url()
-    if password.generated:
-        print(
-            f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {auth.teacher_link(base, password)}\n"
-            f"  (or set {auth.PASSWORD_ENV} before `streamlit run`)\n",
-            flush=True,
-        )
-    else:
-        print(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password\n", flush=True)
-    return auth.Gate(password.value, unguessable=password.generated)
+    # Beside a chosen password too, a random link: it always signs in, whatever a student has been guessing.
+    link = password if password.generated else auth.Password(secrets.token_urlsafe(18), generated=True)
+    other = f"set {auth.PASSWORD_ENV} before `streamlit run`" if password.generated else "the configured password"
+    print(
+        f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {auth.teacher_link(base, link)}\n"
+        f"  (or {other}; the link signs in even while wrong guesses pause the password)\n",
+        flush=True,
+    )
+    return auth.Gate(password.value, unguessable=password.generated, link_token=link.value)
 
 
 def gate() -> auth.Gate:
@@ -84,6 +85,8 @@ def _submit() -> None:
     st.session_state["teacher.password"] = ""
     if problem is None:
         st.session_state[SIGNED_IN] = True
+    elif gate().wait_s():
+        st.session_state["teacher.problem"] = f"{problem} The teacher link the server printed signs in at once."
     else:
         st.session_state["teacher.problem"] = problem
 
@@ -92,8 +95,8 @@ def sign_in_form(expanded: bool = False) -> None:
     """The teacher's password box, folded away for students; open when ``expanded`` or after a wrong password."""
     with st.expander("Teacher sign-in", expanded=expanded or "teacher.problem" in st.session_state):
         st.caption(
-            "The teacher password, or the teacher link that `streamlit run` printed in its terminal. "
-            "You stay signed in in this browser tab only."
+            "The teacher password, or the teacher link that `streamlit run` printed in its terminal: that link "
+            "always signs in, even while wrong guesses pause the password. You stay signed in in this browser tab only."
         )
         with st.form("teacher.form", clear_on_submit=False, border=False):
             st.text_input("Teacher password", type="password", key="teacher.password", max_chars=200)
