@@ -134,13 +134,10 @@ class LectureHall:
         self.env = self._worker_env()
 
     def _worker_env(self) -> dict[str, str]:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", PUBLIC_ADDRESS_ENV: self.address}
-        if not os.environ.get(auth.PASSWORD_ENV) and not _secrets_password():
-            self.token = auth.new_token()  # one sign-in link for every worker
-            env[auth.TOKEN_ENV] = self.token
-        else:
-            self.token = None
-        return env
+        # One sign-in link for every worker (beside a configured password too, as `streamlit run` prints one).
+        self.token = auth.new_token()
+        self.configured = bool(os.environ.get(auth.PASSWORD_ENV)) or _secrets_password()
+        return {**os.environ, "PYTHONUNBUFFERED": "1", PUBLIC_ADDRESS_ENV: self.address, auth.TOKEN_ENV: self.token}
 
     def start_worker(self, worker: Worker) -> None:
         command = [
@@ -229,13 +226,10 @@ class LectureHall:
             urls = [("URL", f"http://{self.address}:{self.port}")]
         lines = [f"\n  digitdemo: {self.processes} workers behind HAProxy. Open it in your browser:\n"]
         lines += [f"  {name}: {url}" for name, url in urls]
-        base = urls[-1][1]
-        if self.token:
-            link = auth.teacher_link(base, auth.Password(self.token, generated=True))
-            lines.append(f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {link}")
-            lines.append(f"  (or set {auth.PASSWORD_ENV} before `python -m digitdemo serve`)")
-        else:
-            lines.append(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password")
+        link = auth.teacher_link(urls[-1][1], auth.Password(self.token, generated=True))
+        other = "the configured password" if self.configured else f"set {auth.PASSWORD_ENV} before `serve`"
+        lines.append(f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {link}")
+        lines.append(f"  (or {other}; the link signs in even while wrong guesses pause the password)")
         print("\n".join(lines) + "\n\n  Ctrl-C stops every worker and HAProxy.\n", file=self.out, flush=True)
 
 

@@ -62,7 +62,7 @@ def board_number(page, label: str):
 
 def send(page, url: str, code: str, stroke, digit: int) -> None:
     canvas = open_draw(page, url, f"/draw?room={code}")
-    expect(page.get_by_text(f"Room {code}")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Room {code}", exact=True)).to_be_visible(timeout=30_000)
     send_button = page.get_by_role("button", name="Send to the class")
     expect(send_button).to_be_disabled()
     draw(page, canvas, stroke)

@@ -6,7 +6,7 @@ The server runs on a temporary class database; the rooms are made through the se
 import pytest
 
 from digitdemo.classroom import service, storage
-from tests.browser import SEVEN, draw, open_draw, prediction, streamlit_server
+from tests.browser import SEVEN, canvas_on, draw, open_draw, prediction, streamlit_server
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -100,9 +100,47 @@ def test_tapping_the_chosen_digit_again_keeps_it_and_send_stays_ready(in_room):
 
 def test_on_a_phone_in_a_room_the_canvas_is_in_the_first_screen(in_room):
     page, canvas, code = in_room(PHONE)
-    expect(page.get_by_text(f"Room {code}")).to_be_visible()
+    expect(page.get_by_text(f"Room {code}", exact=True)).to_be_visible()
     box = canvas.bounding_box()
     scrolled = page.evaluate("document.querySelector('[data-testid=stMain]').scrollTop + window.scrollY")
     print("canvas", box, "scrolled", scrolled)
     assert scrolled == 0
     assert box["y"] + box["height"] <= PHONE["viewport"]["height"], f"the canvas at {box}, below the first screen"
+
+
+def nickname_on(page) -> str:
+    """The nickname the Draw page's header says this student has."""
+    header = page.locator(".st-key-room-header")
+    expect(header).to_contain_text("you are")
+    return header.inner_text().split("you are", 1)[1].split("\n")[0].strip()
+
+
+def test_a_reload_finds_the_student_and_the_same_link_in_another_browser_does_not(browser, classroom):
+    """Found by a try-out (issue 20): a classmate's link made you that student. Now the browser is the student."""
+    url, store = classroom
+    code = service.create_room(store).code
+    ada_context, other_context = browser.new_context(**LAPTOP), browser.new_context(**LAPTOP)
+    try:
+        ada = ada_context.new_page()
+        open_draw(ada, url, f"/draw?room={code}")
+        name = nickname_on(ada)
+        expect(ada.get_by_text(f"You joined room {code} as a new student, {name}")).to_be_visible()
+        assert "me=" not in ada.url
+        ada.wait_for_function("document.cookie.includes('digitdemo_browser=')")
+        ada.reload()
+        canvas_on(ada)
+        assert nickname_on(ada) == name, "a reload is the same student"
+        expect(ada.get_by_text("as a new student")).to_have_count(0)
+        assert service.get_room(store, code).joined == 1
+        other = other_context.new_page()
+        other.goto(ada.url)  # the link as Ada's address bar shows it, in another browser
+        canvas_on(other)
+        assert nickname_on(other) != name
+        expect(other.get_by_text(f"You joined room {code} as a new student")).to_be_visible()
+        assert service.get_room(store, code).joined == 2
+        ada.reload()  # the other browser's joining changed nothing for Ada
+        canvas_on(ada)
+        assert nickname_on(ada) == name
+    finally:
+        ada_context.close()
+        other_context.close()

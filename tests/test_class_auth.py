@@ -70,6 +70,17 @@ def test_a_student_guessing_cannot_lock_the_teacher_out_of_the_servers_own_token
     assert gate.check(token.value) is None  # the token always signs in: guessing 144 bits is hopeless
 
 
+def test_the_printed_links_token_signs_in_beside_a_chosen_password_while_the_brake_holds():
+    """Found by a try-out (issue 20): a student guessing now and then kept a chosen password waiting."""
+    clock = Clock()
+    gate = auth.Gate("chosen", clock=clock, link_token="t" * 24)
+    for _ in range(auth.FREE_TRIES + 1):
+        gate.check("guess")
+    assert gate.check("chosen").startswith("Too many wrong passwords")  # a chosen password may be weak: it waits
+    assert gate.check("t" * 24) is None
+    assert gate.check("t" * 23).startswith("Too many wrong passwords")
+
+
 def test_an_empty_attempt_is_no_guess_and_never_starts_the_brake():
     gate = auth.Gate("right", clock=Clock())
     for _ in range(10 * auth.FREE_TRIES):

@@ -117,7 +117,7 @@ def test_a_nickname_another_student_has_is_refused_whatever_its_case(db):
     before = at.session_state["room.student"].nickname
     at.text_input(key="room.nickname").input("ada  LOVELACE").run()
     assert labels(at, "warning") == [
-        f"Another student in this room is already called ada LOVELACE; you are still {before}."
+        f"The nickname ada LOVELACE cannot be used in this room; choose another; you are still {before}."
     ]
     assert at.session_state["room.student"].nickname == before
     at.text_input(key="room.nickname").input("Ada Byron").run()

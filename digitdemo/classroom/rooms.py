@@ -6,6 +6,8 @@ import secrets
 import unicodedata
 from collections.abc import Collection
 
+import disarm
+
 # --- Room codes ---------------------------------------------------------------
 # Read aloud and typed by 30 students: no 0/O or 1/I (look alike), and no vowels, so that a
 # random code never spells a word. 29 symbols ** 5 = 20 million codes: collisions are rare and retried.
@@ -73,12 +75,13 @@ def new_nickname(taken: Collection[str] = ()) -> str:
 def clean_nickname(text: object) -> str | None:
     """A typed nickname made plain: letters, digits, single spaces and hyphens, at most 24 characters.
 
-    Markup (<b>, **, [link](...)), control and invisible characters and combining marks are dropped,
+    Markup (<b>, **, [link](...)), control and invisible characters (U+3164 too) and combining marks are dropped,
     so whatever a page does with the name it shows as typed text. Nothing left -> None.
     """
     if not isinstance(text, str):
         return None
-    text = _TAG.sub(" ", unicodedata.normalize("NFKC", text[:_MAX_TYPED_NICKNAME]))
+    # strip_format first: fillers that are letters to Unicode (U+3164, U+115F) but show nothing go too.
+    text = _TAG.sub(" ", unicodedata.normalize("NFKC", disarm.strip_format(text[:_MAX_TYPED_NICKNAME])))
     kept = []
     for char in text:
         category = unicodedata.category(char)
@@ -90,36 +93,53 @@ def clean_nickname(text: object) -> str | None:
     name = re.sub(r" +", " ", "".join(kept))
     name = re.sub(r"-+", "-", name).strip(" -")
     name = name[:NICKNAME_MAX_CHARS].rstrip(" -")
-    return name or None
+    # A name must show something: one whose every letter folds to nothing (invisible) is no name.
+    return name if any(c.isalnum() for c in same_nickname(name)) else None
 
 
 # Words a student's nickname may not use, so that nobody on the board passes for the teacher.
 RESERVED_NICKNAME_WORDS = ("teacher", "admin", "moderator", "staff", "system")
-# Letters of other alphabets that look like Latin ones (after casefold), so "Tеacher" with a Cyrillic е,
-# or a second "Gentle Otter" spelt so, is seen for what it looks like.
-_LOOK_ALIKES = str.maketrans(
-    "аеёіјкмнорстухѕԁԛԝһαβεικνορτυχζ",  # Cyrillic, then Greek
-    "aeeijkmhopctyxsdqwhabeiknoptuxz",
-)
-# Digits written for letters: "Teach3r", "4dmin".
-_LEET = str.maketrans("013457", "oieast")
+# Digits written for letters in a reserved word: "Teach3r", "4dmin" (0 and 1 are look-alikes already, below).
+_LEET = str.maketrans("3457", "east")
+# After a case fold a capital I is an i, and TR39 puts I, l and 1 in one class: so i joins them ("Adm1n",
+# "IAN" and "ian" alike). The price, "Ail" and "All" the same nickname, is a student choosing another name.
+_I_IS_L = str.maketrans("i", "l")
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _skeleton(name: str) -> str:
-    """What a name looks like: accents dropped, case folded, look-alike letters made Latin, spaces single."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return re.sub(r"[\s-]+", " ", plain.casefold().translate(_LOOK_ALIKES)).strip()
+    """What a name looks like: accents dropped, case folded, every look-alike folded, no spaces or hyphens.
+
+    The look-alikes are Unicode's own (UTS #39's confusables, through disarm's skeleton: Cyrillic and Greek
+    letters, small capitals, IPA letters, 1 for l and 0 for O); invisible characters fold to nothing.
+    """
+    key = _plain(disarm.skeleton_key(_plain(name), digit_policy="tr39"))
+    return re.sub(r"[\s-]+", "", key).translate(_I_IS_L)
 
 
 def reserved_word(name: str) -> str | None:
     """The reserved word a nickname has in it, if any: 'Teacher', 'MrTeacher2', 'T e a c h e r', 'Teach3r'."""
     letters = re.sub(r"[^a-z]", "", _skeleton(name).translate(_LEET))
-    return next((word for word in RESERVED_NICKNAME_WORDS if word in letters), None)
+    return next((word for word in RESERVED_NICKNAME_WORDS if word.translate(_I_IS_L) in letters), None)
 
 
 def same_nickname(name: str) -> str:
-    """What two nicknames must differ in within a room: 'Blue Otter', 'blue otter' and 'Blue Оtter' are the same."""
+    """What two nicknames must differ in within a room: 'Blue Otter', 'blue otter', 'BlueOtter', 'Blue Оtter'."""
     return _skeleton(name)
+
+
+def is_made_up(name: str) -> bool:
+    """Whether a name is one new_nickname gives ('Blue Otter', 'blue otter 2', 'BlueOtter'): given, never typed.
+
+    So renaming oneself to each of the 576 cannot find out which of them classmates have.
+    """
+    return same_nickname(re.sub(r"[\s-]*\d+$", "", name)) in _MADE_UP
+
+
+_MADE_UP = frozenset(same_nickname(f"{adjective} {animal}") for adjective in ADJECTIVES for animal in ANIMALS)
 
 
 # --- Limits -------------------------------------------------------------------------
@@ -127,6 +147,9 @@ def same_nickname(name: str) -> str:
 # keep going, while a held-down button or a script cannot flood the board.
 SENDS_PER_MINUTE = 6
 RATE_WINDOW_SECONDS = 60.0
+# Choosing a nickname takes a try or two. Each rename tried (refused ones too: a refusal says the name is not
+# free) counts, so probing classmates' names takes minutes, not the 0.3 s that listed a room (issue 20).
+RENAMES_PER_MINUTE = 3
 # Five of each digit per student: 30 students give 1500 drawings, more than the 1000 that lifted
 # other writers' accuracy to 90% (issue 8), and no single student can dominate what the class teaches.
 MAX_DRAWINGS_PER_STUDENT = 50

@@ -51,7 +51,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # SQLite then looks for the row's drawings by the foreign key (student, room): without this index it read
     # every drawing of the room, 4-7 ms of CPU per join in a room of 3000 drawings (bench.class_db).
     ("CREATE INDEX drawings_student_room ON drawings(student, room)",),
-    # 5: the brake on guessing the teacher password, one row for every server process on the database
+    # 5: each rename a student tried, refused ones too, so that renames can be limited (rooms.RENAMES_PER_MINUTE).
+    (
+        """CREATE TABLE renames (
+            student TEXT NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+            tried_at REAL NOT NULL
+        )""",
+        "CREATE INDEX renames_student ON renames(student, tried_at)",
+    ),
+    # 6: a student is found again by their browser (issue 20), not by their link: `browser` is the SHA-256 of a
+    # random secret kept in that browser's cookie (never the secret itself); NULL for students of before.
+    ("ALTER TABLE students ADD COLUMN browser TEXT", "CREATE INDEX students_browser ON students(room, browser)"),
+    # 7: the brake on guessing the teacher password, one row for every server process on the database
     # (several behind `serve`): wrong guesses in a row, and until when (wall-clock seconds) sign-in pauses.
     (
         """CREATE TABLE sign_in_brake (

@@ -4,7 +4,9 @@ Every call takes the store first. Requests the rules refuse raise ClassRuleError
 ClassStoreError; both say one sentence for the user. No Streamlit, no SQL here.
 """
 
+import hashlib
 import io
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -217,14 +219,37 @@ def _typed_nickname(nickname: object, keep: str | None) -> str:
 
 
 def _taken(name: str, kept: str | None) -> ClassRuleError:
-    return ClassRuleError(f"Another student in this room is already called {name}{_still(kept)}.")
+    # Not "another student is called ...": a rename must not confirm who is in the room (issue 20).
+    return ClassRuleError(f"The nickname {name} cannot be used in this room; choose another{_still(kept)}.")
 
 
-def join(store: ClassStore, code: object, nickname: object = None, new_if_taken: bool = False) -> Student:
+# A browser's secret, as new_browser_secret makes it (256 bits, URL-safe); anything else in a cookie is ignored.
+_BROWSER_SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def new_browser_secret() -> str:
+    """A fresh random secret for one browser, to keep in its cookie: it finds the browser's student again."""
+    return secrets.token_urlsafe(32)
+
+
+def is_browser_secret(secret: object) -> bool:
+    """Whether a cookie's value is a secret new_browser_secret made (anything else is ignored)."""
+    return isinstance(secret, str) and _BROWSER_SECRET.fullmatch(secret) is not None
+
+
+def _browser_key(secret: object) -> str | None:
+    """What the database keeps of a browser secret: its SHA-256, so the file alone cannot make anyone a student."""
+    return hashlib.sha256(secret.encode()).hexdigest() if is_browser_secret(secret) else None
+
+
+def join(
+    store: ClassStore, code: object, nickname: object = None, new_if_taken: bool = False, browser: object = None
+) -> Student:
     """Join a room: a new Student with a random id and a nickname no other student of the room has.
 
     ``nickname``: a typed one (cleaned; a reserved or taken one is refused with a sentence), or None for a
     random friendly one. ``new_if_taken``: a random one instead of refusing (a student moving rooms).
+    ``browser``: the joining browser's secret (new_browser_secret), so that browser finds the student again.
     """
     code = _code(code)
     name = None
@@ -239,7 +264,13 @@ def join(store: ClassStore, code: object, nickname: object = None, new_if_taken:
         chosen = name or rooms.new_nickname({rooms.same_nickname(n) for n in store.nicknames(code)})
         try:
             store.add_student(
-                code, student_id, chosen, time.time(), rooms.MAX_STUDENTS_PER_ROOM, rooms.MAX_IDLE_STUDENTS_PER_ROOM
+                code,
+                student_id,
+                chosen,
+                time.time(),
+                rooms.MAX_STUDENTS_PER_ROOM,
+                rooms.MAX_IDLE_STUDENTS_PER_ROOM,
+                _browser_key(browser),
             )
         except RefusedError as refused:
             if refused.reason != "nickname_taken":
@@ -253,7 +284,7 @@ def join(store: ClassStore, code: object, nickname: object = None, new_if_taken:
 
 
 def rejoin(store: ClassStore, code: object, student_id: object) -> Student | None:
-    """The student with this id in this room (a reloaded page comes back as itself), else None."""
+    """The student with this id in this room, else None: the id a session holds, never one read from a link."""
     try:
         code = _code(code)
     except ClassRuleError:
@@ -264,12 +295,36 @@ def rejoin(store: ClassStore, code: object, student_id: object) -> Student | Non
     return Student(id=row["id"], room=row["room"], nickname=row["nickname"])
 
 
-def rename(store: ClassStore, student: Student, nickname: object) -> Student:
-    """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved or taken."""
+def student_of_browser(store: ClassStore, code: object, secret: object) -> Student | None:
+    """The student this browser (its secret) is in the room, if any: a reload, a new tab, the link opened again.
+
+    A link alone never finds a student: another browser has no secret, so it joins as someone new.
+    """
+    key = _browser_key(secret)
+    parsed = rooms.parse_room_code(code)
+    row = None if key is None or parsed is None else store.student_of_browser(parsed, key)
+    return None if row is None else Student(id=row["id"], room=row["room"], nickname=row["nickname"])
+
+
+def rename(store: ClassStore, student: Student, nickname: object, now: float | None = None) -> Student:
+    """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved, made up,
+    taken, or the student tried more than rooms.RENAMES_PER_MINUTE renames in the last minute."""
     name = _typed_nickname(nickname, student.nickname)
+    if rooms.is_made_up(name) and rooms.same_nickname(name) != rooms.same_nickname(student.nickname):
+        raise ClassRuleError(
+            f"Names such as {rooms.ADJECTIVES[0]} {rooms.ANIMALS[0]} are given by the app, not typed: "
+            f"choose a name of your own{_still(student.nickname)}."
+        )
+    now = time.time() if now is None else float(now)
     try:
-        renamed = store.rename_student(student.id, name)
-    except RefusedError:  # nickname_taken
+        renamed = store.rename_student(student.id, name, now, rooms.RENAMES_PER_MINUTE, rooms.RATE_WINDOW_SECONDS)
+    except RefusedError as refused:
+        if refused.reason == "too_fast":
+            raise ClassRuleError(
+                f"You can change your nickname {rooms.RENAMES_PER_MINUTE} times a minute; please wait "
+                f"{max(1, round(refused.retry_after or 0))} s{_still(student.nickname)}.",
+                retry_after=refused.retry_after,
+            ) from None
         raise _taken(name, student.nickname) from None
     if not renamed:
         raise ClassRuleError("You are no longer in that room; please join again.")

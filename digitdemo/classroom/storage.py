@@ -137,13 +137,21 @@ class ClassStore:
         return conn.execute(sql, (code, folded, student_id)).fetchone() is not None
 
     def add_student(
-        self, code: str, student_id: str, nickname: str, now: float, max_students: int, max_idle: int
+        self,
+        code: str,
+        student_id: str,
+        nickname: str,
+        now: float,
+        max_students: int,
+        max_idle: int,
+        browser: str | None = None,
     ) -> None:
         """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students,
         nickname_taken: another student of the room has it, whatever its case).
 
         max_students: students who sent (see _SENT); max_idle: the newest students who have not sent kept,
         the older ones dropped, so joining again and again cannot grow the file without bound.
+        browser: the hash of the student's browser secret (see student_of_browser), or None.
         """
         with self.db.write() as conn:
             room = conn.execute("SELECT closed_at FROM rooms WHERE code = ?", (code,)).fetchone()
@@ -156,8 +164,8 @@ class ClassStore:
             if self._nickname_taken(conn, code, same_nickname(nickname), student_id):
                 raise RefusedError("nickname_taken")
             conn.execute(
-                "INSERT INTO students (id, room, nickname, joined_at) VALUES (?, ?, ?, ?)",
-                (student_id, code, nickname, now),
+                "INSERT INTO students (id, room, nickname, joined_at, browser) VALUES (?, ?, ?, ?, ?)",
+                (student_id, code, nickname, now, browser),
             )
             conn.execute(_DROP_IDLE_SQL, (code, max_idle))
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
@@ -175,17 +183,36 @@ class ClassStore:
         with self.db.read() as conn:
             return conn.execute("SELECT id, room, nickname FROM students WHERE id = ?", (student_id,)).fetchone()
 
-    def rename_student(self, student_id: str, nickname: str) -> bool:
-        """False if there is no such student; RefusedError("nickname_taken") if another of the room has the name."""
+    def student_of_browser(self, code: str, browser: str) -> sqlite3.Row | None:
+        """The newest student of the room that joined from this browser (its secret's hash), or None."""
+        sql = (
+            "SELECT id, room, nickname FROM students WHERE room = ? AND browser = ? "
+            "ORDER BY joined_at DESC, rowid DESC LIMIT 1"
+        )
+        with self.db.read() as conn:
+            return conn.execute(sql, (code, browser)).fetchone()
+
+    def rename_student(self, student_id: str, nickname: str, now: float, per_window: int, window: float) -> bool:
+        """False if there is no such student; RefusedError too_fast (more than per_window tries in window seconds)
+        or nickname_taken (another of the room has the name). Every try is counted, a refused one too."""
         with self.db.write() as conn:
             row = conn.execute("SELECT room FROM students WHERE id = ?", (student_id,)).fetchone()
             if row is None:
                 return False
-            if self._nickname_taken(conn, row["room"], same_nickname(nickname), student_id):
-                raise RefusedError("nickname_taken")
-            conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (nickname, student_id))
-            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (row["room"],))
-            return True
+            conn.execute("DELETE FROM renames WHERE student = ? AND tried_at <= ?", (student_id, now - window))
+            tries = conn.execute(
+                "SELECT tried_at FROM renames WHERE student = ? ORDER BY tried_at", (student_id,)
+            ).fetchall()
+            if len(tries) >= per_window:
+                raise RefusedError("too_fast", retry_after=tries[-per_window]["tried_at"] + window - now)
+            conn.execute("INSERT INTO renames (student, tried_at) VALUES (?, ?)", (student_id, now))
+            taken = self._nickname_taken(conn, row["room"], same_nickname(nickname), student_id)
+            if not taken:
+                conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (nickname, student_id))
+                conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (row["room"],))
+        if taken:  # after the transaction: the try stays counted
+            raise RefusedError("nickname_taken")
+        return True
 
     # --- Drawings ----------------------------------------------------------------------
     def add_drawing(

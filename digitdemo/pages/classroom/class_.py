@@ -57,8 +57,9 @@ def _student(sign_in_open: bool = False) -> None:
             st.Page(draw.render, title="Draw", url_path="draw"),
             label="Draw and send →",
             icon="✏️",
-            query_params={"room": current.room, room.ME: current.id},
+            query_params={"room": current.room},
         )
+        room.remember_browser()  # a reload finds the student by this browser, never by the link
     signin.sign_in_form(expanded=sign_in_open)
 
 

@@ -4,6 +4,8 @@ Everything here talks to the class database through digitdemo.classroom.service;
 cannot be used, the Draw page goes on as the single-student app and says why in one sentence.
 """
 
+import json
+
 import numpy as np
 import streamlit as st
 
@@ -23,7 +25,12 @@ DIGIT = "room.digit"  # "Which digit did you draw?"
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
 SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
-ME = "me"  # the link's name for this student's random id (not the session id)
+JOINED = "room.joined"  # the sentence for a student just made, shown once
+BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
+COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
+# A school day: the same browser is the same student through the lesson, and forgets the room by the next one.
+COOKIE_SECONDS = 12 * 3600
+OLD_ME = "me"  # the student id old links carried (before issue 20): dropped from the address, never read
 DIGITS = list(range(10))
 
 
@@ -41,32 +48,69 @@ def student() -> Student | None:
     return st.session_state.get(STUDENT)
 
 
+def browser_secret() -> str:
+    """This browser's secret: the one its cookie sent, else a new one (remember_browser writes it there)."""
+    if BROWSER not in st.session_state:
+        sent = st.context.cookies.get(COOKIE)
+        st.session_state[BROWSER] = sent if service.is_browser_secret(sent) else service.new_browser_secret()
+    return st.session_state[BROWSER]
+
+
+def remember_browser() -> None:
+    """Keep this browser's secret in its cookie, so a reload finds the student; say once that one was made.
+
+    A cookie, not the link: the link is seen (projector, shared, history), and another browser that opens it
+    joins as a new student. Streamlit reads cookies but cannot set one: a line of JavaScript does.
+    """
+    if student() is None:
+        return
+    joined = st.session_state.pop(JOINED, None)
+    if joined:  # a toast: on a phone the canvas stays within the first screen
+        st.toast(state.plain(joined), duration="long")
+    secret = browser_secret()
+    if st.context.cookies.get(COOKIE) != secret:
+        cookie = f"{COOKIE}={secret}; path=/; max-age={COOKIE_SECONDS}; samesite=strict"
+        with st.container(key="room-browser"):  # hidden by style.css: it shows nothing
+            st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+
+
 def join(code_text: object) -> bool:
-    """Join the room with this (typed or linked) code; False, with a sentence kept for the page, if refused."""
+    """Join the room with this (typed or linked) code; False, with a sentence kept for the page, if refused.
+
+    This browser's student of that room is found again (a reload, the link opened again); else a new one.
+    """
     current = student()
     try:
         # Already in it, unless the teacher removed them or they were dropped before sending: then join anew.
         same_room = current is not None and rooms.parse_room_code(code_text) == current.room
         if same_room and service.rejoin(store(), current.room, current.id) is not None:
             return True
+        found = service.student_of_browser(store(), code_text, browser_secret())
+        if found is not None:
+            _become(found)
+            return True
         # Moving rooms keeps the nickname if no one in the new room has it, else draws a new one.
         nickname = None if current is None else current.nickname
-        joined = service.join(store(), code_text, nickname=nickname, new_if_taken=True)
+        joined = service.join(store(), code_text, nickname=nickname, new_if_taken=True, browser=browser_secret())
     except ClassError as error:
         st.session_state[PROBLEM] = str(error)
         return False
     _become(joined)
+    st.session_state[JOINED] = (
+        f"You joined room {joined.room} as a new student, {joined.nickname}: the room knows you by this browser, "
+        "so a reload here finds you again, but another browser or device joins as someone new."
+    )
     st.session_state.pop(DIGIT, None)
     return True
 
 
 def _become(joined: Student) -> None:
-    # The link carries the room and this student's random id, so a reload comes back as the same
-    # student (same nickname, same limits) instead of a new one filling the room.
+    # The link carries the room only: the student is this session's, and this browser's (remember_browser).
     st.session_state[STUDENT] = joined
     st.session_state[TRIED] = joined.room
     st.query_params["room"] = joined.room
-    st.query_params[ME] = joined.id
+    if OLD_ME in st.query_params:
+        del st.query_params[OLD_ME]
     follow_model()  # the page that joined reads with the room's model at once
 
 
@@ -76,12 +120,7 @@ def join_from_link() -> None:
     if code_text is None or st.session_state.get(TRIED) == code_text:
         return
     st.session_state[TRIED] = code_text
-    again = st.query_params.get(ME)
-    found = None if again is None else service.rejoin(store(), code_text, again)
-    if found is not None:
-        _become(found)
-    else:
-        join(code_text)
+    join(code_text)
 
 
 def leave() -> None:
@@ -90,7 +129,7 @@ def leave() -> None:
     st.session_state.pop(FOLLOWED, None)
     st.session_state.pop(DIGIT, None)
     st.session_state.pop(SENT_IDS, None)
-    for name in ("room", ME):
+    for name in ("room", OLD_ME):
         if name in st.query_params:
             del st.query_params[name]
 
@@ -167,6 +206,7 @@ def header() -> None:
     current = student()
     if current is None:
         return
+    remember_browser()
     # One line, wrapping only if it must: on a phone the canvas then starts within the first screen.
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="room-header"):
         st.markdown(f"**Room {current.room}** · you are **{current.nickname}**", width="content")

@@ -50,15 +50,18 @@ def _gate(configured: str | None, shared_token: str | None, database: str) -> au
     password = auth.resolve_password(environ, None)
     brake = auth.DatabaseBrake(storage.ClassStore(database))
     base = server_url()
-    if not password.generated:
-        print(f"\n  digitdemo teacher sign-in: {base}/class with the configured teacher password\n", flush=True)
-    elif not shared_token:  # `serve` made the token for all its workers and prints its link itself, once
+    # Beside a chosen password too, a random link: it always signs in, whatever a student has been guessing.
+    # Behind `serve`, every worker has the same one (shared_token), and `serve` prints it, once.
+    link_token = password.value if password.generated else shared_token or auth.new_token()
+    if not shared_token:
+        link = auth.teacher_link(base, auth.Password(link_token, generated=True))
+        other = f"set {auth.PASSWORD_ENV} before `streamlit run`" if password.generated else "the configured password"
         print(
-            f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {auth.teacher_link(base, password)}\n"
-            f"  (or set {auth.PASSWORD_ENV} before `streamlit run`)\n",
+            f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {link}\n"
+            f"  (or {other}; the link signs in even while wrong guesses pause the password)\n",
             flush=True,
         )
-    return auth.Gate(password.value, unguessable=password.generated, brake=brake)
+    return auth.Gate(password.value, unguessable=password.generated, link_token=link_token, brake=brake)
 
 
 def gate() -> auth.Gate:
@@ -98,6 +101,8 @@ def _submit() -> None:
     st.session_state["teacher.password"] = ""
     if problem is None:
         st.session_state[SIGNED_IN] = True
+    elif gate().wait_s():
+        st.session_state["teacher.problem"] = f"{problem} The teacher link the server printed signs in at once."
     else:
         st.session_state["teacher.problem"] = problem
 
@@ -106,8 +111,8 @@ def sign_in_form(expanded: bool = False) -> None:
     """The teacher's password box, folded away for students; open when ``expanded`` or after a wrong password."""
     with st.expander("Teacher sign-in", expanded=expanded or "teacher.problem" in st.session_state):
         st.caption(
-            "The teacher password, or the teacher link that `streamlit run` printed in its terminal. "
-            "You stay signed in in this browser tab only."
+            "The teacher password, or the teacher link that `streamlit run` printed in its terminal: that link "
+            "always signs in, even while wrong guesses pause the password. You stay signed in in this browser tab only."
         )
         with st.form("teacher.form", clear_on_submit=False, border=False):
             st.text_input("Teacher password", type="password", key="teacher.password", max_chars=200)
