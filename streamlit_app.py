@@ -11,8 +11,10 @@ import streamlit as st
 
 @asynccontextmanager
 async def _at_start(_app):
+    from digitdemo import state
     from digitdemo.pages.classroom import signin
 
+    state.run_whole_page_after_reconnecting()  # a page whose worker died comes back to life on another
     signin.gate()  # makes the teacher password (unless one is configured) and prints the sign-in link
     yield
 

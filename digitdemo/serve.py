@@ -33,7 +33,8 @@ COOKIE = "digitdemo_worker"  # HAProxy's cookie: which worker holds this browser
 HEALTH_PATH = "/_stcore/health"
 START_TIMEOUT_S = 90.0  # a worker's start: imports, the digits and the model (about 2 s on a quiet machine)
 CHECK_EVERY_S = 0.5
-# Where `streamlit_url` in a worker comes from: the address and port students open, not the worker's own.
+FOLDER_PREFIX = "digitdemo-serve-"  # in the temporary folder: HAProxy's configuration, the workers' logs
+# The address students open (a worker itself listens on loopback), for the links and QR codes it makes.
 PUBLIC_ADDRESS_ENV = "DIGITDEMO_PUBLIC_ADDRESS"
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -126,7 +127,9 @@ class LectureHall:
 
     def __init__(self, processes: int, port: int, address: str, out=sys.stdout):
         self.processes, self.port, self.address, self.out = processes, port, address, out
-        self.folder = Path(tempfile.mkdtemp(prefix="digitdemo-serve-"))
+        remove_stale_folders()
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (self.folder / "serve.pid").write_text(str(os.getpid()))
         self.workers = [
             Worker(f"w{i + 1}", free_loopback_port(), self.folder / f"w{i + 1}.log") for i in range(processes)
         ]
@@ -231,6 +234,20 @@ class LectureHall:
         lines.append(f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {link}")
         lines.append(f"  (or {other}; the link signs in even while wrong guesses pause the password)")
         print("\n".join(lines) + "\n\n  Ctrl-C stops every worker and HAProxy.\n", file=self.out, flush=True)
+
+
+def remove_stale_folders() -> list[Path]:
+    """Delete the folders of `serve`s that are gone (killed with -9: they could not clean up); those deleted."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            os.kill(int((folder / "serve.pid").read_text()), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except (OSError, ValueError):
+            continue  # being made right now, or another user's
+    return removed
 
 
 def healthy(port: int, host: str = "127.0.0.1") -> bool:

@@ -6,6 +6,7 @@ a student's retrained model lives in that student's session only.
 
 import os
 import re
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -223,3 +224,33 @@ def parse_choice(options):
         raise ValueError(f"{text!r} is not one of {options}")
 
     return parse
+
+
+def run_whole_page_after_reconnecting() -> None:
+    """Once per server: a session's first run is the whole page, even if the browser asks for a fragment.
+
+    Behind `serve`, a page whose worker died reconnects to another worker, where its session is new and holds
+    no fragment yet. Streamlit ignores a rerun of a fragment the session does not hold, so every stroke on the
+    Draw page (a fragment) was dropped and the page stayed dead until a reload. A session's very first rerun
+    is now the whole page, with the widget states the browser sent.
+    """
+    from streamlit.runtime.app_session import AppSession
+
+    original = AppSession.request_rerun
+    if getattr(original, "_digitdemo", False):
+        return
+    started: weakref.WeakSet = weakref.WeakSet()
+
+    def request_rerun(self, client_state=None):
+        if self not in started:
+            started.add(self)
+            if (
+                client_state is not None
+                and client_state.fragment_id
+                and not self.has_fragment(client_state.fragment_id)
+            ):
+                client_state.fragment_id = ""
+        return original(self, client_state)
+
+    request_rerun._digitdemo = True
+    AppSession.request_rerun = request_rerun

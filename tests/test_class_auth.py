@@ -156,3 +156,41 @@ def test_the_qr_code_is_a_large_black_and_white_square():
 )
 def test_a_server_bound_to_loopback_answers_this_computer_alone(server_address, alone):
     assert links.loopback_only(server_address) is alone
+
+
+GUESSER = """
+import sys
+from digitdemo.classroom import auth, storage
+gate = auth.Gate("right", brake=auth.DatabaseBrake(storage.ClassStore(sys.argv[1])))
+print([gate.check("wrong") for _ in range(3)][-1])
+"""
+
+
+def test_the_brake_is_the_class_databases_so_every_server_process_shares_it(tmp_path):
+    import subprocess
+    import sys
+
+    from digitdemo import config
+    from digitdemo.classroom import storage
+
+    db = tmp_path / "class.db"
+    guessed = subprocess.run(
+        [sys.executable, "-c", GUESSER, str(db)], capture_output=True, text=True, cwd=config.REPO_DIR, check=True
+    )
+    assert guessed.stdout.startswith("Wrong password; wait 2 s"), guessed.stdout  # on another worker
+    here = auth.Gate("right", brake=auth.DatabaseBrake(storage.ClassStore(db)))
+    assert here.wait_s() > 0 and here.check("right").startswith("Too many wrong passwords")
+    # `serve`'s shared token (unguessable) still signs in, on this worker too.
+    token = auth.resolve_password({auth.TOKEN_ENV: "the-halls-token"}, None)
+    assert token == auth.Password("the-halls-token", generated=True)
+    halls = auth.Gate(token.value, unguessable=True, brake=auth.DatabaseBrake(storage.ClassStore(db)))
+    assert halls.check("the-halls-token") is None
+
+
+def test_without_its_database_the_brake_goes_on_in_the_process_and_sign_in_works(tmp_path):
+    from digitdemo.classroom import storage
+
+    gate = auth.Gate("right", clock=Clock(), brake=auth.DatabaseBrake(storage.ClassStore(tmp_path / "no" / "c.db")))
+    assert gate.check("right") is None
+    assert [gate.check("wrong") for _ in range(3)][-1] == "Wrong password; wait 2 s before trying again."
+    assert gate.wait_s() == 2

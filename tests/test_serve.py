@@ -1,0 +1,260 @@
+"""The lecture hall: `python -m digitdemo serve` with real HAProxy and real workers, driven by headless Chromium."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitdemo import config, data, serve
+from digitdemo.classroom import auth, storage
+from tests.browser import ONE, SEVEN, canvas_on, draw, free_port, no_errors, open_draw, prediction
+from tests.test_browser_class import board_number, context, create_room, send
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+pytestmark = pytest.mark.skipif(shutil.which("haproxy") is None, reason="scripts/test installs haproxy")
+
+
+def run_serve(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "digitdemo", "serve", *args], capture_output=True, text=True, timeout=60,
+        cwd=config.REPO_DIR, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def one_sentence(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith("."), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("processes", ["0", "-3"])
+def test_no_workers_gets_one_sentence(processes):
+    assert "give 1 or more workers (default: one per core" in one_sentence(run_serve("--processes", processes))
+
+
+def test_a_port_in_use_gets_one_sentence():
+    with PortInUse() as port:
+        line = one_sentence(run_serve("--processes", "2", "--port", str(port), "--address", "127.0.0.1"))
+    assert f"Port {port} is in use on 127.0.0.1" in line and "--port" in line
+
+
+def test_a_missing_haproxy_gets_one_sentence_and_one_process_still_needs_none(tmp_path):
+    (tmp_path / "bin").mkdir()  # a PATH with Python but no haproxy
+    os.symlink(sys.executable, tmp_path / "bin" / "python")
+    line = one_sentence(run_serve("--processes", "2", "--port", str(free_port()), env={"PATH": str(tmp_path / "bin")}))
+    assert "HAProxy is not installed" in line and "--processes 1" in line
+
+
+class PortInUse:
+    """A port something already listens on, for the time of a with block."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen()
+        return self.socket.getsockname()[1]
+
+    def __exit__(self, *_):
+        self.socket.close()
+
+
+# --- A running hall: two workers behind HAProxy ---------------------------------------------------------
+class Hall:
+    """`serve --processes 2` on a free port of 127.0.0.1, its class database in a temporary folder."""
+
+    def __init__(self, folder: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = folder / "serve.txt"
+        self.db = folder / "class.db"
+        env = {**os.environ, storage.DB_ENV: str(self.db), "PYTHONUNBUFFERED": "1"}
+        env.pop(auth.PASSWORD_ENV, None)
+        with open(self.log, "w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "digitdemo", "serve", "--processes", "2", "--port", str(self.port),
+                 "--address", "127.0.0.1"],
+                cwd=config.REPO_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.wait_for("Ctrl-C stops every worker", 180)
+
+    def wait_for(self, text: str, seconds: float = 60) -> str:
+        deadline = time.monotonic() + seconds
+        while text not in (printed := self.log.read_text()):
+            assert self.process.poll() is None, f"serve ended:\n{printed}"
+            assert time.monotonic() < deadline, f"serve never printed {text!r}:\n{printed}"
+            time.sleep(0.2)
+        return printed
+
+    def teacher_link(self) -> str:
+        return re.search(r"(http://\S+/class\?teacher=\S+)", self.log.read_text()).group(1)
+
+    def config_file(self) -> Path:
+        haproxy = next(p for p in children(self.process.pid) if b"haproxy" in cmdline(p)[0])
+        return Path(cmdline(haproxy)[-1].decode())
+
+    def workers(self) -> dict[str, int]:
+        """Each worker's name (its cookie) and pid, as HAProxy's configuration and /proc say."""
+        ports = dict(re.findall(r"server (w\d) 127\.0\.0\.1:(\d+)", self.config_file().read_text()))
+        pids = {cmdline(p)[cmdline(p).index(b"--server.port") + 1].decode(): p for p in children(self.process.pid)
+                if b"streamlit" in b" ".join(cmdline(p))}  # fmt: skip
+        return {name: pids[port] for name, port in ports.items()}
+
+    def browser_on(self, browser, worker: str):
+        """A browser context that HAProxy sends to ``worker`` (its cookie set, as after a first visit there)."""
+        own = context(browser)
+        own.add_cookies([{"name": serve.COOKIE, "value": worker, "url": self.url}])
+        return own
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)  # Ctrl-C
+        return self.process.wait(30)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def cmdline(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    except OSError:
+        return [b""]
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory):
+    hall = Hall(tmp_path_factory.mktemp("hall"))
+    yield hall
+    if hall.process.poll() is None:
+        hall.stop()
+
+
+def test_the_hall_prints_its_address_and_one_teacher_link(hall):
+    printed = hall.log.read_text()
+    assert f"URL: {hall.url}" in printed and "2 workers behind HAProxy" in printed
+    assert hall.teacher_link().startswith(f"{hall.url}/class?teacher=")
+    assert printed.count("/class?teacher=") == 1, "one link for both workers, printed once"
+    assert urllib.request.urlopen(f"{hall.url}/_stcore/health", timeout=5).read() == b"ok"
+
+
+def test_a_teacher_and_students_on_different_workers_share_one_room_and_one_board(hall, browser):
+    teacher_context, ada_context, alan_context = (hall.browser_on(browser, w) for w in ("w1", "w2", "w2"))
+    try:
+        teacher = teacher_context.new_page()
+        teacher.goto(hall.teacher_link())  # the one printed link signs in on any worker
+        expect(teacher.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
+        code = create_room(teacher)
+        expect(teacher.get_by_text(f"{hall.url}/draw?room={code}")).to_be_visible()  # the hall's address, not w1's
+        send(ada_context.new_page(), hall.url, code, SEVEN, 7)
+        send(alan_context.new_page(), hall.url, code, ONE, 1)
+        expect(board_number(teacher, "drawings")).to_have_text("2", timeout=30_000)  # w1's board, w2's sends
+        expect(board_number(teacher, "students")).to_have_text("2")
+        # The other worker signs the same teacher in too: the token is the hall's, not one process's.
+        second = hall.browser_on(browser, "w2")
+        try:
+            page = second.new_page()
+            page.goto(hall.teacher_link())
+            expect(page.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
+        finally:
+            second.close()
+    finally:
+        for own in (teacher_context, ada_context, alan_context):
+            own.close()
+
+
+def test_an_upload_lands_on_the_worker_that_holds_the_session(hall, browser, tmp_path):
+    images, labels = data.load_source()
+    index = int(np.flatnonzero(~data.is_training_example() & (labels == 3))[0])
+    photo = tmp_path / "photo.png"
+    Image.fromarray((235 - images[index] * 200).astype(np.uint8)).resize((300, 300)).save(photo)
+    for worker in ("w1", "w2"):
+        own = hall.browser_on(browser, worker)
+        try:
+            page = own.new_page()
+            open_draw(page, hall.url)
+            page.get_by_text("Upload a picture").click()
+            page.locator("input[type=file]").set_input_files(str(photo))  # a POST the session's worker must get
+            expect(prediction(page)).to_have_text("3", timeout=30_000)
+            no_errors(page)
+        finally:
+            own.close()
+
+
+def test_a_killed_worker_is_replaced_its_students_reconnect_and_nothing_stored_is_lost(hall, browser):
+    victim = hall.workers()["w2"]
+    teacher_context, student_context = hall.browser_on(browser, "w1"), hall.browser_on(browser, "w2")
+    try:
+        teacher = teacher_context.new_page()
+        teacher.goto(hall.teacher_link())
+        code = create_room(teacher)
+        student = student_context.new_page()
+        send(student, hall.url, code, SEVEN, 7)
+        expect(board_number(teacher, "drawings")).to_have_text("1", timeout=30_000)
+        with student.expect_event("websocket", timeout=60_000) as reconnected:  # the page's own reconnection
+            os.kill(victim, signal.SIGKILL)  # mid-lesson
+            killed = time.monotonic()
+        print(f"the killed worker's student reconnected {time.monotonic() - killed:.1f} s after kill -9")
+        assert reconnected.value
+        hall.wait_for("worker w2 (port", 30)
+        # Reconnected (to w1 while w2 starts again), the page's session there is new: the first stroke runs the
+        # whole page anew (the student still in the room, found by their browser), and the next one reads.
+        draw(student, canvas_on(student), SEVEN)
+        expect(student.get_by_text("Sent your 7 to the class")).to_be_hidden(timeout=60_000)
+        expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible()
+        draw(student, canvas_on(student), ONE)
+        expect(prediction(student)).to_have_text("1", timeout=60_000)
+        expect(board_number(teacher, "drawings")).to_have_text("1")  # the teacher's board never noticed
+        deadline = time.monotonic() + 90
+        while not alive(hall.workers().get("w2", -1)) or not serve.healthy(int(port_of(hall, "w2"))):
+            assert time.monotonic() < deadline, "w2 was not started again"
+            time.sleep(0.5)
+    finally:
+        teacher_context.close()
+        student_context.close()
+
+
+def port_of(hall: Hall, worker: str) -> str:
+    pid = hall.workers()[worker]
+    line = cmdline(pid)
+    return line[line.index(b"--server.port") + 1].decode()
+
+
+def test_ctrl_c_stops_every_process_and_leaves_no_file(tmp_path):
+    hall = Hall(tmp_path)
+    processes = children(hall.process.pid)  # the two workers and HAProxy
+    folder = hall.config_file().parent
+    assert len(processes) == 3 and (folder / "haproxy.cfg").exists()
+    assert hall.stop() == 0
+    deadline = time.monotonic() + 15
+    while any(alive(p) for p in processes):
+        assert time.monotonic() < deadline, [cmdline(p) for p in processes if alive(p)]
+        time.sleep(0.2)
+    assert not folder.exists(), "the hall's folder (HAProxy's configuration, the logs) was left behind"
