@@ -36,6 +36,7 @@ CHECK_EVERY_S = 0.5
 FOLDER_PREFIX = "digitdemo-serve-"  # in the temporary folder: HAProxy's configuration, the workers' logs
 # The address students open (a worker itself listens on loopback), for the links and QR codes it makes.
 PUBLIC_ADDRESS_ENV = "DIGITDEMO_PUBLIC_ADDRESS"
+SBIN = ("/usr/local/sbin", "/usr/sbin")  # where HAProxy is when it is not on PATH
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -250,6 +251,11 @@ def remove_stale_folders() -> list[Path]:
     return removed
 
 
+def find_haproxy() -> str | None:
+    """HAProxy's program: on PATH, or where Debian puts it (/usr/sbin is not on a user's PATH there)."""
+    return shutil.which("haproxy", path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN]))
+
+
 def healthy(port: int, host: str = "127.0.0.1") -> bool:
     try:
         with urllib.request.urlopen(f"http://{host}:{port}{HEALTH_PATH}", timeout=1) as reply:
@@ -292,7 +298,7 @@ def serve(processes: int | None, port: int, address: str, out=sys.stdout) -> int
             [sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "streamlit_app.py"),
              "--server.port", str(port), "--server.address", address],
         )  # fmt: skip
-    haproxy = shutil.which("haproxy")
+    haproxy = find_haproxy()
     if haproxy is None:
         raise ServeError(
             "HAProxy is not installed (Debian, Ubuntu: sudo apt-get install haproxy); "

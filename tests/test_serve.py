@@ -49,11 +49,14 @@ def test_a_port_in_use_gets_one_sentence():
     assert f"Port {port} is in use on 127.0.0.1" in line and "--port" in line
 
 
-def test_a_missing_haproxy_gets_one_sentence_and_one_process_still_needs_none(tmp_path):
-    (tmp_path / "bin").mkdir()  # a PATH with Python but no haproxy
-    os.symlink(sys.executable, tmp_path / "bin" / "python")
-    line = one_sentence(run_serve("--processes", "2", "--port", str(free_port()), env={"PATH": str(tmp_path / "bin")}))
-    assert "HAProxy is not installed" in line and "--processes 1" in line
+def test_a_missing_haproxy_gets_one_sentence_before_anything_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing there
+    monkeypatch.setattr(serve, "SBIN", ())
+    with pytest.raises(serve.ServeError) as missing:
+        serve.serve(2, free_port(), "127.0.0.1")
+    assert str(missing.value).count(". ") == 0 and "HAProxy is not installed" in str(missing.value)
+    assert "--processes 1 serves from one process without it" in str(missing.value)
+    assert serve.find_haproxy() is None
 
 
 class PortInUse:
