@@ -180,7 +180,7 @@ def test_a_version_3_file_is_migrated_and_its_students_keep_their_places(tmp_pat
     conn.close()
 
     store = ClassStore(path)
-    assert store.schema_version() == SCHEMA_VERSION == 4
+    assert store.schema_version() == SCHEMA_VERSION == 5
     room = service.get_room(store, "BCD23")
     assert (room.students, room.joined, room.drawings) == (1, 2, 1)  # "a" sent, "b" only joined
     assert service.rejoin(store, "BCD23", "b" * 16).nickname == "B"

@@ -51,5 +51,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # SQLite then looks for the row's drawings by the foreign key (student, room): without this index it read
     # every drawing of the room, 4-7 ms of CPU per join in a room of 3000 drawings (bench.class_db).
     ("CREATE INDEX drawings_student_room ON drawings(student, room)",),
+    # 5: a room's rounds (issue 19): a kind of activity the teacher starts and ends, e.g. "every_digit" (each
+    # student is asked for the digits the room still lacks). ended_at is NULL while it runs; at most one runs.
+    (
+        """CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL
+        )""",
+        "CREATE INDEX rounds_room ON rounds(room, ended_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
