@@ -23,6 +23,7 @@ DIGIT = "room.digit"  # "Which digit did you draw?"
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
 SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
+ASKED = "room.asked"  # ((room, student, the room's change counter), the digit the room's round asks for)
 ME = "me"  # the link's name for this student's random id (not the session id)
 DIGITS = list(range(10))
 
@@ -211,6 +212,11 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         return
     closed = status is not None and not status.is_open
     notice = st.session_state.pop(SENT, None)
+    asked = None if closed else _asked_digit(current)
+    if asked is not None:
+        st.markdown(f"**The class's round: draw a {asked}** (the room has fewest of them).")
+        if DIGIT not in st.session_state:  # chosen for them once per drawing; a digit they pick stays theirs
+            st.session_state[DIGIT] = asked
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
     # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
     meant = st.pills(
@@ -235,6 +241,19 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         st.caption("Draw your digit, then choose it above to send it.")
     elif meant not in DIGITS:
         st.caption("Choose the digit you drew: Send waits for it.")
+
+
+def _asked_digit(current: Student) -> int | None:
+    """The digit the room's running round asks this student for (None: no round), asked again only when the room
+    changed (send_panel runs with every stroke)."""
+    try:
+        seen = (current.room, current.id, service.board_version(store(), current.room))
+        cached = st.session_state.get(ASKED)
+        if cached is None or cached[0] != seen:
+            st.session_state[ASKED] = cached = (seen, service.asked_digit(store(), current))
+    except ClassError:
+        return None  # the page's header and totals say why
+    return cached[1]
 
 
 def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
