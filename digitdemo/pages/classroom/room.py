@@ -214,7 +214,11 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
     notice = st.session_state.pop(SENT, None)
     asked = None if closed else _asked_digit(current)
     if asked is not None:
-        st.markdown(f"**The class's round: draw a {asked}** (the room has fewest of them).")
+        article = "an" if asked == 8 else "a"
+        st.markdown(
+            f"**The class's round: draw {article} {asked}**: of the digits you have not drawn in it, "
+            f"the room has fewest {asked}s."
+        )
         if DIGIT not in st.session_state:  # chosen for them once per drawing; a digit they pick stays theirs
             st.session_state[DIGIT] = asked
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
