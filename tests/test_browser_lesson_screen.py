@@ -11,6 +11,7 @@ import pytest
 
 from digitdemo.classroom import auth, service, storage
 from tests.browser import SEVEN, canvas_on, draw, open_draw, prediction, streamlit_server, touch_stroke
+from tests.readability import measure, offenders, report
 from tests.test_browser_class import board_number, create_room, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -142,6 +143,9 @@ def test_a_draw_every_digit_round_asks_each_student_for_what_the_room_lacks_and_
     expect(board_number(teacher, "drawings")).to_have_text("9", timeout=15_000)
     teacher.get_by_role("button", name="Start a round: draw every digit").click()
     expect(teacher.locator(".st-key-board-round")).to_contain_text("Round: draw every digit")
+    teacher.wait_for_timeout(1000)
+    small = [t for t in offenders(measure(teacher)) if t["text"].strip()]
+    assert not small, f"the round's digits are readable from the back:\n{report(small)}"
     # A student's Draw page asks for the 3 and has it chosen on the keypad.
     student = devices(device)
     canvas = open_draw(student, url, f"/draw?room={code}")
