@@ -62,6 +62,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             ended_at REAL
         )""",
         "CREATE INDEX rounds_room ON rounds(room, ended_at)",
+        # Who drew which digit, and when (storage.digit_tally: the teaching readiness, a round's prompt and
+        # progress), from the index alone: reading the rows took 10 ms for a room of 3000 drawings, 1.7 ms this way.
+        "CREATE INDEX drawings_tally ON drawings(room, hidden, student, meant, created_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
