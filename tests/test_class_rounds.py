@@ -7,6 +7,8 @@ import pytest
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import ClassStore
+from tests.apptest import inject_drawing
+from tests.test_class_pages import all_text, draw_in, labels, teacher
 
 PROBABILITIES = np.full(10, 0.1, dtype=np.float32)
 
@@ -86,3 +88,44 @@ def test_lacking_digit_spreads_students_who_start_together():
     mine = [1, 1, 0, 1, 1, 1, 1, 1, 1, 1]
     assert rooms.lacking_digit([0, 0, 9, 0, 0, 0, 0, 0, 0, 0], mine) == 2  # the one digit they have not drawn
     assert rooms.lacking_digit([3, 3, 3, 0, 3, 3, 3, 3, 3, 3], [1] * 10) == 3  # all drawn: the room's rarest
+
+
+# --- The pages, through AppTest ----------------------------------------------------------------
+def test_in_a_round_the_draw_page_asks_for_a_digit_and_chooses_it_but_the_students_own_choice_stays(db, digits, ink):
+    code = service.create_room(db).code
+    alan = service.join(db, code, "Alan")
+    for digit in (0, 1, 2, 4, 5, 6, 7, 8, 9):
+        send(db, alan, digit, ink, now=1000.0 + 11 * digit)
+    at = draw_in(code, digits[7])
+    assert at.pills(key="room.digit").value is None and not any("round" in m for m in labels(at, "markdown"))
+    service.start_round(db, code)
+    inject_drawing(at, digits[7])
+    at.run()  # the next stroke: the page asks the database again
+    assert "**The class's round: draw a 3**" in " ".join(labels(at, "markdown"))
+    assert at.pills(key="room.digit").value == 3 and not at.button(key="room.send").disabled
+    at.pills(key="room.digit").set_value(7).run()  # they drew a 7, not a 3
+    inject_drawing(at, digits[7])
+    at.run()
+    assert at.pills(key="room.digit").value == 7, "a digit the student chose stays chosen"
+    at.button(key="room.send").click().run()
+    assert labels(at, "success") == ["Sent your 7 to the class: the model read it right."]
+    assert at.pills(key="room.digit").value == 3  # the next drawing: the room still lacks a 3
+    service.end_round(db, code)
+    inject_drawing(at, digits[7], version=at.session_state["draw.canvas_version"])
+    at.run()
+    assert not any("round" in m for m in labels(at, "markdown"))
+
+
+def test_the_teachers_board_starts_and_ends_the_round_and_shows_it_digit_by_digit(db, password, ink):
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    code = at.session_state["class.room"]
+    at.button(key="class.round_start").click().run()
+    assert service.current_round(db, code).kind == rooms.EVERY_DIGIT
+    send(db, service.join(db, code, "Ada"), 4, ink)
+    at.run()
+    round_text = all_text(at)
+    assert "**Round: draw every digit**" in round_text and "1 drawing from 1 student" in round_text
+    assert "<div class='round-digit-name'>digit 4</div><div>1</div>" in round_text
+    at.button(key="class.round_end").click().run()
+    assert service.current_round(db, code) is None and "Round: draw every digit" not in all_text(at)

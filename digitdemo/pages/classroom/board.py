@@ -7,7 +7,7 @@ import time
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from digitdemo import figures
+from digitdemo import figures, teach
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.service import Board, ClassError, Drawing, RoundProgress
 from digitdemo.pages.classroom import room
@@ -195,14 +195,15 @@ def _round(code: str, progress: RoundProgress | None, teacher: bool) -> None:
         words.markdown(
             f"**Round: draw every digit** · {f'{minutes} min' if minutes else 'under a minute'} so far · "
             f"{plural(sum(progress.per_digit), 'drawing')} from {plural(progress.students, 'student')}. "
-            "Each student is asked for the digit the room has fewest of."
+            f"Each student is asked for the digit the room has fewest of; ✓: {teach.MIN_PER_DIGIT}, enough to teach."
         )
         if teacher:
             end.button("End the round", key="class.round_end", on_click=_end_round, args=(code,), width="stretch")
-        # Each digit: the round's drawings of it, and the room's in all (what teaching counts).
+        # Each digit: the round's drawings of it, and the room's in all (what teaching counts), ticked once enough.
         cells = "".join(
             f"<div class='round-digit'><div class='round-digit-name'>digit {d}</div>"
-            f"<div>{n}</div><div class='round-digit-room'>{total} in all</div></div>"
+            f"<div>{n}</div><div class='round-digit-room'>{total} in all{' ✓' * (total >= teach.MIN_PER_DIGIT)}</div>"
+            "</div>"
             for d, (n, total) in enumerate(zip(progress.per_digit, progress.room_per_digit, strict=True))
         )
         st.markdown(f"<div class='round-digits'>{cells}</div>", unsafe_allow_html=True)

@@ -219,7 +219,7 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
             f"**The class's round: draw {article} {asked}**: of the digits you have not drawn in it, "
             f"the room has fewest {asked}s."
         )
-        if DIGIT not in st.session_state:  # chosen for them once per drawing; a digit they pick stays theirs
+        if st.session_state.get(DIGIT) is None:  # chosen for them once per drawing; a digit they pick stays theirs
             st.session_state[DIGIT] = asked
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
     # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
