@@ -1,7 +1,7 @@
 """Teaching benchmark: the lab model against models taught a synthetic class's handwriting, and augmentation.
 
     python -m bench.teach [--seeds 0 1 2] [--weights 1 3 5 10] [--few 8 16] [--students 30] [--per-digit 2]
-                          [--skip-augment] [--skip-teach]
+                          [--skip-augment] [--skip-teach] [--classes 4x1 8x1 8x2]
 
 A "class" is 30 students, each with a style of their own (slant, aspect, rotation, brush width,
 wobble), who redraw held-out MNIST digits on the 280x280 canvas; every drawing goes through the
@@ -9,7 +9,9 @@ app's own preprocessing to the 400-value input. The class is split by student (d
 the lab's network is trained on the lab's 5000 plus the teaching drawings at several weights, and
 each model is read on the checking students, on a second class of 30 other students, and on the
 MNIST held-out digits no drawing was made from. Then augmentation: the lab's recipe with and
-without it, over the same seeds. Prints the figures; asserts nothing.
+without it, over the same seeds. ``--classes SxK``: small classes, S students drawing K of each digit
+(a "draw every digit" round), taught whole (split by student below the page's minimum) and read on the
+other class: how small a class still gains. Prints the figures; asserts nothing.
 """
 
 import argparse
@@ -107,6 +109,27 @@ def accuracy(model: artifacts.TrainedModel, X: np.ndarray, y: np.ndarray) -> flo
     return metrics.accuracy_on(model.layers, X, y)["accuracy"]
 
 
+def _small_class(size: tuple[int, int], pool: tuple, other: tuple, lab, rng: np.random.Generator, seed: int) -> dict:
+    """A class of size[0] students drawing size[1] of each digit, split by student, taught at weight 10, read on
+    its checking students and on ``other`` (X, y: another class)."""
+    X, y, who = make_class(*size, *pool, rng)
+    split = teach.split_by_student(y, who, seed=seed, minimum=(2, 1))
+    X_other, y_other = other
+    model, seconds = timed_train(Recipe(), ExtraData(X[split.teach], y[split.teach], weight=config.EXTRA_WEIGHT))
+    found = {
+        "taught": len(split.teach),
+        "check": accuracy(model, X[split.check], y[split.check]),
+        "lab check": accuracy(lab, X[split.check], y[split.check]),
+        "other": accuracy(model, X_other, y_other),
+    }
+    print(
+        f"  class of {size[0]} x {size[1]} of each digit: teaching {len(split.teach)} "
+        f"({len(split.teach_students)} students), checking {len(split.check)}: checking {found['lab check']:6.1%} -> "
+        f"{found['check']:6.1%}   another class -> {found['other']:6.1%}   taught in {seconds:5.1f} s"
+    )
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -116,7 +139,9 @@ def main() -> None:
     parser.add_argument("--per-digit", type=int, default=2, help="drawings of each digit per student")
     parser.add_argument("--skip-augment", action="store_true")
     parser.add_argument("--skip-teach", action="store_true", help="only the augmentation figures")
+    parser.add_argument("--classes", nargs="*", default=[], help="small classes: SxK, S students, K of each digit")
     args = parser.parse_args()
+    small_classes = [tuple(int(n) for n in size.split("x")) for size in args.classes]
 
     images, labels = data.load_source()
     held_out = np.flatnonzero(~data.is_training_example())
@@ -170,6 +195,9 @@ def main() -> None:
             scores = (accuracy(model, X_check, y_check), accuracy(model, X_other, y_other))
             label = f"taught, weight {weight:g}, augmented"
             print(line.format(label, *scores, accuracy(model, X_mnist, y_mnist), f"taught in {seconds:5.1f} s"))
+        for size in small_classes:
+            row[size] = _small_class(size, (images[pool], labels[pool]), (X_other, y_other), lab, rng, seed)
+            row[size]["lab other"] = row["lab"][1]
         rows.append(row)
 
     print("\nmean over seeds (checking students / another class):")
@@ -179,6 +207,15 @@ def main() -> None:
         other = np.mean([r[weight][1] for r in rows])
         mnist = np.mean([r[weight][2] for r in rows])
         print(f"  weight {weight:g}: {check:.1%} / {other:.1%}, MNIST held-out {mnist:.1%}")
+    for size in small_classes:
+        gains = [r[size]["other"] - r[size]["lab other"] for r in rows]
+        checks = [r[size]["check"] - r[size]["lab check"] for r in rows]
+        taught = np.mean([r[size]["taught"] for r in rows])
+        print(
+            f"  {size[0]} students x {size[1]} of each digit ({taught:.0f} taught): "
+            f"another class {' '.join(f'{g:+.1%}' for g in gains)} (mean {np.mean(gains):+.1%}); "
+            f"its checking students {' '.join(f'{g:+.1%}' for g in checks)}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,10 +17,13 @@ from digitdemo import artifacts, config, metrics
 from digitdemo.jobs import TrainingJob
 
 CHECK_SHARE = 0.2  # about a fifth of the drawings check, four fifths teach
-# Below these the lesson is noise, not data (bench/teach.py, a synthetic class, weight 10): teaching 8
-# drawings of each digit moved another class's accuracy by +0.2 to +4.4 points, 16 by +1.8 to +6.5, 48 by
-# +3.8 to +8.2. With 20 of each digit, about 16 teach and 4 check it; with 5 students, at least one checks.
-MIN_STUDENTS = 5
+# Below these the lesson is noise, not data (bench/teach.py, synthetic classes, weight 10, read on another class
+# of 30 students; three seeds each, issue 19): 3-6 students teaching 30-60 drawings lost 0.5 to 3 points;
+# 6 teaching 120 gained +0.0 to +2.0, 13 teaching 130 +0.8 to +2.0. The smallest class that gained in every
+# seed: 12 students drawing every digit twice (10 teaching 200 drawings: +1.7 to +5.7); 24 drawing once (19 teaching
+# 190: +2.0 to +5.3); and 20 of each digit (about 16 teaching each) gained +1.8 to +6.5 before (issue 8).
+# With a "draw every digit" round (rooms.EVERY_DIGIT) that is one round for 20 students, two for 12.
+MIN_STUDENTS = 12
 MIN_PER_DIGIT = 20
 # Each digit must reach both sides: drawn by at least this many students.
 MIN_STUDENTS_PER_DIGIT = 2
@@ -48,25 +51,27 @@ def _digits(digits) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def check_enough(y: np.ndarray, students: np.ndarray) -> None:
+def check_enough(
+    y: np.ndarray, students: np.ndarray, min_students: int = MIN_STUDENTS, min_per_digit: int = MIN_PER_DIGIT
+) -> None:
     """Raise TeachError, one sentence saying what more is needed, unless the drawings can be split."""
     y, students = np.ravel(y).astype(np.int64), np.ravel(np.asarray(students))
     n_students = len(np.unique(students))
     counts = np.bincount(y, minlength=config.N_CLASSES)
-    short = [(d, MIN_PER_DIGIT - c) for d, c in enumerate(counts) if c < MIN_PER_DIGIT]
+    short = [(d, min_per_digit - c) for d, c in enumerate(counts) if c < min_per_digit]
     if len(short) == config.N_CLASSES and len({k for _, k in short}) == 1:
         missing = [f"{short[0][1]} more of each digit"]
     else:
         missing = [f"{k} more {d}{'s' if k > 1 else ''}" for d, k in short]
     needs = []
-    if n_students < MIN_STUDENTS:
-        more = MIN_STUDENTS - n_students
+    if n_students < min_students:
+        more = min_students - n_students
         needs.append(f"{more} more student{'s' if more > 1 else ''}")
     if missing:
         needs.append(", ".join(missing))
     if needs:
         raise TeachError(
-            f"Teaching needs drawings from at least {MIN_STUDENTS} students and at least {MIN_PER_DIGIT} of each "
+            f"Teaching needs drawings from at least {min_students} students and at least {min_per_digit} of each "
             f"digit (there are {len(y)} from {n_students}): still {'; '.join(needs)}."
         )
     writers = [len(np.unique(students[y == d])) for d in range(config.N_CLASSES)]
@@ -79,13 +84,20 @@ def check_enough(y: np.ndarray, students: np.ndarray) -> None:
 
 
 def split_by_student(
-    y: np.ndarray, students: np.ndarray, seed: int = config.SEED, check_share: float = CHECK_SHARE
+    y: np.ndarray,
+    students: np.ndarray,
+    seed: int = config.SEED,
+    check_share: float = CHECK_SHARE,
+    minimum: tuple[int, int] = (MIN_STUDENTS, MIN_PER_DIGIT),
 ) -> Split:
-    """(n,) or (n, 1) digits and (n,) student ids -> Split; the same for the same seed; TeachError if too few."""
+    """(n,) or (n, 1) digits and (n,) student ids -> Split; the same for the same seed; TeachError if too few.
+
+    minimum: (students, drawings of each digit) below which it refuses (bench.teach measures below the page's).
+    """
     y, students = np.ravel(y).astype(np.int64), np.ravel(np.asarray(students))
     if len(y) != len(students):
         raise ValueError(f"{len(y)} digits but {len(students)} student ids: they must match.")
-    check_enough(y, students)
+    check_enough(y, students, *minimum)
     names, owner = np.unique(students, return_inverse=True)
     # per_student[s, d]: how many d's student s drew.
     per_student = np.zeros((len(names), config.N_CLASSES), dtype=np.int64)

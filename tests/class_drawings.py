@@ -14,7 +14,7 @@ from digitdemo.preprocess import preprocess
 
 
 def fill_room(
-    store: storage.ClassStore, code: str, model: artifacts.TrainedModel, students: int = 5, per_digit: int = 4
+    store: storage.ClassStore, code: str, model: artifacts.TrainedModel, students: int = 12, per_digit: int = 2
 ) -> list[np.ndarray]:
     """Each of ``students`` sends ``per_digit`` drawings of every digit, read by ``model``; the RGBA drawings."""
     images, labels = data.load_source()

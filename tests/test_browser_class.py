@@ -51,7 +51,8 @@ def sign_in(page, url: str, log) -> None:
 def create_room(teacher) -> str:
     """The signed-in teacher creates a room; its code, as the page shows it."""
     teacher.get_by_role("button", name="Create a room").click()
-    code_box = teacher.locator(".room-code")
+    # Visible: a room students are in has its code folded away, and the new room is the one shown, open.
+    code_box = teacher.locator(".room-code").filter(visible=True)
     expect(code_box).to_have_text(re.compile(r"^[2-9A-Z]{5}$"), timeout=30_000)
     return code_box.inner_text().strip()
 

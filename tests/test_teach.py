@@ -79,7 +79,7 @@ def test_too_few_students_says_how_many_more():
     with pytest.raises(teach.TeachError) as error:
         teach.split_by_student(y, who)
     assert_one_sentence(str(error.value))
-    assert "2 more students" in str(error.value) and "from 3" in str(error.value)
+    assert f"{teach.MIN_STUDENTS - 3} more students" in str(error.value) and "from 3" in str(error.value)
 
 
 def test_a_digit_nobody_drew_says_how_many_are_needed():
@@ -99,7 +99,7 @@ def test_an_empty_room_says_what_is_needed():
 
 
 def test_a_digit_drawn_by_one_student_only_is_named():
-    y, who = a_class(students=10, per_digit=10)
+    y, who = a_class(students=teach.MIN_STUDENTS, per_digit=10)
     y = np.where((y == 4) & (who != "student 0"), 5, y)
     y[(who == "student 0") & (y == 5)] = 4  # student 0 alone drew 4s, enough of them
     with pytest.raises(teach.TeachError) as error:
@@ -227,7 +227,7 @@ def test_evaluate_on_any_set_as_json(tmp_path, shipped_model):
 
 def test_teaching_runs_in_a_subprocess_and_compares(shipped_model):
     X_test, y_test = data.load_test_data()
-    y, who = a_class(students=10, per_digit=3)
+    y, who = a_class(students=teach.MIN_STUDENTS, per_digit=2)
     # Each "drawing" is a different held-out digit of the class the student meant.
     unused = {d: iter(np.flatnonzero(np.ravel(y_test) == d)) for d in range(10)}
     X, y = X_test[[next(unused[d]) for d in y]], y.reshape(-1, 1)

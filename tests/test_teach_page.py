@@ -23,7 +23,7 @@ PASSWORD = "teach-the-model-lesson"
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory, shipped_model):
-    """A temporary class database with room A of 200 drawings by 5 students and room B of 12; the env set."""
+    """A temporary class database with room A of 240 drawings by 12 students and room B of 30 by 3; the env set."""
     folder = tmp_path_factory.mktemp("class")
     with pytest.MonkeyPatch.context() as env:
         env.setenv(storage.DB_ENV, str(folder / "class.db"))
@@ -61,8 +61,10 @@ def test_too_few_drawings_get_one_sentence_and_no_teach_button(classroom):
     at = teacher(classroom["small"])
     assert not at.exception
     info = [i.value for i in at.info]
-    assert any(v.startswith("Teaching needs drawings from at least 5 students") for v in info), info
-    assert "still 2 more students; 17 more of each digit." in " ".join(info)
+    assert any(v.startswith(f"Teaching needs drawings from at least {teach.MIN_STUDENTS} students") for v in info), info
+    assert f"still {teach.MIN_STUDENTS - 3} more students; {teach.MIN_PER_DIGIT - 3} more of each digit." in " ".join(
+        info
+    )
     assert not [b for b in at.button if b.label == "Teach the model"]
 
 
@@ -76,7 +78,7 @@ def taught(classroom):
     # The split by student, as two numbers.
     assert metric(at, "Teaching drawings") == [str(len(split.teach))]
     assert metric(at, "Checking drawings") == [str(len(split.check))]
-    assert len(split.teach) + len(split.check) == 200
+    assert len(split.teach) + len(split.check) == 240
     at.button(key="class.teach").click().run()
     job = at.session_state[teaching.JOB]
     seen = []

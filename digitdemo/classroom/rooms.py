@@ -166,3 +166,18 @@ MAX_INK_PNG_BYTES = 32 * 1024
 MAX_MODEL_NAME_CHARS = 300
 # The gallery on the projector shows the latest drawings; more is unreadable from the back.
 LATEST_DRAWINGS = 24
+
+# --- Rounds ---------------------------------------------------------------------------
+# "Draw every digit" (issue 19): teaching needs every digit from several students, and a class left to itself
+# draws its favourite digits. In this round each student is asked, one drawing at a time, for a digit they have
+# not sent in the round yet, the one the room has fewest of: ten drawings each, about two minutes at
+# SENDS_PER_MINUTE, fill every digit evenly.
+EVERY_DIGIT = "every_digit"
+ROUND_KINDS = (EVERY_DIGIT,)
+
+
+def lacking_digit(room_counts: list[int], mine: list[int], turn: int = 0) -> int:
+    """The digit to ask a student for: of those they have not sent in the round (any, once they sent all ten),
+    the one the room has fewest of; ties go to the first from ``turn`` on, so students starting together spread."""
+    candidates = [d for d in range(len(room_counts)) if not mine[d]] or list(range(len(room_counts)))
+    return min(candidates, key=lambda d: (room_counts[d], (d - turn) % len(room_counts)))

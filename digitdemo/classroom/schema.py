@@ -72,5 +72,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "INSERT INTO sign_in_brake (id, failures, closed_until) VALUES (1, 0, 0)",
     ),
+    # 8: a room's rounds (issue 19): a kind of activity the teacher starts and ends, e.g. "every_digit" (each
+    # student is asked for the digits the room still lacks). ended_at is NULL while it runs; at most one runs.
+    (
+        """CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL
+        )""",
+        "CREATE INDEX rounds_room ON rounds(room, ended_at)",
+        # Who drew which digit, and when (storage.digit_tally: the teaching readiness, a round's prompt and
+        # progress), from the index alone: reading the rows took 10 ms for a room of 3000 drawings, 1.7 ms this way.
+        "CREATE INDEX drawings_tally ON drawings(room, hidden, student, meant, created_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -497,6 +497,91 @@ def room_drawings(store: ClassStore, code: object, include_hidden: bool = True) 
     return [_drawing(row) for row in store.drawings(_code(code), include_hidden=include_hidden)]
 
 
+def digit_tally(store: ClassStore, code: object) -> list[tuple[str, int, int]]:
+    """(student id, digit meant, how many) of a room's shown drawings, students in the order they first sent:
+    what teaching counts, without reading the drawings themselves (the board asks it on every change)."""
+    return [(row["student"], row["meant"], row["count"]) for row in store.digit_tally(_code(code))]
+
+
+# --- Rounds (the teacher starts one; students' Draw pages follow it) -------------------------
+@dataclass(frozen=True)
+class Round:
+    """A room's round: an activity of one kind (rooms.ROUND_KINDS), from its start to its end."""
+
+    id: int
+    room: str
+    kind: str
+    started_at: float  # seconds since the epoch (UTC)
+    ended_at: float | None  # None while it runs
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """How far a running round has come, for the board."""
+
+    round: Round
+    per_digit: list[int]  # the shown drawings of each digit sent since the round started
+    students: int  # students who sent in the round
+    room_per_digit: list[int]  # the room's shown drawings of each digit, the round's and earlier ones
+
+
+def start_round(store: ClassStore, code: object, kind: str = rooms.EVERY_DIGIT) -> Round:
+    """Start a round of ``kind`` in the room (a running one ends first)."""
+    code = _code(code)
+    if kind not in rooms.ROUND_KINDS:
+        raise ClassRuleError(f"There is no kind of round called {kind!r}.")
+    if store.start_round(code, kind, time.time()) is None:
+        raise _unknown(code)
+    return current_round(store, code)
+
+
+def end_round(store: ClassStore, code: object) -> bool:
+    """End the room's running round; False if none was running."""
+    return store.end_round(_code(code), time.time())
+
+
+def current_round(store: ClassStore, code: object) -> Round | None:
+    """The room's running round, or None."""
+    row = store.current_round(_code(code))
+    if row is None:
+        return None
+    return Round(row["id"], row["room"], row["kind"], row["started_at"], row["ended_at"])
+
+
+def _per_digit(tally) -> list[int]:
+    counts = [0] * config.N_CLASSES
+    for row in tally:
+        counts[row["meant"]] += row["count"]
+    return counts
+
+
+def round_progress(store: ClassStore, code: object) -> RoundProgress | None:
+    """The running round and what it has gathered so far, or None when no round runs."""
+    running = current_round(store, code)
+    if running is None:
+        return None
+    in_round = store.digit_tally(running.room, since=running.started_at)
+    return RoundProgress(
+        round=running,
+        per_digit=_per_digit(in_round),
+        students=len({row["student"] for row in in_round}),
+        room_per_digit=_per_digit(store.digit_tally(running.room)),
+    )
+
+
+def asked_digit(store: ClassStore, student: Student) -> int | None:
+    """The digit the room's running round asks this student for (rooms.lacking_digit), or None when none runs."""
+    running = current_round(store, student.room)
+    if running is None:
+        return None
+    tally = store.digit_tally(student.room)
+    mine = _per_digit(
+        row for row in store.digit_tally(student.room, since=running.started_at) if row["student"] == student.id
+    )
+    turn = sum(map(ord, student.id)) % config.N_CLASSES  # students who start together are asked different digits
+    return rooms.lacking_digit(_per_digit(tally), mine, turn)
+
+
 # --- Moderation (the teacher) ---------------------------------------------------------------
 def hide_drawing(store: ClassStore, code: object, drawing_id: int, hidden: bool = True) -> None:
     """Hide a drawing from the board and its numbers (or show it again); it stays stored."""

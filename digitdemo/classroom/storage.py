@@ -332,3 +332,44 @@ class ClassStore:
             deleted = conn.execute(f"DELETE FROM drawings WHERE {where}", args).rowcount
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return deleted
+
+    # --- Rounds (issue 19) ------------------------------------------------------------------
+    def start_round(self, code: str, kind: str, now: float) -> int | None:
+        """End the room's running round, if any, and start one of ``kind``; its id, or None if there is no room."""
+        with self.db.write() as conn:
+            if conn.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone() is None:
+                return None
+            conn.execute("UPDATE rounds SET ended_at = ? WHERE room = ? AND ended_at IS NULL", (now, code))
+            sql = "INSERT INTO rounds (room, kind, started_at) VALUES (?, ?, ?)"
+            round_id = conn.execute(sql, (code, kind, now)).lastrowid
+            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+            return round_id
+
+    def end_round(self, code: str, now: float) -> bool:
+        """End the room's running round; False if none was running."""
+        with self.db.write() as conn:
+            sql = "UPDATE rounds SET ended_at = ? WHERE room = ? AND ended_at IS NULL"
+            ended = conn.execute(sql, (now, code)).rowcount
+            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+            return ended > 0
+
+    def current_round(self, code: str) -> sqlite3.Row | None:
+        """The room's running round (id, room, kind, started_at, ended_at), or None."""
+        with self.db.lookup() as conn:
+            sql = (
+                "SELECT id, room, kind, started_at, ended_at FROM rounds WHERE room = ? AND ended_at IS NULL "
+                "ORDER BY started_at DESC, id DESC LIMIT 1"
+            )
+            return conn.execute(sql, (code,)).fetchone()
+
+    def digit_tally(self, code: str, since: float | None = None) -> list[sqlite3.Row]:
+        """(student, meant, count, first: the smallest drawing id) of a room's shown drawings, sent since ``since``."""
+        where, args = "room = ? AND hidden = 0", [code]
+        if since is not None:
+            where, args = where + " AND created_at >= ?", [*args, since]
+        sql = (
+            f"SELECT student, meant, count(*) AS count, min(id) AS first FROM drawings WHERE {where} "
+            "GROUP BY student, meant ORDER BY first"
+        )
+        with self.db.read() as conn:
+            return conn.execute(sql, args).fetchall()

@@ -2,20 +2,23 @@
 
 import functools
 import io
+import time
 
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from digitdemo import figures
-from digitdemo.classroom import service
-from digitdemo.classroom.service import Board, ClassError, Drawing
+from digitdemo import figures, teach
+from digitdemo.classroom import rooms, service
+from digitdemo.classroom.service import Board, ClassError, Drawing, RoundProgress
 from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot
+from digitdemo.text import plural
 
 REFRESH_S = 1.5  # the board asks the database whether anything changed this often
 TILE = 120  # px per drawing in the gallery: readable from the back of a room
 BAND = 56  # px of "meant -> read" under each drawing
 GREEN, RED = (26, 127, 55), (200, 30, 30)
+ROUND_PROBLEM = "class.round_problem"  # why starting or ending the round failed, said once
 CACHE = "class.board_cache"  # (room code, version) -> what the board shows, so an unchanged board costs no query
 
 
@@ -68,8 +71,9 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict]] | None:
-    """The board, its gallery picture and its two charts, made again only when the room's change counter moved."""
+def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict], RoundProgress | None] | None:
+    """The board, its gallery picture, its two charts and the running round's progress, made again only when the
+    room's change counter moved."""
     version = service.board_version(room.store(), code)
     if version is None:
         return None
@@ -81,9 +85,16 @@ def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict]] | None:
         figures.board.digit_accuracy(board.per_digit_accuracy, board.per_digit_count, "Read right, per digit"),
         figures.errors.confusion(board.confusion, "The class's confusion matrix: click a cell", "meant", "read"),
     )
-    loaded = (board, _png(gallery(board.latest)) if board.latest else b"", charts)
+    picture = _png(gallery(board.latest)) if board.latest else b""
+    loaded = (board, picture, charts, service.round_progress(room.store(), code))
     st.session_state[CACHE] = ((code, version), loaded)
     return loaded
+
+
+def running(code: str) -> bool:
+    """Whether the board last shown for this room had students in it (joined or sent)."""
+    cached = st.session_state.get(CACHE)
+    return cached is not None and cached[0][0] == code and (cached[1][0].joined > 0 or cached[1][0].drawings > 0)
 
 
 def _cell_clicked() -> None:
@@ -98,7 +109,7 @@ def live(code: str, teacher_tools=None) -> None:
 
 
 def _live(code: str, teacher_tools) -> None:
-    _board(code)
+    _board(code, teacher=teacher_tools is not None)
     if teacher_tools is not None:
         teacher_tools(code)  # in the same fragment, so its list of drawings is as fresh as the board
 
@@ -110,7 +121,7 @@ def _big(label: str, value: str) -> str:
     )
 
 
-def _board(code: str) -> None:
+def _board(code: str, teacher: bool) -> None:
     try:
         loaded = _load(code)
     except ClassError as error:
@@ -119,7 +130,8 @@ def _board(code: str) -> None:
     if loaded is None:
         st.warning(f"Room {code} no longer exists.")
         return
-    board, picture, (per_digit, matrix) = loaded
+    board, picture, (per_digit, matrix), progress = loaded
+    _round(code, progress, teacher)
     accuracy = "—" if board.accuracy is None else f"{board.accuracy:.0%}"
     numbers = st.columns(3)
     numbers[0].markdown(_big("students who sent", str(board.students)), unsafe_allow_html=True)
@@ -145,6 +157,56 @@ def _board(code: str) -> None:
     cell = st.session_state.get("class.cell")
     if cell is not None:
         _cell(code, *cell)
+
+
+def _start_round(code: str) -> None:
+    try:
+        service.start_round(room.store(), code, rooms.EVERY_DIGIT)
+    except ClassError as error:
+        st.session_state[ROUND_PROBLEM] = str(error)
+
+
+def _end_round(code: str) -> None:
+    try:
+        service.end_round(room.store(), code)
+    except ClassError as error:
+        st.session_state[ROUND_PROBLEM] = str(error)
+
+
+def _round(code: str, progress: RoundProgress | None, teacher: bool) -> None:
+    """The "draw every digit" round: its progress, digit by digit; for the teacher, Start or End."""
+    problem = st.session_state.pop(ROUND_PROBLEM, None)
+    if problem:
+        say("warning", problem)
+    if progress is None:
+        if teacher:
+            st.button(
+                "Start a round: draw every digit",
+                key="class.round_start",
+                on_click=_start_round,
+                args=(code,),
+                help="Each student's Draw page then asks for a digit they have not drawn in the round, the one the "
+                "room has fewest of, and chooses it on their keypad.",
+            )
+        return
+    minutes = max(0, int((time.time() - progress.round.started_at) // 60))
+    with st.container(key="board-round", border=True):
+        words, end = st.columns([5, 1], vertical_alignment="center")
+        words.markdown(
+            f"**Round: draw every digit** · {f'{minutes} min' if minutes else 'under a minute'} so far · "
+            f"{plural(sum(progress.per_digit), 'drawing')} from {plural(progress.students, 'student')}. "
+            f"Each student is asked for the digit the room has fewest of; ✓: {teach.MIN_PER_DIGIT}, enough to teach."
+        )
+        if teacher:
+            end.button("End the round", key="class.round_end", on_click=_end_round, args=(code,), width="stretch")
+        # Each digit: the round's drawings of it, and the room's in all (what teaching counts), ticked once enough.
+        cells = "".join(
+            f"<div class='round-digit'><div class='round-digit-name'>digit {d}</div>"
+            f"<div>{n}</div><div class='round-digit-room'>{total} in all{' ✓' * (total >= teach.MIN_PER_DIGIT)}</div>"
+            "</div>"
+            for d, (n, total) in enumerate(zip(progress.per_digit, progress.room_per_digit, strict=True))
+        )
+        st.markdown(f"<div class='round-digits'>{cells}</div>", unsafe_allow_html=True)
 
 
 def _cell(code: str, meant: int, read: int) -> None:

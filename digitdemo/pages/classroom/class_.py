@@ -17,6 +17,7 @@ from digitdemo.text import plural
 ROOM = "class.room"  # the room the teacher is showing
 CONFIRM = "class.confirm"  # (room code, action, target) of a deletion waiting for "Yes"
 NOTICE = "class.notice"  # (section, kind, sentence, when) of the last moderation or room action
+FOLDED = "class.folded"  # the room whose way in (code, link, QR) is folded: students have joined it
 NOTICE_S = 8.0  # how long that sentence stays: long enough to read, through the board's refreshes
 
 
@@ -64,37 +65,72 @@ def _student(sign_in_open: bool = False) -> None:
 
 
 def _teacher() -> None:
-    top, out = st.columns([5, 1], vertical_alignment="bottom")
-    top.success("Signed in as the teacher, in this browser tab.")
-    with out:
-        signin.sign_out_button()
+    presenting = state.presenting()
+    if not presenting:
+        picker, create, alone = _top_row()
     try:
         every = service.list_rooms(room.store())
     except ClassError as error:
         say("error", f"{error} The class features are off until it is fixed; every other page still works.")
         return
-    if st.button("Create a room", key="class.create", type="primary"):
+    codes = [r.code for r in every]
+    if st.session_state.get(ROOM) not in codes and codes:
+        st.session_state[ROOM] = codes[0]
+    if presenting and codes:
+        _board_only(st.session_state[ROOM])
+        return
+    if presenting:  # no room to show alone yet: the controls, to create one
+        picker, create, alone = _top_row()
+    if create.button("Create a room", key="class.create", type="primary", width="stretch"):
         try:
             st.session_state[ROOM] = service.create_room(room.store()).code
         except ClassError as error:
             say("error", str(error))
         st.rerun()
-    codes = [r.code for r in every]
     if not codes:
         st.info("Create a room: students then join with its code, link or QR code.")
         return
-    if st.session_state.get(ROOM) not in codes:
-        st.session_state[ROOM] = codes[0]
-    status = {r.code: f"{r.code} ({'open' if r.is_open else 'closed'}, {r.drawings} drawings)" for r in every}
-    code = st.selectbox("Room", codes, key=ROOM, format_func=status.get)
+    status = {r.code: f"{r.code} ({'open' if r.is_open else 'closed'})" for r in every}
+    code = picker.selectbox("Room", codes, key=ROOM, format_func=status.get)
+    with alone:
+        _present_link("The board alone", "📽️", present=True)
     current = next(r for r in every if r.code == code)
-    _invitation(current)
+    st.session_state[FOLDED] = code if current.joined or current.drawings else None
+    if st.session_state[FOLDED] == code:
+        # Running: the board takes the first screen; the way in stays one click away for latecomers.
+        with st.expander(f"How to join room {code}: the code, the link and the QR code"):
+            _invitation(current)
+    else:
+        _invitation(current)
     board.live(code, teacher_tools=_teacher_tools)
     teaching.render(code)
     _room_actions(current)
 
 
+def _top_row() -> tuple:
+    """One row: the room, a new one, the board alone for the projector, sign out; so the board starts high."""
+    picker, create, alone, out = st.columns([3, 1.4, 1.6, 1], vertical_alignment="bottom")
+    with out:
+        signin.sign_out_button()
+    st.caption("Signed in as the teacher, in this browser tab.")
+    return picker, create, alone
+
+
+def _board_only(code: str) -> None:
+    """Presenter mode (?present=1): the room's board and nothing else, for the projector."""
+    board.live(code, teacher_tools=None)
+    _present_link("Every control", "⚙️", present=False)
+
+
+def _present_link(label: str, icon: str, present: bool) -> None:
+    """A link to this page in presenter mode (the board alone) or out of it, in the same tab: sign-in is per tab."""
+    page = st.Page(render, title="Class", url_path="class")
+    st.page_link(page, label=label, icon=icon, query_params={"present": "1" if present else "0"})
+
+
 def _teacher_tools(code: str) -> None:
+    if st.session_state.get(FOLDED) != code and board.running(code):
+        st.rerun(scope="app")  # the first student joined: fold the way in, so the board takes the first screen
     _drawings(code)
     _export(code)
 

@@ -25,6 +25,7 @@ DIGIT = "room.digit"  # "Which digit did you draw?"
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
 SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
+ASKED = "room.asked"  # ((room, student, the room's change counter), the digit the room's round asks for)
 JOINED = "room.joined"  # the sentence for a student just made, shown once
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
@@ -251,6 +252,15 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         return
     closed = status is not None and not status.is_open
     notice = st.session_state.pop(SENT, None)
+    asked = None if closed else _asked_digit(current)
+    if asked is not None:
+        article = "an" if asked == 8 else "a"
+        st.markdown(
+            f"**The class's round: draw {article} {asked}**: of the digits you have not drawn in it, "
+            f"the room has fewest {asked}s."
+        )
+        if st.session_state.get(DIGIT) is None:  # chosen for them once per drawing; a digit they pick stays theirs
+            st.session_state[DIGIT] = asked
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
     # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
     meant = st.pills(
@@ -275,6 +285,19 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         st.caption("Draw your digit, then choose it above to send it.")
     elif meant not in DIGITS:
         st.caption("Choose the digit you drew: Send waits for it.")
+
+
+def _asked_digit(current: Student) -> int | None:
+    """The digit the room's running round asks this student for (None: no round), asked again only when the room
+    changed (send_panel runs with every stroke)."""
+    try:
+        seen = (current.room, current.id, service.board_version(store(), current.room))
+        cached = st.session_state.get(ASKED)
+        if cached is None or cached[0] != seen:
+            st.session_state[ASKED] = cached = (seen, service.asked_digit(store(), current))
+    except ClassError:
+        return None  # the page's header and totals say why
+    return cached[1]
 
 
 def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:

@@ -12,12 +12,13 @@ from digitdemo.classroom import export, service, storage
 from digitdemo.classroom.service import ClassError
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
-from digitdemo.pages.classroom import room, signin
+from digitdemo.pages.classroom import board, room, signin
 from digitdemo.pages.common import points, say, show_plot
 from digitdemo.text import plural
 
 JOB = "class.teach.job"  # this tab's last teaching run (its context: Checking), going or done, until the next
 NOTICE = "class.teach.notice"
+TALLY = "class.teach.tally"  # ((room code, its change counter), (digits, students)): what the readiness counts
 FOLDER = "room-models"  # beside the class database: one folder per room, never models/
 
 
@@ -67,13 +68,39 @@ def render(code: str) -> None:
     _notice()
     job = _job()
     _room_model(code)
+    running = job is not None and job.poll().state == "running"
+    # Live, as the board: the counts are the database's now, not the page's last full run's.
+    st.fragment(_readiness, run_every=board.REFRESH_S)(code, running)
+    if running:
+        st.fragment(live_progress.follow, run_every=0.5)(JOB, "class.teach", "The taught model's loss so far")
+    elif job is not None and job.context.code == code:
+        _comparison(Taught(job.result(), job.keras_bytes(), job.context))
+
+
+def _tally(code: str) -> tuple[np.ndarray, np.ndarray]:
+    """The room's shown drawings as (n,) digits meant and (n,) student numbers, numbered as export.room_data does
+    (by first drawing), so the split shown is the split taught; asked again only when the room changed."""
+    version = service.board_version(room.store(), code)
+    cached = st.session_state.get(TALLY)
+    if cached is not None and cached[0] == (code, version):
+        return cached[1]
+    numbers: dict[str, int] = {}
+    y, who = [], []
+    for student, meant, count in service.digit_tally(room.store(), code):
+        y += [meant] * count
+        who += [numbers.setdefault(student, len(numbers) + 1)] * count
+    tally = (np.array(y, dtype=np.int64), np.array(who, dtype=np.int64))
+    st.session_state[TALLY] = ((code, version), tally)
+    return tally
+
+
+def _readiness(code: str, running: bool) -> None:
+    """How many drawings teach and check, and the Teach button; or, one sentence, what teaching still needs."""
     try:
-        data = export.room_data(room.store(), code)
+        split = teach.split_by_student(*_tally(code))
     except ClassError as error:
-        st.caption(f"{error} Students' drawings are what teaches the model.")
+        say("warning", str(error))
         return
-    try:
-        split = teach.split_by_student(data.y, data.students)
     except teach.TeachError as error:
         say("info", str(error))
         return
@@ -86,13 +113,8 @@ def render(code: str) -> None:
         f"Split by student: no student is on both sides. The lab's network and recipe ({config.EPOCHS} epochs) learn "
         f"from the lab's 5000 digits plus the teaching drawings, each counted {config.EXTRA_WEIGHT:g} times."
     )
-    running = job is not None and job.poll().state == "running"
     if st.button("Teach the model", key="class.teach", type="primary", disabled=running):
-        _start(code, data, split)
-    if running:
-        st.fragment(live_progress.follow, run_every=0.5)(JOB, "class.teach", "The taught model's loss so far")
-    elif job is not None and job.context.code == code:
-        _comparison(Taught(job.result(), job.keras_bytes(), job.context))
+        _start(code)
 
 
 def _job() -> TrainingJob | None:
@@ -116,7 +138,14 @@ def _job() -> TrainingJob | None:
     return None
 
 
-def _start(code: str, data: export.ClassData, split: teach.Split) -> None:
+def _start(code: str) -> None:
+    """Teach with the room's drawings as they are at the click (the split is made again from them)."""
+    try:
+        data = export.room_data(room.store(), code)
+        split = teach.split_by_student(data.y, data.students)
+    except (ClassError, teach.TeachError) as error:
+        say("warning", str(error))
+        return
     try:
         job = teach.start_teaching(
             data.X[split.teach], data.y[split.teach], owner=state.session_id(), holder=state.browser()

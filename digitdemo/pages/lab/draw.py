@@ -149,8 +149,10 @@ HINTS = {
 
 
 def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
+    # On a phone the answer is the line under the canvas (draw-verdict): this larger one is hidden there, not twice.
+    answer = st.container(key="draw-answer")
     if out is None:
-        st.metric("Prediction", "—")
+        answer.metric("Prediction", "—")
         st.info(steps.problem if steps is not None else HINTS[kind])
         st.session_state.pop(state.LAST_LOGITS, None)
         return
@@ -158,7 +160,7 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     digit = int(out.predicted_digit[0])
     st.session_state[state.LAST_LOGITS] = logits.tolist()
     second = int(np.argsort(probabilities)[-2])
-    st.metric("Prediction", digit)
+    answer.metric("Prediction", digit)
     if probabilities[digit] < config.UNSURE_BELOW:
         st.warning(
             f"The model is unsure: {probabilities[digit]:.0%} for {digit}, {probabilities[second]:.0%} for "
