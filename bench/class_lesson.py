@@ -1,6 +1,9 @@
 """A 30-student lesson in a room, measured at the server: drawing, sending, and the class board open.
 
-    python -m bench.class_lesson [--students 30] [--seconds 60]
+    python -m bench.class_lesson [--students 30] [--seconds 60] [--processes 1 2]
+
+--processes: as bench.classroom, one configuration after the other (1: `streamlit run`; N: `serve`, N workers
+behind HAProxy; each client first opens the page, for HAProxy's cookie); CPU per process, the workers then HAProxy.
 
 As bench.classroom: a real Chromium does each step once (a student draws a 7, chooses 7 and presses
 Send to the class), its websocket messages are recorded, and light clients replay them over
@@ -24,7 +27,17 @@ from playwright.sync_api import sync_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.harness import SEVEN, canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+from bench.harness import (
+    SEVEN,
+    app_servers,
+    canvas_on,
+    cpu_seconds,
+    draw,
+    first_visit_cookies,
+    launch,
+    rss_mb,
+    wait_metric,
+)
 from digitdemo.classroom import service, storage
 
 PASSWORD = "bench-lesson"
@@ -72,8 +85,12 @@ class Client:
         self.alerts: list[str] = []
 
     async def connect(self) -> None:
+        cookies = await asyncio.get_running_loop().run_in_executor(None, first_visit_cookies, self.url)
         self.ws = await websockets.connect(
-            self.url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None
+            self.url.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            additional_headers={"Cookie": cookies},  # HAProxy's worker cookie: one worker holds the session
         )
         first = BackMsg()
         first.rerun_script.page_name = self.page
@@ -130,7 +147,7 @@ def p50_p95(seconds: list[float]) -> str:
     return f"p50 {statistics.median(ms):5.0f} ms  p95 {ms[min(len(ms) - 1, int(0.95 * len(ms)))]:5.0f} ms  n={len(ms)}"
 
 
-async def lesson(url: str, pid: int, code: str, frames: dict[str, bytes], students: int, seconds: float) -> None:
+async def lesson(url: str, pids: list[int], code: str, frames: dict[str, bytes], students: int, seconds: float) -> int:
     room = [Client(url, "draw", f"room={code}") for _ in range(students)]
     board = Client(url, "class", f"teacher={PASSWORD}")
     for client in [board, *room]:
@@ -138,7 +155,7 @@ async def lesson(url: str, pid: int, code: str, frames: dict[str, bytes], studen
     times: dict[str, list[float]] = {"stroke": [], "digit": [], "send": [], "board": []}
     acknowledged, refused = 0, []
     deadline = time.perf_counter() + seconds
-    cpu, wall = cpu_seconds(pid), time.perf_counter()
+    cpu, wall = [cpu_seconds(pid) for pid in pids], time.perf_counter()
 
     async def student(client: Client) -> None:
         nonlocal acknowledged
@@ -162,18 +179,19 @@ async def lesson(url: str, pid: int, code: str, frames: dict[str, bytes], studen
             await asyncio.sleep(1.5)
 
     await asyncio.gather(projector(), *(student(c) for c in room))
-    cpu, wall = cpu_seconds(pid) - cpu, time.perf_counter() - wall
-    print(f"{students} students and one board for {wall:.0f} s: server CPU {cpu / wall:.0%} of a core, "
-          f"RSS {rss_mb(pid):.0f} MB")  # fmt: skip
+    wall = time.perf_counter() - wall
+    shares = " + ".join(f"{(cpu_seconds(pid) - c) / wall:.0%}" for pid, c in zip(pids, cpu, strict=True))
+    rss = " + ".join(f"{rss_mb(pid):.0f}" for pid in pids)
+    print(f"{students} students and one board for {wall:.0f} s: server CPU {shares} of a core, RSS {rss} MB")
     for name, label in [("stroke", "a stroke (prediction)"), ("digit", "choosing the digit"),
                         ("send", "Send to the class"), ("board", "a board refresh")]:  # fmt: skip
         print(f"  {label:<24} {p50_p95(times[name])}")
     print(f"  sends acknowledged {acknowledged}, refused {len(refused)} {sorted(set(refused))[:3]}")
     # The board alone, nothing changing: what a refresh costs the server when only the change counter is read.
-    quiet, cpu = [], cpu_seconds(pid)
+    quiet, cpu = [], sum(cpu_seconds(pid) for pid in pids)
     for _ in range(30):
         quiet.append(await board.refresh())
-    cpu = cpu_seconds(pid) - cpu
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
     print(f"  board alone, unchanged  {p50_p95(quiet)}  server CPU {1000 * cpu / len(quiet):.1f} ms per refresh")
     for client in [board, *room]:
         await client.ws.close()
@@ -184,21 +202,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1], help="one run each, side by side")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "class.db"
-        os.environ[storage.DB_ENV] = str(db)
-        os.environ["DIGITDEMO_TEACHER_PASSWORD"] = PASSWORD
-        store = storage.ClassStore(db)
-        code = service.create_room(store).code
-        with streamlit_server("streamlit_app.py") as (process, url, _):
-            frames = record(url, code)
-            before = service.get_room(store, code).drawings
-            acknowledged = asyncio.run(lesson(url, process.pid, code, frames, args.students, args.seconds))
-        stored = service.get_room(store, code).drawings - before
-        rows = {d.student_id for d in service.room_drawings(store, code)}
-        print(f"  stored {stored} drawings from {len(rows)} students: lost {acknowledged - stored}")
-        store.close()
+    for processes in args.processes:
+        print(f"\n--- {'streamlit run' if processes == 1 else f'serve --processes {processes}'}")
+        with tempfile.TemporaryDirectory() as folder:
+            db = Path(folder) / "class.db"
+            os.environ[storage.DB_ENV] = str(db)
+            os.environ["DIGITDEMO_TEACHER_PASSWORD"] = PASSWORD
+            store = storage.ClassStore(db)
+            code = service.create_room(store).code
+            with app_servers(processes) as (url, pids):
+                frames = record(url, code)
+                before = service.get_room(store, code).drawings
+                acknowledged = asyncio.run(lesson(url, pids, code, frames, args.students, args.seconds))
+            stored = service.get_room(store, code).drawings - before
+            rows = {d.student_id for d in service.room_drawings(store, code)}
+            print(f"  stored {stored} drawings from {len(rows)} students: lost {acknowledged - stored}")
+            store.close()
     print("reply time: message sent → the run finished (a send includes the page's full rerun).")
 
 

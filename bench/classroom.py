@@ -1,6 +1,10 @@
 """A class at once: 30 students' sessions drawing on one server, measured at the server.
 
-    python -m bench.classroom [--students 30] [--seconds 30]
+    python -m bench.classroom [--students 30] [--seconds 30] [--processes 1 2]
+
+--processes: one configuration after the other in one run, side by side: 1 is `streamlit run`, N > 1 is
+`python -m digitdemo serve --processes N` (N workers behind HAProxy, sticky by cookie). Each light client
+first opens the page as a browser does, for HAProxy's cookie, and sends it with its websocket and images.
 
 Browsers are too heavy to run 30 of on 2 cores, and they would compete with the server for
 the CPU being measured. So a real Chromium draws a 7 and a 1 once, the messages it sends
@@ -24,7 +28,7 @@ from playwright.sync_api import sync_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.harness import canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+from bench.harness import app_servers, canvas_on, cpu_seconds, draw, first_visit_cookies, launch, rss_mb, wait_metric
 
 ONE = [(140, 50), (140, 240)]
 SEVEN = [(90, 70), (190, 70), (190, 90), (160, 150), (130, 230)]
@@ -59,8 +63,13 @@ class Student:
         self.wrong = 0
 
     async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.cookies = await loop.run_in_executor(None, first_visit_cookies, self.url)  # HAProxy's worker cookie
         self.ws = await websockets.connect(
-            self.url.replace("http", "ws") + "/_stcore/stream", subprotocols=["streamlit"], max_size=None
+            self.url.replace("http", "ws") + "/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            additional_headers={"Cookie": self.cookies},
         )
         first = BackMsg()
         first.rerun_script.page_name = "draw"
@@ -83,8 +92,9 @@ class Student:
             elif message.HasField("script_finished"):
                 break
         loop = asyncio.get_running_loop()
-        for path in images:  # what the browser then asks the server for
-            await loop.run_in_executor(None, lambda p=path: urllib.request.urlopen(self.url + p).read())
+        for path in images:  # what the browser then asks the server for, from the worker holding the session
+            request = urllib.request.Request(self.url + path, headers={"Cookie": self.cookies})
+            await loop.run_in_executor(None, lambda r=request: urllib.request.urlopen(r).read())
         return value
 
     async def draw_once(self) -> None:
@@ -98,31 +108,33 @@ class Student:
         await self.ws.close()
 
 
-def summary(name: str, latencies: list[float], wrong: int, cpu: float, wall: float, rss: float) -> None:
+def summary(name: str, latencies: list[float], wrong: int, cpu: list[float], wall: float, rss: list[float]) -> None:
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    shares = " + ".join(f"{c / wall:.0%}" for c in cpu)
     print(
         f"{name:<28} {len(latencies):5d} drawings  p50 {statistics.median(ordered) * 1000:6.0f} ms  "
-        f"p95 {p95 * 1000:6.0f} ms  max {ordered[-1] * 1000:6.0f} ms  server CPU {cpu / wall:5.0%} of a core  "
-        f"RSS {rss:4.0f} MB  wrong or lost {wrong}"
+        f"p95 {p95 * 1000:6.0f} ms  max {ordered[-1] * 1000:6.0f} ms  server CPU {shares} of a core  "
+        f"RSS {' + '.join(f'{r:.0f}' for r in rss)} MB  wrong or lost {wrong}"
     )
 
 
-async def classroom(url: str, pid: int, strokes: dict[str, bytes], students: int, seconds: float) -> None:
+async def classroom(url: str, pids: list[int], strokes: dict[str, bytes], students: int, seconds: float) -> None:
     class_ = [Student(url, d, strokes[d]) for d in ("7", "1") * (students // 2) + ("7",) * (students % 2)]
     started = time.perf_counter()
     for student in class_:
         await student.connect()
-    print(f"{students} sessions connected in {time.perf_counter() - started:.1f} s, RSS {rss_mb(pid):.0f} MB")
+    rss = " + ".join(f"{rss_mb(pid):.0f}" for pid in pids)
+    print(f"{students} sessions connected in {time.perf_counter() - started:.1f} s, RSS {rss} MB")
 
     async def phase(name: str, body) -> None:
         for s in class_:
             s.latencies, s.wrong = [], 0
-        wall, cpu = time.perf_counter(), cpu_seconds(pid)
+        wall, cpu = time.perf_counter(), [cpu_seconds(pid) for pid in pids]
         await body()
-        wall, cpu = time.perf_counter() - wall, cpu_seconds(pid) - cpu
+        wall, cpu = time.perf_counter() - wall, [cpu_seconds(pid) - c for pid, c in zip(pids, cpu, strict=True)]
         latencies = [t for s in class_ for t in s.latencies]
-        summary(name, latencies, sum(s.wrong for s in class_), cpu, wall, rss_mb(pid))
+        summary(name, latencies, sum(s.wrong for s in class_), cpu, wall, [rss_mb(pid) for pid in pids])
 
     async def in_turn():
         for _ in range(2):
@@ -156,10 +168,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1], help="one run each, side by side")
     args = parser.parse_args()
-    with streamlit_server("streamlit_app.py") as (process, url, _):
-        strokes = record_strokes(url)
-        asyncio.run(classroom(url, process.pid, strokes, args.students, args.seconds))
+    strokes = None
+    for processes in args.processes:
+        with app_servers(processes) as (url, pids):
+            strokes = strokes or record_strokes(url)
+            label = "streamlit run" if processes == 1 else f"serve --processes {processes}: workers, then HAProxy"
+            print(f"\n--- {label}")
+            asyncio.run(classroom(url, pids, strokes, args.students, args.seconds))
     print("latency: stroke message sent → the run finished and its images fetched (add the canvas's 200 ms).")
 
 

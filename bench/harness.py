@@ -113,3 +113,46 @@ def wait_metric(page, text: str, timeout: float = 30_000) -> None:
         polling="raf",
         timeout=timeout,
     )
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@contextmanager
+def app_servers(processes: int = 1, env: dict | None = None):
+    """The app on a free port of 127.0.0.1: `streamlit run` for 1 process, else `python -m digitdemo serve
+    --processes N` (N workers behind HAProxy); yields (url, the pids serving it: the workers, and HAProxy)."""
+    if processes == 1:
+        with streamlit_server(env=env) as (process, url, _):
+            yield url, [process.pid]
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digitdemo", "serve", "--processes", str(processes), "--port", str(port),
+         "--address", "127.0.0.1"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process, seconds=180)
+        yield url, children(process.pid)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def first_visit_cookies(url: str) -> str:
+    """The Cookie header a browser holds after opening the page: HAProxy's worker cookie, Streamlit's XSRF one."""
+    with urllib.request.urlopen(f"{url}/draw", timeout=30) as reply:
+        cookies = [header.split(";", 1)[0] for header in reply.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies)

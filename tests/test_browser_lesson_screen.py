@@ -64,6 +64,7 @@ def send_as(store, student, digits) -> None:
 def stroke(page, canvas, device) -> None:
     """A 7, with a finger on a phone, with the mouse otherwise."""
     if device is PHONE:
+        canvas.scroll_into_view_if_needed()  # a finger touches what is on the screen
         touch_stroke(page.context, page, canvas, SEVEN)
     else:
         draw(page, canvas, SEVEN)

@@ -155,11 +155,12 @@ RENAMES_PER_MINUTE = 3
 MAX_DRAWINGS_PER_STUDENT = 50
 # Room for 60 such students; about 12 MB of database (bench.class_db), the board still in milliseconds.
 MAX_DRAWINGS_PER_ROOM = 3000
-# A lecture hall. Only students who sent a drawing take a place, so fresh sessions cannot fill a room.
-MAX_STUDENTS_PER_ROOM = 200
+# A lecture hall (`serve`: 200-400 students). Only students who sent a drawing take a place, so fresh sessions
+# cannot fill a room.
+MAX_STUDENTS_PER_ROOM = 400
 # Students who joined but have not sent yet: the newest this many are kept (a lecture hall joining at once),
 # older ones dropped, so a script joining again and again cannot grow the database.
-MAX_IDLE_STUDENTS_PER_ROOM = 200
+MAX_IDLE_STUDENTS_PER_ROOM = 400
 # A thumbnail of the ink (the pages send about 1-3 kB); bigger is not a thumbnail.
 MAX_INK_PNG_BYTES = 32 * 1024
 # A model identifier or path, as the metadata names it.
