@@ -82,9 +82,7 @@ def free_loopback_port() -> int:
 def haproxy_config(address: str, port: int, workers: list[Worker]) -> str:
     """HAProxy's configuration: the public address in front, the workers behind, sticky by cookie."""
     bind = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-    servers = "\n".join(
-        f"    server {w.name} 127.0.0.1:{w.port} check cookie {w.name} inter 1s fall 2 rise 1" for w in workers
-    )
+    servers = "\n".join(f"    server {w.name} 127.0.0.1:{w.port} cookie {w.name}" for w in workers)
     return f"""# Made by `python -m digitdemo serve`; removed when it stops.
 global
     maxconn 4000
@@ -113,6 +111,11 @@ backend workers
     option httpchk
     http-check send meth GET uri {HEALTH_PATH}
     http-check expect status 200
+    # A busy worker answers its health check late (300 strokes at once kept one busy for 9 s): only three
+    # checks in a row that fail or wait 5 s take it out, for out of rotation means its browsers lose their
+    # sessions. A dead one goes at once: the first connection it refuses marks it down.
+    timeout check 5s
+    default-server check inter 2s fall 3 rise 1 observe layer4 error-limit 1 on-error mark-down
 {servers}
 """
 
