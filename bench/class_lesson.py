@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import tempfile
 import time
@@ -83,6 +84,7 @@ class Client:
         self.canvas_id: str | None = None
         self.fragment_id: str | None = None  # the last fragment the page drew (on the Class page: the board)
         self.alerts: list[str] = []
+        self.strokes: list[float] = []  # this session's stroke replies, seconds
 
     async def connect(self) -> None:
         cookies = await asyncio.get_running_loop().run_in_executor(None, first_visit_cookies, self.url)
@@ -147,7 +149,10 @@ def p50_p95(seconds: list[float]) -> str:
     return f"p50 {statistics.median(ms):5.0f} ms  p95 {ms[min(len(ms) - 1, int(0.95 * len(ms)))]:5.0f} ms  n={len(ms)}"
 
 
-async def lesson(url: str, pids: list[int], code: str, frames: dict[str, bytes], students: int, seconds: float) -> int:
+async def lesson(
+    url: str, pids: list[int], code: str, frames: dict[str, bytes], students: int, seconds: float, kill_after=None
+) -> int:
+    """kill_after: seconds into the lesson at which one worker is killed with -9 (serve restarts it)."""
     room = [Client(url, "draw", f"room={code}") for _ in range(students)]
     board = Client(url, "class", f"teacher={PASSWORD}")
     for client in [board, *room]:
@@ -157,16 +162,36 @@ async def lesson(url: str, pids: list[int], code: str, frames: dict[str, bytes],
     deadline = time.perf_counter() + seconds
     cpu, wall = [cpu_seconds(pid) for pid in pids], time.perf_counter()
 
+    reconnected: list[float] = []  # seconds from a dropped connection to the page running again
+    dropped: set[int] = set()
+
+    async def again(client: Client) -> None:
+        """As the browser does when its websocket drops: connect again until the page runs."""
+        lost = time.perf_counter()
+        dropped.add(id(client))
+        while True:
+            try:
+                await client.connect()
+                break
+            except (OSError, websockets.ConnectionClosed, websockets.InvalidStatus):
+                await asyncio.sleep(0.5)
+        reconnected.append(time.perf_counter() - lost)
+
     async def student(client: Client) -> None:
         nonlocal acknowledged
         rng = random.Random(id(client))
         await asyncio.sleep(rng.uniform(0, 8))
         while time.perf_counter() < deadline:
-            times["stroke"].append(await client.send(frames["stroke"]))
-            await asyncio.sleep(rng.uniform(1, 3))  # choosing the digit
-            times["digit"].append(await client.send(frames["digit"]))
-            await asyncio.sleep(rng.uniform(0.5, 1.5))
-            times["send"].append(await client.send(frames["send"]))
+            try:
+                client.strokes.append(await client.send(frames["stroke"]))
+                times["stroke"].append(client.strokes[-1])
+                await asyncio.sleep(rng.uniform(1, 3))  # choosing the digit
+                times["digit"].append(await client.send(frames["digit"]))
+                await asyncio.sleep(rng.uniform(0.5, 1.5))
+                times["send"].append(await client.send(frames["send"]))
+            except websockets.ConnectionClosed:
+                await again(client)
+                continue
             if any(alert.startswith("Sent your 7") for alert in client.alerts):
                 acknowledged += 1
             else:
@@ -175,10 +200,23 @@ async def lesson(url: str, pids: list[int], code: str, frames: dict[str, bytes],
 
     async def projector() -> None:
         while time.perf_counter() < deadline:
-            times["board"].append(await board.refresh())
+            try:
+                times["board"].append(await board.refresh())
+            except websockets.ConnectionClosed:
+                await again(board)
             await asyncio.sleep(1.5)
 
-    await asyncio.gather(projector(), *(student(c) for c in room))
+    async def kill() -> None:
+        await asyncio.sleep(kill_after)
+        worker = next(pid for pid in pids if b"streamlit" in Path(f"/proc/{pid}/cmdline").read_bytes())
+        os.kill(worker, signal.SIGKILL)
+        print(f"  killed worker {worker} with -9 at {kill_after:.0f} s")
+
+    await asyncio.gather(projector(), *(student(c) for c in room), *([kill()] if kill_after else []))
+    if kill_after:
+        others = [t for c in room if id(c) not in dropped for t in c.strokes]
+        print(f"  {len(dropped)} sessions were dropped and connected again: {p50_p95(reconnected)}")
+        print(f"  the other workers' students' strokes, the whole lesson: {p50_p95(others)}")
     wall = time.perf_counter() - wall
     shares = " + ".join(f"{(cpu_seconds(pid) - c) / wall:.0%}" for pid, c in zip(pids, cpu, strict=True))
     rss = " + ".join(f"{rss_mb(pid):.0f}" for pid in pids)
@@ -203,6 +241,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--processes", type=int, nargs="+", default=[1], help="one run each, side by side")
+    parser.add_argument("--kill-worker-after", type=float, metavar="S", help="kill -9 one worker S s into the lesson")
     args = parser.parse_args()
     for processes in args.processes:
         print(f"\n--- {'streamlit run' if processes == 1 else f'serve --processes {processes}'}")
@@ -215,7 +254,8 @@ def main() -> None:
             with app_servers(processes) as (url, pids):
                 frames = record(url, code)
                 before = service.get_room(store, code).drawings
-                acknowledged = asyncio.run(lesson(url, pids, code, frames, args.students, args.seconds))
+                kill = args.kill_worker_after if processes > 1 else None
+                acknowledged = asyncio.run(lesson(url, pids, code, frames, args.students, args.seconds, kill))
             stored = service.get_room(store, code).drawings - before
             rows = {d.student_id for d in service.room_drawings(store, code)}
             print(f"  stored {stored} drawings from {len(rows)} students: lost {acknowledged - stored}")

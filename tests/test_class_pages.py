@@ -544,7 +544,7 @@ def test_a_classmates_link_opened_in_another_browser_joins_as_a_new_student(db):
     stranger = other.session_state["room.student"]
     assert stranger.id != ada_student.id and stranger.nickname != ada_student.nickname
     assert "me" not in other.query_params
-    assert labels(other, "toast") == [
+    assert labels(other, "info") == [
         f"You joined room {room.code} as a new student, {stranger.nickname}: the room knows you by this browser, "
         "so a reload here finds you again, but another browser or device joins as someone new."
     ]

@@ -26,7 +26,7 @@ FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model 
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
 SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
 ASKED = "room.asked"  # ((room, student, the room's change counter), the digit the room's round asks for)
-JOINED = "room.joined"  # the sentence for a student just made, shown once
+JOINED = "room.joined"  # the sentence for a student just made, said below Send until their first drawing
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
 # A school day: the same browser is the same student through the lesson, and forgets the room by the next one.
@@ -65,9 +65,6 @@ def remember_browser() -> None:
     """
     if student() is None:
         return
-    joined = st.session_state.pop(JOINED, None)
-    if joined:  # a toast: on a phone the canvas stays within the first screen
-        st.toast(state.plain(joined), duration="long")
     secret = browser_secret()
     if st.context.cookies.get(COOKIE) != secret:
         cookie = f"{COOKIE}={secret}; path=/; max-age={COOKIE_SECONDS}; samesite=strict"
@@ -279,6 +276,8 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         st.rerun()
     if notice is not None:
         getattr(st, notice[0])(notice[1])
+    elif st.session_state.get(JOINED):  # below the canvas, not over it (a toast hid a phone's canvas for 10 s)
+        st.info(state.plain(st.session_state[JOINED]))
     if closed:
         st.info(f"Room {current.room} is closed: the teacher is not collecting drawings now.")
     elif out is None:
@@ -301,6 +300,7 @@ def _asked_digit(current: Student) -> int | None:
 
 
 def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
+    st.session_state.pop(JOINED, None)  # said until their first drawing
     try:
         drawing_id = service.send_drawing(
             store(),
