@@ -218,7 +218,9 @@ async def lesson(
         print(f"  {len(dropped)} sessions were dropped and connected again: {p50_p95(reconnected)}")
         print(f"  the other workers' students' strokes, the whole lesson: {p50_p95(others)}")
     wall = time.perf_counter() - wall
-    shares = " + ".join(f"{(cpu_seconds(pid) - c) / wall:.0%}" for pid, c in zip(pids, cpu, strict=True))
+    live = [(pid, c) for pid, c in zip(pids, cpu, strict=True) if Path(f"/proc/{pid}").exists()]
+    pids = [pid for pid, _ in live]  # a killed worker's figures are gone with it
+    shares = " + ".join(f"{(cpu_seconds(pid) - c) / wall:.0%}" for pid, c in live)
     rss = " + ".join(f"{rss_mb(pid):.0f}" for pid in pids)
     print(f"{students} students and one board for {wall:.0f} s: server CPU {shares} of a core, RSS {rss} MB")
     for name, label in [("stroke", "a stroke (prediction)"), ("digit", "choosing the digit"),
