@@ -39,10 +39,11 @@ def test_a_room_teaches_the_model_and_its_students_draw_against_it(browser, tmp_
         expect(teacher.get_by_text("Starting TensorFlow").or_(teacher.get_by_text("Epoch ")).first).to_be_visible()
         expect(teacher).to_have_url(re.compile(r"[?&]run="))  # the run is in the link
 
-        # A reload mid-run is a new session, signed out: the run is kept while the teacher signs in again,
+        # A reload mid-run is a new session, signed out: it cannot claim the teacher's run, which is kept (for
+        # 2 minutes) while the teacher signs in again,
         # then its progress and its outcome show without pressing Teach again.
         teacher.reload()
-        expect(teacher.get_by_text(f"Room {code}'s teaching run is kept for this tab")).to_be_visible()
+        expect(teacher.get_by_text("A teaching run is kept for this tab for 2 minutes")).to_be_visible()
         # The sign-in is open already: nothing to unfold. (A click as an expander finishes opening can be lost:
         # Streamlit shrinks it back for a moment at the end of its animation; see commit e13f136.)
         teacher.get_by_label("Teacher password").fill(PASSWORD)

@@ -43,11 +43,11 @@ def student_rows(store, code) -> int:
 
 
 # --- Idle joiners take no place -----------------------------------------------------------------
-def test_250_fresh_joins_that_never_send_leave_the_room_open_to_real_students(store):
+def test_more_fresh_joins_than_the_room_keeps_leave_it_open_to_real_students(store):
     room = service.create_room(store)
     early = service.join(store, room.code, "Ada")
     send(store, early, 1, now=1000.0)
-    for _ in range(250):  # a script opening fresh sessions, more than the room's 200 places
+    for _ in range(rooms.MAX_IDLE_STUDENTS_PER_ROOM + 50):  # a script opening fresh sessions, more than it keeps
         service.join(store, room.code)
     late = service.join(store, room.code, "Grace")
     send(store, late, 7)

@@ -261,3 +261,27 @@ def test_ctrl_c_stops_every_process_and_leaves_no_file(tmp_path):
         assert time.monotonic() < deadline, [cmdline(p) for p in processes if alive(p)]
         time.sleep(0.2)
     assert not folder.exists(), "the hall's folder (HAProxy's configuration, the logs) was left behind"
+
+
+def test_the_rooms_model_chosen_on_one_worker_is_read_on_the_other(hall, browser, shipped_model):
+    from digitdemo import artifacts
+    from digitdemo.classroom import service
+
+    store = storage.ClassStore(hall.db)
+    try:
+        code = service.create_room(store).code
+        student_context = hall.browser_on(browser, "w2")
+        student = student_context.new_page()
+        open_draw(student, hall.url, f"/draw?room={code}")
+        expect(student.get_by_text("Using the shipped model")).to_be_visible(timeout=30_000)
+        # What "Use it as the room's model" does on the teacher's worker: the model beside the class database.
+        folder = hall.db.parent / "room-models" / code
+        artifacts.save(shipped_model.layers, shipped_model.meta, folder)
+        service.set_room_model(store, code, str(folder))
+        student.reload()  # the page's next full run, on the other worker, reads with it
+        expect(student.get_by_text(f"Using room {code}'s model")).to_be_visible(timeout=30_000)
+        draw(student, canvas_on(student), SEVEN)
+        expect(prediction(student)).to_have_text("7", timeout=30_000)
+        student_context.close()
+    finally:
+        store.close()
