@@ -87,12 +87,17 @@ def unnamed_controls(page) -> list[str]:
     return unnamed
 
 
-@DEVICES
-def test_once_students_are_in_the_board_is_on_the_first_screen_live_and_alone_with_present(classroom, devices, device):
+def teacher_with_a_room(classroom, devices, device):
+    """The signed-in teacher on ``device``, with a new room: (url, store, the teacher's page, the room's code)."""
     url, store, log = classroom
     teacher = devices(device)
     sign_in(teacher, url, log)
-    code = create_room(teacher)
+    return url, store, teacher, create_room(teacher)
+
+
+@DEVICES
+def test_once_students_are_in_the_board_is_on_the_first_screen_live_and_alone_with_present(classroom, devices, device):
+    url, store, teacher, code = teacher_with_a_room(classroom, devices, device)
     teaching = teacher.get_by_text("Teaching needs drawings from at least")
     expect(teaching).to_contain_text("(there are 0 from 0)")
     ada, alan = service.join(store, code, "Ada"), service.join(store, code, "Alan")
@@ -135,10 +140,7 @@ def test_once_students_are_in_the_board_is_on_the_first_screen_live_and_alone_wi
 def test_a_draw_every_digit_round_asks_each_student_for_what_the_room_lacks_and_the_board_counts_it(
     classroom, devices, device
 ):
-    url, store, log = classroom
-    teacher = devices(PROJECTOR)
-    sign_in(teacher, url, log)
-    code = create_room(teacher)
+    url, store, teacher, code = teacher_with_a_room(classroom, devices, PROJECTOR)
     alan = service.join(store, code, "Alan")
     send_as(store, alan, [0, 1, 2, 4, 5, 6, 7, 8, 9])  # every digit but 3
     expect(board_number(teacher, "drawings")).to_have_text("9", timeout=15_000)
@@ -171,10 +173,7 @@ def test_a_draw_every_digit_round_asks_each_student_for_what_the_room_lacks_and_
 
 @DEVICES
 def test_every_control_has_a_name_a_screen_reader_and_a_test_find(classroom, devices, device):
-    url, store, log = classroom
-    teacher = devices(device)
-    sign_in(teacher, url, log)
-    code = create_room(teacher)
+    url, store, teacher, code = teacher_with_a_room(classroom, devices, device)
     send_as(store, service.join(store, code, "Ada"), [7])
     expect(board_number(teacher, "drawings")).to_have_text("1", timeout=15_000)
     teacher.get_by_role("button", name="Start a round: draw every digit").click()
