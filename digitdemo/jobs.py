@@ -177,6 +177,11 @@ class TrainingJob:
             self.started = time.monotonic()
             _jobs[self.token] = self
 
+    @property
+    def grace(self) -> float:
+        """How long the run waits for a page to come back once all of its pages are gone."""
+        return TEACHER_ORPHAN_GRACE if self.teacher else ORPHAN_GRACE
+
     def poll(self) -> Progress:
         """Read the progress so far; done or failed once the process has ended."""
         if self._final is not None:
@@ -315,11 +320,10 @@ def reap(session_alive: Callable[[str], bool], now: float | None = None) -> list
                 job.orphaned_since = None
             elif job.orphaned_since is None:
                 job.orphaned_since = now
-            elif now - job.orphaned_since >= (TEACHER_ORPHAN_GRACE if job.teacher else ORPHAN_GRACE):
+            elif now - job.orphaned_since >= job.grace:
                 gone.append(job)
     for job in gone:
-        grace = TEACHER_ORPHAN_GRACE if job.teacher else ORPHAN_GRACE
-        job.stop_reason = f"its page was closed or disconnected for more than {grace} s, so it was stopped"
+        job.stop_reason = f"its page was closed or disconnected for more than {job.grace} s, so it was stopped"
         job.cleanup()
     return gone
 

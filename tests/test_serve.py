@@ -14,10 +14,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.harness import children
 from digitdemo import config, data, serve
 from digitdemo.classroom import auth, storage
 from tests.browser import ONE, SEVEN, canvas_on, draw, free_port, no_errors, open_draw, prediction
 from tests.test_browser_class import board_number, context, create_room, send
+from tests.test_training_runs import process_gone
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -126,30 +128,11 @@ class Hall:
         return self.process.wait(30)
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def cmdline(pid: int) -> list[bytes]:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
     except OSError:
         return [b""]
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +219,7 @@ def test_a_killed_worker_is_replaced_its_students_reconnect_and_nothing_stored_i
         expect(prediction(student)).to_have_text("1", timeout=60_000)
         expect(board_number(teacher, "drawings")).to_have_text("1")  # the teacher's board never noticed
         deadline = time.monotonic() + 90
-        while not alive(hall.workers().get("w2", -1)) or not serve.healthy(int(port_of(hall, "w2"))):
+        while process_gone(hall.workers().get("w2", -1)) or not serve.healthy(int(port_of(hall, "w2"))):
             assert time.monotonic() < deadline, "w2 was not started again"
             time.sleep(0.5)
     finally:
@@ -257,8 +240,8 @@ def test_ctrl_c_stops_every_process_and_leaves_no_file(tmp_path):
     assert len(processes) == 3 and (folder / "haproxy.cfg").exists()
     assert hall.stop() == 0
     deadline = time.monotonic() + 15
-    while any(alive(p) for p in processes):
-        assert time.monotonic() < deadline, [cmdline(p) for p in processes if alive(p)]
+    while not all(process_gone(p) for p in processes):
+        assert time.monotonic() < deadline, [cmdline(p) for p in processes if not process_gone(p)]
         time.sleep(0.2)
     assert not folder.exists(), "the hall's folder (HAProxy's configuration, the logs) was left behind"
 

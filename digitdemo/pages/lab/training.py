@@ -163,11 +163,8 @@ def _exercise_2(model: artifacts.TrainedModel) -> None:
 
 
 def _start(epochs: int, rate: float, units: tuple[int, int], seed: int, augmented: bool = False) -> bool:
-    """Start a run for this session; False, with a sentence, if one is going, over budget, or the server is full."""
-    old: TrainingJob | None = st.session_state.get(JOB)
-    if old is not None and old.poll().state == "running":
-        st.warning("Your model is already training: wait for it to finish, or stop it.")
-        return False
+    """Start a run for this session; False, with a sentence, if this browser's run is going (jobs' slots know, in
+    any tab), over budget, or the machine is full."""
     try:
         job = TrainingJob(
             epochs, rate, units, seed, owner=state.session_id(), augment=augmented,
