@@ -138,13 +138,10 @@ class LectureHall:
             Worker(f"w{i + 1}", free_loopback_port(), self.folder / f"w{i + 1}.log") for i in range(processes)
         ]
         self.haproxy: subprocess.Popen | None = None
-        self.env = self._worker_env()
-
-    def _worker_env(self) -> dict[str, str]:
         # One sign-in link for every worker (beside a configured password too, as `streamlit run` prints one).
         self.token = auth.new_token()
         self.configured = bool(os.environ.get(auth.PASSWORD_ENV)) or _secrets_password()
-        return {**os.environ, "PYTHONUNBUFFERED": "1", PUBLIC_ADDRESS_ENV: self.address, auth.TOKEN_ENV: self.token}
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", PUBLIC_ADDRESS_ENV: address, auth.TOKEN_ENV: self.token}
 
     def start_worker(self, worker: Worker) -> None:
         command = [

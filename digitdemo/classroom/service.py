@@ -292,6 +292,10 @@ def rejoin(store: ClassStore, code: object, student_id: object) -> Student | Non
     row = store.student(str(student_id)[:64])
     if row is None or row["room"] != code:
         return None
+    return _student(row)
+
+
+def _student(row) -> Student:
     return Student(id=row["id"], room=row["room"], nickname=row["nickname"])
 
 
@@ -303,7 +307,7 @@ def student_of_browser(store: ClassStore, code: object, secret: object) -> Stude
     key = _browser_key(secret)
     parsed = rooms.parse_room_code(code)
     row = None if key is None or parsed is None else store.student_of_browser(parsed, key)
-    return None if row is None else Student(id=row["id"], room=row["room"], nickname=row["nickname"])
+    return None if row is None else _student(row)
 
 
 def rename(store: ClassStore, student: Student, nickname: object, now: float | None = None) -> Student:
