@@ -255,16 +255,16 @@ def _class_list(args) -> int:
     from digitdemo.classroom.storage import ClassStore
 
     store = ClassStore(args.db)
-    if not store.path.exists():
-        print(f"No class database at {store.path} yet: no room has been made.")
-        return 0
     try:
+        if not store.exists():
+            print(f"No class database at {store.name} yet: no room has been made.")
+            return 0
         rooms = service.list_rooms(store)
     except service.ClassError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not rooms:
-        print(f"No rooms yet in {store.path}.")
+        print(f"No rooms yet in {store.name}.")
     for room in rooms:
         created = datetime.fromtimestamp(room.created_at).strftime("%Y-%m-%d %H:%M")
         state = "open" if room.is_open else "closed"
@@ -280,10 +280,10 @@ def _class_export(args) -> int:
     from digitdemo.classroom.storage import DB_ENV, ClassStore
 
     store = ClassStore(args.db)
-    if not store.path.exists():
-        print(f"error: There is no class database at {store.path}; pass --db or set {DB_ENV}.", file=sys.stderr)
-        return 2
     try:
+        if not store.exists():
+            print(f"error: There is no class database at {store.name}; pass --db or set {DB_ENV}.", file=sys.stderr)
+            return 2
         exported = export.write_folder(store, args.code, args.out, args.nicknames, args.hidden)
     except service.ClassError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -31,18 +31,66 @@ def drawings() -> tuple[list[np.ndarray], np.ndarray]:
     return [render_drawing(images[i], rng) for i in chosen], labels[chosen]
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the session, in a temporary folder (bench/postgres.py); each test its own database.
+
+    Skipped where PostgreSQL is not installed, unless DIGITDEMO_REQUIRE_POSTGRES is set (scripts/test sets it).
+    """
+    from bench.postgres import PostgresMissingError, PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except PostgresMissingError as error:
+        if os.environ.get("DIGITDEMO_REQUIRE_POSTGRES"):
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def class_db(request, tmp_path):
+    """Where a class database of the test's own is: a file in its folder, then a database on the PostgreSQL server.
+
+    Every test that takes it (or store, or db) runs once on each backend.
+    """
+    if request.param == "sqlite":
+        yield tmp_path / "class.db"
+        return
+    server = request.getfixturevalue("postgres")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
 @pytest.fixture
-def store(tmp_path):
-    """A class database of its own, in a temporary folder."""
+def store(class_db):
+    """A class database of the test's own, on each backend in turn."""
+    opened = storage.ClassStore(class_db)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """A class database file of the test's own: for what only SQLite has (its file, its WAL, PRAGMAs)."""
     opened = storage.ClassStore(tmp_path / "class.db")
     yield opened
     opened.close()
 
 
 @pytest.fixture
+def sqlite_db(sqlite_store, monkeypatch):
+    """db, on SQLite only: for what only SQLite does (a file another program locks)."""
+    monkeypatch.setenv(storage.DB_ENV, str(sqlite_store.location))
+    return sqlite_store
+
+
+@pytest.fixture
 def db(store, monkeypatch):
     """The same database as the pages' ($DIGITDEMO_CLASS_DB), so AppTest pages and the test share it."""
-    monkeypatch.setenv(storage.DB_ENV, str(store.path))
+    monkeypatch.setenv(storage.DB_ENV, str(store.location))
     return store
 
 

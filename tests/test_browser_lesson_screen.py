@@ -32,7 +32,7 @@ def classroom(tmp_path_factory):
     store = storage.ClassStore(folder / "class.db")
     with pytest.MonkeyPatch.context() as env:
         env.delenv(auth.PASSWORD_ENV, raising=False)
-        with streamlit_server({storage.DB_ENV: str(store.path)}, log=folder / "terminal.txt") as url:
+        with streamlit_server({storage.DB_ENV: str(store.location)}, log=folder / "terminal.txt") as url:
             yield url, store, folder / "terminal.txt"
     store.close()
 

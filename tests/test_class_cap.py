@@ -38,7 +38,7 @@ def send(store, student, meant=3, now=None):
 
 
 def student_rows(store, code) -> int:
-    with sqlite3.connect(store.path) as conn:
+    with store.db.lookup() as conn:
         return conn.execute("SELECT count(*) FROM students WHERE room = ?", (code,)).fetchone()[0]
 
 
@@ -69,7 +69,7 @@ def test_5000_fresh_joins_keep_the_students_table_and_the_file_bounded(tmp_path)
         service.join(store, room.code)
         if n in (500, 5000):
             store.close()  # the WAL checkpointed into the file
-            sizes[n] = store.path.stat().st_size
+            sizes[n] = store.location.stat().st_size
     assert student_rows(store, room.code) == 3 + rooms.MAX_IDLE_STUDENTS_PER_ROOM
     assert sizes[5000] <= sizes[500] + 8 * 4096, sizes  # pages freed by dropped joiners are used again
     for student in senders:  # every student who sent is kept, as they were
@@ -143,7 +143,7 @@ def test_thirty_first_sends_at_once_into_a_room_of_twenty_places_store_exactly_t
     monkeypatch.setattr(rooms, "MAX_STUDENTS_PER_ROOM", 20)
     room = service.create_room(store).code
     students = [service.join(store, room) for _ in range(30)]
-    outcomes = race(store.path, students, send)
+    outcomes = race(store.location, students, send)
     assert outcomes.count("stored") == 20
     assert (
         outcomes.count(f"Room {room} is full: 20 students have sent drawings; ask your teacher for another room.") == 10
@@ -152,10 +152,10 @@ def test_thirty_first_sends_at_once_into_a_room_of_twenty_places_store_exactly_t
 
 
 # --- The schema: dropping a student row stays cheap ------------------------------------------------------
-def test_dropping_a_student_finds_their_drawings_by_an_index_not_by_reading_the_room(store):
+def test_dropping_a_student_finds_their_drawings_by_an_index_not_by_reading_the_room(sqlite_store):
     """Speed without timing: SQLite's plan for the foreign key's lookup when a student row is deleted."""
-    service.create_room(store)
-    with sqlite3.connect(store.path) as conn:
+    service.create_room(sqlite_store)
+    with sqlite3.connect(sqlite_store.location) as conn:
         conn.execute("PRAGMA foreign_keys = ON")  # as the store's connections have it
         plan = conn.execute("EXPLAIN QUERY PLAN DELETE FROM students WHERE id = 'x'").fetchall()
     assert any("COVERING INDEX drawings_student_room" in row[-1] for row in plan), plan

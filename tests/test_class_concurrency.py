@@ -16,7 +16,7 @@ import pytest
 
 from digitdemo import config
 from digitdemo.classroom import service
-from digitdemo.classroom.sqlite import MAX_IDLE_CONNECTIONS
+from digitdemo.classroom.database import MAX_IDLE_CONNECTIONS
 from digitdemo.classroom.storage import ClassStore
 from tests.class_drawings import race
 
@@ -65,8 +65,8 @@ def process_main() -> None:
 
 
 @pytest.fixture
-def classroom(tmp_path):
-    store = ClassStore(tmp_path / "class.db")
+def classroom(store):
+    """Three rooms of ten students, on each backend in turn."""
     codes = [service.create_room(store).code for _ in range(ROOMS)]
     students = [service.join(store, codes[i % ROOMS], f"Student {i}") for i in range(CLIENTS)]
     return store, codes, students
@@ -98,7 +98,7 @@ def test_thirty_threads_sending_at_once_lose_and_mix_nothing(classroom):
 
     def run(client):
         try:
-            ids_by_client[client] = client_sends(str(store.path), students[client], client, barrier)
+            ids_by_client[client] = client_sends(str(store.location), students[client], client, barrier)
         except Exception as error:  # reported below, with the client
             errors.append((client, error))
 
@@ -111,13 +111,13 @@ def test_thirty_threads_sending_at_once_lose_and_mix_nothing(classroom):
     check_nothing_lost_or_mixed(store, codes, students, ids_by_client)
 
 
-def test_thirty_processes_sharing_the_file_lose_and_mix_nothing(classroom):
-    """Thirty interpreters (as several server processes would be) write the one file at the same moment."""
+def test_thirty_processes_sharing_the_database_lose_and_mix_nothing(classroom):
+    """Thirty interpreters (as several server processes would be) write the one database at the same moment."""
     store, codes, students = classroom
     script = "from tests.test_class_concurrency import process_main; process_main()"
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(store.path), s.id, s.room, s.nickname, str(c)],
+            [sys.executable, "-c", script, str(store.location), s.id, s.room, s.nickname, str(c)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=config.REPO_DIR,
         )
         for c, s in enumerate(students)
@@ -164,7 +164,7 @@ def test_a_room_limit_holds_when_thirty_send_at_the_same_moment(classroom, monke
     students = [service.join(store, room) for _ in range(CLIENTS)]
     ink = service.ink_picture(np.ones((5, 5)))
     outcomes = race(
-        store.path,
+        store.location,
         students,
         lambda own, student: service.send_drawing(own, student, room, 1, np.zeros(400), ink, 1, np.eye(10)[1], "m"),
     )

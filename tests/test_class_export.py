@@ -125,11 +125,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_cli_list_and_export(store, lesson, tmp_path):
     code, sent = lesson
     service.join(store, code, "Idle")  # joined, never sent: not one of the students who sent
-    listed = run("--db", str(store.path), "list")
+    listed = run("--db", str(store.location), "list")
     assert listed.returncode == 0
     assert f"{code}  open      3 students sent   12 drawings (4 joined)" in listed.stdout
     out = tmp_path / "lab"
-    exported = run("--db", str(store.path), "export", code.lower(), "--out", str(out))
+    exported = run("--db", str(store.location), "export", code.lower(), "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     assert f"Wrote 11 drawings of room {code}" in exported.stdout
     assert np.load(out / "X.npy").tobytes() == b"".join(s["steps"].x.tobytes() for s in shown(sent))
@@ -141,7 +141,7 @@ def test_cli_list_and_export(store, lesson, tmp_path):
     [("ZZZZZ", "error: There is no room ZZZZZ"), ("I0O1", "error: That is not a room code"), ("", "not a room code")],
 )
 def test_cli_export_bad_codes_get_one_sentence(store, lesson, tmp_path, code, sentence):
-    result = run("--db", str(store.path), "export", code, "--out", str(tmp_path / "out"))
+    result = run("--db", str(store.location), "export", code, "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and sentence in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
@@ -161,7 +161,7 @@ def test_cli_without_a_database(tmp_path):
 
 def test_cli_uses_the_environment_variable(store, lesson):
     code, _ = lesson
-    env = {**os.environ, "DIGITDEMO_CLASS_DB": str(store.path)}
+    env = {**os.environ, "DIGITDEMO_CLASS_DB": str(store.location)}
     result = subprocess.run(
         [sys.executable, "-m", "digitdemo", "class", "list"], capture_output=True, text=True, env=env
     )

@@ -30,7 +30,7 @@ def test_a_round_started_holds_for_every_process_on_the_file_until_it_ends(store
     started = service.start_round(store, code)
     assert started.kind == rooms.EVERY_DIGIT and started.ended_at is None
     assert service.board_version(store, code) > before  # the boards and Draw pages notice
-    other = ClassStore(store.path)  # another server process's store on the same file
+    other = ClassStore(store.location)  # another server process's store on the same database
     try:
         assert service.current_round(other, code) == started
         assert service.end_round(other, code) is True

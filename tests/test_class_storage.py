@@ -36,10 +36,17 @@ def send(store, student, meant, read, ink, now=None, x=None):
 
 
 # --- Schema ---------------------------------------------------------------------------
-def test_a_new_file_gets_the_whole_schema_in_wal_mode(store):
+def test_a_new_database_gets_the_whole_schema(store):
     store.check()
     assert store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
-    conn = sqlite3.connect(store.path)
+    with store.db.lookup() as conn:
+        for table in ("rooms", "students", "drawings", "renames", "sign_in_brake", "rounds", "room_models"):
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+
+
+def test_a_new_file_is_in_wal_mode(sqlite_store):
+    sqlite_store.check()
+    conn = sqlite3.connect(sqlite_store.location)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"rooms", "students", "drawings"} <= tables
@@ -441,9 +448,9 @@ def test_moderation_cannot_reach_into_another_room(store, lesson, ink):
     assert service.board(store, room.code).drawings == len(SENT)
 
 
-def test_the_boards_numbers_come_from_an_index_not_the_drawings_blobs(store, lesson):
+def test_the_boards_numbers_come_from_an_index_not_the_drawings_blobs(sqlite_store):
     """Speed without timing: SQLite's plan for the board's count reads only the covering index."""
-    room, _, _ = lesson
-    with sqlite3.connect(store.path) as conn:
+    room = service.create_room(sqlite_store)
+    with sqlite3.connect(sqlite_store.location) as conn:
         plan = conn.execute(f"EXPLAIN QUERY PLAN {BOARD_CELLS_SQL}", (room.code,)).fetchall()
     assert any("COVERING INDEX drawings_board" in row[-1] for row in plan)

@@ -3,8 +3,6 @@
 Each test gets its own class database ($DIGITDEMO_CLASS_DB in a temporary folder), as tests/test_class_pages.py.
 """
 
-import sqlite3
-
 import pytest
 
 from digitdemo.classroom import service
@@ -38,8 +36,7 @@ def test_a_room_the_teacher_closes_disables_send_at_the_next_run(db, digits):
 def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
-    with sqlite3.connect(db.path) as conn:  # no page deletes a room; a database put aside does the same
-        conn.execute("PRAGMA foreign_keys = ON")
+    with db.db.write() as conn:  # no page deletes a room; a database put aside does the same
         conn.execute("DELETE FROM rooms WHERE code = ?", (room.code,))
     at.run()
     assert not at.exception

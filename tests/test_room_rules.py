@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from digitdemo.classroom import rooms, service
+from digitdemo.classroom import rooms, service, storage
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import ROOM_STATUS_SQL, ClassStore
 
@@ -143,7 +143,7 @@ def test_thirty_students_joining_at_once_get_thirty_different_nicknames(store, m
     joined, barrier = [], threading.Barrier(30)
 
     def join():
-        own = ClassStore(store.path)
+        own = ClassStore(store.location)
         barrier.wait()
         joined.append(service.join(own, room.code).nickname)
         own.close()
@@ -159,6 +159,7 @@ def test_thirty_students_joining_at_once_get_thirty_different_nicknames(store, m
 
 # --- A student is found again by their browser, never by a link (issue 20) -------------------------------
 def test_a_browser_secret_finds_its_student_and_only_its_hash_is_stored(store):
+    """Checked on each backend; the file's own bytes on SQLite, the rows on PostgreSQL."""
     room, other = service.create_room(store), service.create_room(store)
     secret = service.new_browser_secret()
     ada = service.join(store, room.code, "Ada", browser=secret)
@@ -167,8 +168,12 @@ def test_a_browser_secret_finds_its_student_and_only_its_hash_is_stored(store):
     assert service.student_of_browser(store, other.code, secret) is None  # another room
     for forged in (None, "", ada.id, "x" * 43 + "!", secret + "x"):
         assert service.student_of_browser(store, room.code, forged) is None
-    store.close()
-    stored = b"".join(f.read_bytes() for f in store.path.parent.iterdir() if f.name.startswith("class.db"))
+    if storage.is_url(store.location):
+        with store.db.read() as conn:
+            stored = repr([conn.execute(f"SELECT * FROM {t}").fetchall() for t in ("students", "rooms")]).encode()
+    else:
+        store.close()
+        stored = b"".join(f.read_bytes() for f in store.location.parent.iterdir() if f.name.startswith("class.db"))
     assert secret.encode() not in stored and ada.id.encode() in stored
 
 
@@ -184,17 +189,16 @@ def test_the_room_status_follows_closing_reopening_and_deleting(store):
     assert service.room_status(store, student) == service.RoomStatus(True, True, True, "taught")
     stranger = service.join(store, service.create_room(store).code)
     assert service.room_status(store, service.Student(stranger.id, room.code, "x")).present is False
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("PRAGMA foreign_keys = ON")
+    with store.db.write() as conn:
         conn.execute("DELETE FROM rooms WHERE code = ?", (room.code,))
     assert service.room_status(store, student).exists is False
 
 
-def test_the_room_status_is_one_lookup_by_primary_keys(store):
+def test_the_room_status_is_one_lookup_by_primary_keys(sqlite_store):
     """Cheap on every stroke, without timing: SQLite's plan searches by key and scans no table."""
-    room = service.create_room(store)
-    student = service.join(store, room.code)
-    with sqlite3.connect(store.path) as conn:
+    room = service.create_room(sqlite_store)
+    student = service.join(sqlite_store, room.code)
+    with sqlite3.connect(sqlite_store.location) as conn:
         plan = [row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {ROOM_STATUS_SQL}", (student.id, room.code))]
     assert not [step for step in plan if step.startswith("SCAN")], plan
     assert any("rooms" in step and "(code=?)" in step for step in plan), plan

@@ -4,7 +4,6 @@ One teaching run (the lab's 40 epochs, as the page runs it) for the whole module
 """
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,10 +135,9 @@ def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_swit
     model = at.session_state[teaching.JOB].result()
     at.button(key="class.teach.use").click().run()
     assert not at.exception
-    folder = Path(service.get_room_model(store, code))
-    assert folder == classroom["folder"] / teaching.FOLDER / code  # beside the database, never models/
-    assert (folder / config.WEIGHTS_NAME).exists() and (folder / config.KERAS_NAME).exists()
-    assert artifacts.load(folder).meta == model.meta
+    name = service.get_room_model(store, code)  # kept in the class database, so every server reads it
+    assert name.startswith(storage.STORED) and not (classroom["folder"] / "room-models").exists()
+    assert service.stored_room_model(store, code, name).meta == model.meta
     assert f"Room {code} now reads with the taught model" in at.success[-1].value
 
     rgba = classroom["drawings"][0]
@@ -168,7 +166,7 @@ def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_swit
     teacher_again = teacher(code)
     teacher_again.button(key="class.teach.back").click().run()
     assert service.get_room_model(store, code) is None
-    assert not folder.exists()
+    assert service.stored_room_model(store, code, name) is None  # the stored model went with it
     student.run()
     assert "Using the shipped model" in student.markdown[0].value
     shipped = artifacts.load()

@@ -1,7 +1,8 @@
 """The class database's schema: its tables and the migrations that build them, one description for every file.
 
 Migration i (from 0) takes a database from schema version i to i + 1; the version a database holds is
-kept by the connection layer (sqlite.py: ``PRAGMA user_version``).
+kept by the connection layer (sqlite.py: ``PRAGMA user_version``; postgres.py: the table digitdemo_schema).
+Written in SQLite's SQL; postgres.py spells its three type names (BLOB, REAL, AUTOINCREMENT) PostgreSQL's way.
 """
 
 # Append only; never edit a shipped migration.
@@ -86,6 +87,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Who drew which digit, and when (storage.digit_tally: the teaching readiness, a round's prompt and
         # progress), from the index alone: reading the rows took 10 ms for a room of 3000 drawings, 1.7 ms this way.
         "CREATE INDEX drawings_tally ON drawings(room, hidden, student, meant, created_at)",
+    ),
+    # 9: a room's taught model in the database (issue 18), so every server of a many-machine hall reads it:
+    # weights.npz's bytes (artifacts.to_bytes, about 53 kB) and their SHA-256, which rooms.model names.
+    (
+        """CREATE TABLE room_models (
+            room TEXT PRIMARY KEY REFERENCES rooms(code) ON DELETE CASCADE,
+            weights BLOB NOT NULL,
+            sha256 TEXT NOT NULL,
+            saved_at REAL NOT NULL
+        )""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

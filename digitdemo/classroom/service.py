@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digitdemo import config
+from digitdemo import artifacts, config
 from digitdemo.classroom import rooms
 from digitdemo.classroom.errors import ClassError as ClassError  # the pages catch all three from here
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.errors import ClassStoreError as ClassStoreError
-from digitdemo.classroom.storage import ClassStore, RefusedError
+from digitdemo.classroom.storage import STORED, ClassStore, RefusedError
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -29,7 +29,7 @@ class Room:
     code: str
     created_at: float  # seconds since the epoch (UTC)
     closed_at: float | None  # None while the room is open
-    model: str | None  # the room's model (issue 8); None means the default model
+    model: str | None  # the room's model (issue 8): "stored:<sha256>" (in the database) or a folder; None: the default
     students: int  # students with a drawing in the room: they take its places (rooms.MAX_STUDENTS_PER_ROOM)
     joined: int  # every student the room keeps: those and the newest who have not sent yet
     drawings: int  # hidden ones included
@@ -194,6 +194,29 @@ def set_room_model(store: ClassStore, code: object, model: str | None) -> Room:
     return get_room(store, code)
 
 
+def store_room_model(store: ClassStore, code: object, weights: bytes) -> Room:
+    """Keep a taught model (weights.npz's bytes: artifacts.to_bytes) in the class database as the room's model.
+
+    In the database, not in a folder, so every server of the hall reads it, on every machine.
+    """
+    code = _code(code)
+    if not isinstance(weights, bytes) or len(weights) > artifacts.MAX_MODEL_BYTES:
+        raise ClassRuleError("A room's model must be a model file of at most 64 MB.")
+    if not store.store_room_model(code, weights, hashlib.sha256(weights).hexdigest(), time.time()):
+        raise _unknown(code)
+    return get_room(store, code)
+
+
+def stored_room_model(store: ClassStore, code: object, name: str) -> artifacts.TrainedModel | None:
+    """The room's model named ``stored:<sha256>`` (get_room_model), read from the database; None if it changed since.
+
+    ModelError if the stored bytes are not a model.
+    """
+    sha256 = name.removeprefix(STORED)
+    weights = store.room_model_weights(_code(code), sha256)
+    return None if weights is None else artifacts.from_bytes(weights, source=f"room {code}'s stored model")
+
+
 # --- Students ------------------------------------------------------------------------
 # A generated nickname another student took in the same instant is drawn again; this many times at most.
 _NICKNAME_DRAWS = 20
@@ -342,7 +365,7 @@ class RoomStatus:
     exists: bool  # False: the room was deleted (or the class database replaced)
     is_open: bool
     present: bool  # False: the student is no longer in the room
-    model: str | None  # the room's model (issue 8); None means the default model
+    model: str | None  # the room's model (issue 8): "stored:<sha256>" (in the database) or a folder; None: the default
 
 
 def room_status(store: ClassStore, student: Student) -> RoomStatus:

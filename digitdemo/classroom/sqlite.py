@@ -1,6 +1,6 @@
 """The class database on SQLite: connections, transactions and errors (the queries live in storage.py).
 
-One SQLite file (``default_path()``: ``var/class.db`` in the repository, moved with ``DIGITDEMO_CLASS_DB``).
+One SQLite file (database.default_location(): ``var/class.db`` in the repository, moved with ``DIGITDEMO_CLASS_DB``).
 WAL, so the board's reads never wait for a send; a connection serves one thread at a time; every write
 is one ``BEGIN IMMEDIATE`` transaction, so a room's limits are checked and its drawing stored as one step
 even with several server processes on the file. The schema version lives in ``PRAGMA user_version``, and
@@ -21,22 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from digitdemo import config
+from digitdemo.classroom.database import BUSY_TIMEOUT_SECONDS, DB_ENV, DEFAULT_PATH, MAX_IDLE_CONNECTIONS
 from digitdemo.classroom.errors import ClassStoreError
-from digitdemo.classroom.rooms import same_nickname
 from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
 
-DB_ENV = "DIGITDEMO_CLASS_DB"
-# Beside models/, ignored by git, so a fresh clone can write it; a server may point DB_ENV elsewhere.
-DEFAULT_PATH = config.REPO_DIR / "var" / "class.db"
-# A send waits at most this long for another writer (each write takes milliseconds), then says so.
-BUSY_TIMEOUT_SECONDS = 5.0
 # How often a writer tries again for the write lock another process holds (see SQLiteDatabase.write).
 _BEGIN_POLL_MS = 5
 # The WAL file is cut back to this after a checkpoint, so it does not keep a lesson's peak size.
 WAL_SIZE_LIMIT_BYTES = 4 << 20
-# Idle connections a process keeps open for the next transaction (2 files each: the database and its WAL).
-MAX_IDLE_CONNECTIONS = 4
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) and what each means for the user.
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
@@ -52,20 +44,12 @@ def _writer_lock(path: Path) -> threading.Lock:
         return _WRITER_LOCKS.setdefault(key, threading.Lock())
 
 
-def _casefold(text: object) -> object:
-    return same_nickname(text) if isinstance(text, str) else text
-
-
-def default_path() -> Path:
-    """Where the class database lives: $DIGITDEMO_CLASS_DB, else var/class.db in the repository."""
-    return Path(os.environ[DB_ENV]).expanduser() if os.environ.get(DB_ENV) else DEFAULT_PATH
-
-
 class SQLiteDatabase:
     """One class database file, safe to share between threads and processes."""
 
-    def __init__(self, path: Path | str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS):
-        self.path = Path(path) if path is not None else default_path()
+    def __init__(self, path: Path | str = DEFAULT_PATH, timeout: float = BUSY_TIMEOUT_SECONDS):
+        self.path = self.location = Path(path)
+        self.name = str(self.path)  # how messages name it
         self.timeout = timeout
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._pid = os.getpid()
@@ -109,8 +93,6 @@ class SQLiteDatabase:
             raise self._error(error) from None
         try:
             conn.row_factory = sqlite3.Row
-            # Nicknames are compared as rooms.same_nickname sees them (SQLite's lower() knows ASCII only).
-            conn.create_function("casefold", 1, _casefold, deterministic=True)
             conn.execute("PRAGMA foreign_keys = ON")
             self._refuse_newer(conn.execute("PRAGMA user_version").fetchone()[0])  # before anything changes it
             conn.execute("PRAGMA journal_mode = WAL")
@@ -270,6 +252,10 @@ class SQLiteDatabase:
     def schema_version(self) -> int:
         with self.read() as conn:
             return conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def exists(self) -> bool:
+        """Whether the file is there (a command that only reads should not make an empty one)."""
+        return self.path.exists()
 
     def close(self) -> None:
         """Close the idle connections (e.g. before the file is moved, or at exit); a later call opens anew."""

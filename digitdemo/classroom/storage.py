@@ -1,17 +1,29 @@
 """The class database's queries: rooms, students, drawings, moderation. The only module that writes SQL for them.
 
-``ClassStore`` asks its database (sqlite.py: connections, transactions, errors) for a transaction and runs
-its queries in it; the tables are in schema.py. Every error leaves as ``ClassStoreError`` with one sentence.
+``ClassStore`` asks its database (sqlite.py or postgres.py: connections, transactions, errors) for a transaction
+and runs its queries in it; the tables are in schema.py. The SQL is written once for both dialects: ``?``
+placeholders, ``ON CONFLICT``, ``RETURNING``, and nothing either lacks. Every error leaves as ``ClassStoreError``
+with one sentence.
 """
 
-import sqlite3
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
+from digitdemo.classroom.database import (
+    BUSY_TIMEOUT_SECONDS,
+    DB_ENV,
+    DEFAULT_PATH,
+    Location,
+    default_location,
+    is_url,
+    open_database,
+)
 from digitdemo.classroom.rooms import same_nickname
-from digitdemo.classroom.sqlite import BUSY_TIMEOUT_SECONDS, DB_ENV, DEFAULT_PATH, SQLiteDatabase, default_path
 
-__all__ = ["DB_ENV", "DEFAULT_PATH", "ClassStore", "RefusedError", "default_path"]
+__all__ = ["DB_ENV", "DEFAULT_PATH", "STORED", "ClassStore", "RefusedError", "default_location", "is_url"]
+# A result row, read by position or by column name (sqlite3.Row, postgres.Row).
+Row = Sequence
+# rooms.model of a room whose taught model is in the table room_models: this, then the weights' SHA-256.
+STORED = "stored:"
 
 # A student takes one of the room's places while a drawing of theirs is in it (drawings_student answers
 # it from the index); one who joined and never sent takes none, so fresh sessions cannot fill a room.
@@ -21,9 +33,9 @@ _ROOM_COLUMNS = f"""code, created_at, closed_at, model, version,
     (SELECT count(*) FROM students WHERE students.room = rooms.code) AS joined,
     (SELECT count(*) FROM drawings WHERE drawings.room = rooms.code) AS drawings"""
 _SENDERS_SQL = f"SELECT count(*) FROM students WHERE room = ? AND {_SENT}"
-# The idle students of a room beyond the newest ones kept (the second parameter: how many are kept).
-_DROP_IDLE_SQL = f"""DELETE FROM students WHERE id IN (
-    SELECT id FROM students WHERE room = ? AND NOT {_SENT} ORDER BY joined_at DESC, rowid DESC LIMIT -1 OFFSET ?)"""
+# The idle students of a room beyond the newest ones kept (the third parameter: how many are kept).
+_DROP_IDLE_SQL = f"""DELETE FROM students WHERE room = ? AND NOT {_SENT} AND id NOT IN (
+    SELECT id FROM students WHERE room = ? AND NOT {_SENT} ORDER BY joined_at DESC, rowid DESC LIMIT ?)"""
 # The confusion matrix of a room's shown drawings: (meant, read, count) per non-empty cell.
 BOARD_CELLS_SQL = "SELECT meant, read, count(*) FROM drawings WHERE room = ? AND hidden = 0 GROUP BY meant, read"
 # A student's room as their Draw page needs it on every run: (closed_at, model, present), by primary keys only.
@@ -47,12 +59,22 @@ class RefusedError(Exception):
 class ClassStore:
     """The class's rooms, students and drawings in one database, safe to share between threads and processes."""
 
-    def __init__(self, path: Path | str | None = None, timeout: float = BUSY_TIMEOUT_SECONDS):
-        self.db = SQLiteDatabase(path, timeout)  # connections, transactions, errors: the dialect's part
+    def __init__(self, location: Location | None = None, timeout: float = BUSY_TIMEOUT_SECONDS):
+        self.db = open_database(location, timeout)  # connections, transactions, errors: the dialect's part
 
     @property
-    def path(self) -> Path:
-        return self.db.path
+    def location(self) -> Location:
+        """The file's path or the server's URL: another process opens the same database with it."""
+        return self.db.location
+
+    @property
+    def name(self) -> str:
+        """The location as messages show it (a URL without its password)."""
+        return self.db.name
+
+    def exists(self) -> bool:
+        """Whether there is a database yet (a SQLite file is made by the first write)."""
+        return self.db.exists()
 
     def check(self) -> None:
         """Raise ClassStoreError if the database cannot be opened and read whole."""
@@ -89,14 +111,14 @@ class ClassStore:
     def add_room(self, code: str, now: float) -> bool:
         """A new open room; False if the code is taken."""
         with self.db.write() as conn:
-            sql = "INSERT OR IGNORE INTO rooms (code, created_at) VALUES (?, ?)"
+            sql = "INSERT INTO rooms (code, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
             return conn.execute(sql, (code, now)).rowcount == 1
 
-    def room(self, code: str) -> sqlite3.Row | None:
+    def room(self, code: str) -> Row | None:
         with self.db.read() as conn:
             return conn.execute(f"SELECT {_ROOM_COLUMNS} FROM rooms WHERE code = ?", (code,)).fetchone()
 
-    def rooms(self) -> list[sqlite3.Row]:
+    def rooms(self) -> list[Row]:
         """Every room, newest first."""
         with self.db.read() as conn:
             return conn.execute(f"SELECT {_ROOM_COLUMNS} FROM rooms ORDER BY created_at DESC, code").fetchall()
@@ -107,9 +129,35 @@ class ClassStore:
             return conn.execute(sql, (closed_at, code)).rowcount == 1
 
     def set_room_model(self, code: str, model: str | None) -> bool:
+        """Point the room at a model (a stored one's name, or a folder); a stored model it leaves is deleted."""
         with self.db.write() as conn:
             sql = "UPDATE rooms SET model = ?, version = version + 1 WHERE code = ?"
-            return conn.execute(sql, (model, code)).rowcount == 1
+            if conn.execute(sql, (model, code)).rowcount != 1:
+                return False
+            if not (model or "").startswith(STORED):
+                conn.execute("DELETE FROM room_models WHERE room = ?", (code,))
+            return True
+
+    def store_room_model(self, code: str, weights: bytes, sha256: str, now: float) -> bool:
+        """Keep a model's weights.npz bytes in the database and point the room at it (``stored:<sha256>``)."""
+        with self.db.write() as conn:
+            sql = "UPDATE rooms SET model = ?, version = version + 1 WHERE code = ?"
+            if conn.execute(sql, (STORED + sha256, code)).rowcount != 1:
+                return False
+            conn.execute(
+                "INSERT INTO room_models (room, weights, sha256, saved_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (room) DO UPDATE SET weights = excluded.weights, sha256 = excluded.sha256, "
+                "saved_at = excluded.saved_at",
+                (code, weights, sha256, now),
+            )
+            return True
+
+    def room_model_weights(self, code: str, sha256: str) -> bytes | None:
+        """The stored model's weights.npz bytes, if the room still has that very model."""
+        with self.db.lookup() as conn:
+            sql = "SELECT weights FROM room_models WHERE room = ? AND sha256 = ?"
+            row = conn.execute(sql, (code, sha256)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def board_version(self, code: str) -> int | None:
         """The room's change counter: one indexed lookup, for a board that refreshes every second."""
@@ -117,7 +165,7 @@ class ClassStore:
             row = conn.execute("SELECT version FROM rooms WHERE code = ?", (code,)).fetchone()
         return None if row is None else row[0]
 
-    def room_status(self, code: str, student_id: str) -> sqlite3.Row | None:
+    def room_status(self, code: str, student_id: str) -> Row | None:
         """(closed_at, model, present: is the student still in it) of a room, or None if there is no such room.
 
         One lookup by primary keys: the Draw page asks it on every run.
@@ -132,9 +180,10 @@ class ClassStore:
             return [row[0] for row in conn.execute("SELECT nickname FROM students WHERE room = ?", (code,))]
 
     @staticmethod
-    def _nickname_taken(conn: sqlite3.Connection, code: str, folded: str, student_id: str) -> bool:
-        sql = "SELECT 1 FROM students WHERE room = ? AND casefold(nickname) = ? AND id != ? LIMIT 1"
-        return conn.execute(sql, (code, folded, student_id)).fetchone() is not None
+    def _nickname_taken(conn, code: str, folded: str, student_id: str) -> bool:
+        """Whether another student of the room has the nickname as rooms.same_nickname sees it (no SQL function can)."""
+        names = conn.execute("SELECT nickname FROM students WHERE room = ? AND id != ?", (code, student_id))
+        return any(same_nickname(name) == folded for (name,) in names)
 
     def add_student(
         self,
@@ -167,7 +216,7 @@ class ClassStore:
                 "INSERT INTO students (id, room, nickname, joined_at, browser) VALUES (?, ?, ?, ?, ?)",
                 (student_id, code, nickname, now, browser),
             )
-            conn.execute(_DROP_IDLE_SQL, (code, max_idle))
+            conn.execute(_DROP_IDLE_SQL, (code, code, max_idle))
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
 
     def remove_student(self, code: str, student_id: str) -> int | None:
@@ -179,11 +228,11 @@ class ClassStore:
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return deleted
 
-    def student(self, student_id: str) -> sqlite3.Row | None:
+    def student(self, student_id: str) -> Row | None:
         with self.db.read() as conn:
             return conn.execute("SELECT id, room, nickname FROM students WHERE id = ?", (student_id,)).fetchone()
 
-    def student_of_browser(self, code: str, browser: str) -> sqlite3.Row | None:
+    def student_of_browser(self, code: str, browser: str) -> Row | None:
         """The newest student of the room that joined from this browser (its secret's hash), or None."""
         sql = (
             "SELECT id, room, nickname FROM students WHERE room = ? AND browser = ? "
@@ -257,13 +306,13 @@ class ClassStore:
             ).fetchall()
             if len(recent) >= per_window:
                 raise RefusedError("too_fast", retry_after=recent[-per_window]["created_at"] + window - now)
-            cursor = conn.execute(
+            (drawing_id,) = conn.execute(
                 "INSERT INTO drawings (room, student, meant, read, x, probabilities, ink_png, model, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (code, student_id, meant, read, x, probabilities, ink_png, model, now),
-            )
+            ).fetchall()[0]
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
-            return cursor.lastrowid
+            return drawing_id
 
     def board(self, code: str, latest: int, latest_hidden: bool) -> tuple | None:
         """(room row, [(meant, read, count)] of shown drawings, hidden count, latest drawing rows), one moment."""
@@ -295,7 +344,7 @@ class ClassStore:
         limit: int | None = None,
         newest_first: bool = True,
         arrays: bool = False,
-    ) -> list[sqlite3.Row]:
+    ) -> list[Row]:
         """A room's drawings, filtered by the digit meant, the digit read, the student; arrays adds x, probabilities."""
         where, args = ["drawings.room = ?"], [code]
         for column, value in (("meant", meant), ("read", read), ("student", student_id)):
@@ -308,10 +357,12 @@ class ClassStore:
         order = "DESC" if newest_first else "ASC"
         sql = (
             f"SELECT {columns} FROM drawings JOIN students ON students.id = drawings.student "
-            f"WHERE {' AND '.join(where)} ORDER BY drawings.id {order} LIMIT ?"
+            f"WHERE {' AND '.join(where)} ORDER BY drawings.id {order}"
         )
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", [*args, limit]
         with self.db.read() as conn:
-            return conn.execute(sql, (*args, -1 if limit is None else limit)).fetchall()
+            return conn.execute(sql, args).fetchall()
 
     # --- Moderation ----------------------------------------------------------------------
     def set_hidden(self, code: str, drawing_id: int, hidden: bool) -> bool:
@@ -340,8 +391,8 @@ class ClassStore:
             if conn.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone() is None:
                 return None
             conn.execute("UPDATE rounds SET ended_at = ? WHERE room = ? AND ended_at IS NULL", (now, code))
-            sql = "INSERT INTO rounds (room, kind, started_at) VALUES (?, ?, ?)"
-            round_id = conn.execute(sql, (code, kind, now)).lastrowid
+            sql = "INSERT INTO rounds (room, kind, started_at) VALUES (?, ?, ?) RETURNING id"
+            (round_id,) = conn.execute(sql, (code, kind, now)).fetchall()[0]
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return round_id
 
@@ -353,7 +404,7 @@ class ClassStore:
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return ended > 0
 
-    def current_round(self, code: str) -> sqlite3.Row | None:
+    def current_round(self, code: str) -> Row | None:
         """The room's running round (id, room, kind, started_at, ended_at), or None."""
         with self.db.lookup() as conn:
             sql = (
@@ -362,7 +413,7 @@ class ClassStore:
             )
             return conn.execute(sql, (code,)).fetchone()
 
-    def digit_tally(self, code: str, since: float | None = None) -> list[sqlite3.Row]:
+    def digit_tally(self, code: str, since: float | None = None) -> list[Row]:
         """(student, meant, count, first: the smallest drawing id) of a room's shown drawings, sent since ``since``."""
         where, args = "room = ? AND hidden = 0", [code]
         if since is not None:

@@ -42,7 +42,7 @@ def _store(path: str) -> storage.ClassStore:
 
 def store() -> storage.ClassStore:
     """The class database ($DIGITDEMO_CLASS_DB or var/class.db), shared by every session of the server."""
-    return _store(str(storage.default_path()))
+    return _store(str(storage.default_location()))
 
 
 def student() -> Student | None:
@@ -188,12 +188,32 @@ def follow_model() -> None:
     if chosen is None:
         st.session_state.pop(state.ROOM_MODEL, None)
         return
-    model = state.saved_model(chosen)
+    try:
+        model = _stored_model(chosen, current.room) if chosen.startswith(storage.STORED) else state.saved_model(chosen)
+    except (ClassError, _ChangedError):
+        st.session_state[FOLLOWED] = None  # read again at the next run
+        return
     if isinstance(model, artifacts.ModelError):
         st.session_state.pop(state.ROOM_MODEL, None)
         say("warning", f"The room's model cannot be read, so the default model is in use: {model}")
         return
     st.session_state[state.ROOM_MODEL] = (current.room, model)
+
+
+class _ChangedError(Exception):
+    """The room's model changed between reading its name and its bytes."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _stored_model(name: str, code: str) -> artifacts.TrainedModel | artifacts.ModelError:
+    """A room's model kept in the class database, read once per server: its name is its bytes' SHA-256."""
+    try:
+        model = service.stored_room_model(store(), code, name)
+    except artifacts.ModelError as error:
+        return error
+    if model is None:
+        raise _ChangedError  # not cached: the next run asks again
+    return model
 
 
 def header() -> None:

@@ -67,7 +67,7 @@ def _gate(configured: str | None, shared_token: str | None, database: str) -> au
 def gate() -> auth.Gate:
     """The server's password gate; the first call in a server process (at its start) prints the teacher link."""
     configured = os.environ.get(auth.PASSWORD_ENV) or _secret() or None
-    return _gate(configured, os.environ.get(auth.TOKEN_ENV) or None, str(storage.default_path()))
+    return _gate(configured, os.environ.get(auth.TOKEN_ENV) or None, str(storage.default_location()))
 
 
 def is_teacher() -> bool:

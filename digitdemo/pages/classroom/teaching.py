@@ -1,14 +1,12 @@
 """Class page, teacher: teach the model the room's handwriting, compare it with the lab model, make it the room's."""
 
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, figures, state, teach
-from digitdemo.classroom import export, service, storage
+from digitdemo.classroom import export, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
@@ -19,7 +17,6 @@ from digitdemo.text import plural
 JOB = "class.teach.job"  # this tab's last teaching run (its context: Checking), going or done, until the next
 NOTICE = "class.teach.notice"
 TALLY = "class.teach.tally"  # ((room code, its change counter), (digits, students)): what the readiness counts
-FOLDER = "room-models"  # beside the class database: one folder per room, never models/
 
 
 @dataclass(frozen=True)
@@ -39,13 +36,7 @@ class Checking:
 @dataclass(frozen=True)
 class Taught:
     model: artifacts.TrainedModel
-    keras: bytes | None
     checking: Checking
-
-
-def model_folder(code: str) -> Path:
-    """Where room ``code``'s taught model is kept: next to the class database, so it lasts as long as the room."""
-    return storage.default_path().parent / FOLDER / code
 
 
 def find_run() -> str | None:
@@ -74,7 +65,7 @@ def render(code: str) -> None:
     if running:
         st.fragment(live_progress.follow, run_every=0.5)(JOB, "class.teach", "The taught model's loss so far")
     elif job is not None and job.context.code == code:
-        _comparison(Taught(job.result(), job.keras_bytes(), job.context))
+        _comparison(Taught(job.result(), job.context))
 
 
 def _tally(code: str) -> tuple[np.ndarray, np.ndarray]:
@@ -223,13 +214,11 @@ def _comparison(taught: Taught) -> None:
 
 
 def _use(taught: Taught) -> None:
-    """Save the taught model beside the class database and point the room at it."""
-    folder = model_folder(taught.checking.code)
+    """Keep the taught model in the class database and point the room at it (every server reads it there)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        artifacts.save(taught.model.layers, taught.model.meta, folder, keras_bytes=taught.keras)
-        service.set_room_model(room.store(), taught.checking.code, str(folder))
-    except (OSError, artifacts.ModelError, ClassError) as error:
+        weights = artifacts.to_bytes(taught.model.layers, taught.model.meta)  # the pages need no .keras twin
+        service.store_room_model(room.store(), taught.checking.code, weights)
+    except (artifacts.ModelError, ClassError) as error:
         st.session_state[NOTICE] = ("error", f"The room's model could not be saved: {error}")
     else:
         st.session_state[NOTICE] = (
@@ -255,8 +244,6 @@ def _room_model(code: str) -> None:
             service.set_room_model(room.store(), code, None)
         except ClassError as error:
             st.session_state[NOTICE] = ("error", str(error))
-        else:
-            if Path(chosen) == model_folder(code):  # ours to delete; a model kept elsewhere is not
-                shutil.rmtree(model_folder(code), ignore_errors=True)
+        else:  # a model stored in the database goes with it; a folder named by hand stays
             st.session_state[NOTICE] = ("success", f"Room {code}'s students draw against the default model again.")
         st.rerun()
