@@ -19,6 +19,7 @@ from digitdemo.text import plural
 
 STUDENT = "room.student"  # this session's Student (room code, random id, nickname)
 PROBLEM = "room.problem"  # the last sentence about joining, shown once
+SAID = "room.said"  # the sentence beside Send in this run (a database fault is said there, not twice)
 TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not join again
 SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
 DIGIT = "room.digit"  # "Which digit did you draw?"
@@ -294,6 +295,7 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
     if st.button("Send to the class", key="room.send", type="primary", disabled=not ready):
         _send(current, meant, steps, out)
         st.rerun()
+    st.session_state[SAID] = notice and notice[1]
     if notice is not None:
         getattr(st, notice[0])(notice[1])
     elif st.session_state.get(JOINED):  # below the canvas, not over it (a toast hid a phone's canvas for 10 s)
@@ -354,7 +356,8 @@ def my_drawings() -> None:
         mine = service.student_drawings(store(), current)
         board = service.board(store(), current.room, latest=0)
     except ClassStoreError as error:
-        say("warning", f"{error} You can still draw on your own.")
+        if str(error) != st.session_state.get(SAID):  # Send's failure said it just above: once is enough
+            say("warning", f"{error} You can still draw on your own.")
         return
     except ClassError as error:
         say("warning", str(error))
