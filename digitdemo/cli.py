@@ -296,6 +296,27 @@ def _class_export(args) -> int:
     return 0
 
 
+def _class_migrate(args) -> int:
+    from digitdemo.classroom import service
+    from digitdemo.classroom.storage import ClassStore
+
+    source, target = ClassStore(args.source), ClassStore(args.target)
+    try:
+        if not source.exists():
+            print(f"error: There is no class database at {source.name}.", file=sys.stderr)
+            return 2
+        copied = service.copy_database(source, target)
+    except service.ClassError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        source.close()
+        target.close()
+    rows = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in copied.items() if table != "sign_in_brake")
+    print(f"Copied {source.name} into {target.name}: {rows}.")
+    return 0
+
+
 def _serve(args) -> int:
     from digitdemo import serve
 
@@ -357,7 +378,11 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build_data)
 
     room = sub.add_parser("class", help="the class database: list rooms, export a room's drawings for the lab")
-    room.add_argument("--db", metavar="FILE", help="the class database (default: $DIGITDEMO_CLASS_DB or var/class.db)")
+    room.add_argument(
+        "--db",
+        metavar="FILE|URL",
+        help="the class database: a file or a postgresql:// URL (default: $DIGITDEMO_CLASS_DB or var/class.db)",
+    )
     room_sub = room.add_subparsers(dest="class_command", required=True)
     room_sub.add_parser(
         "list", help="every room: code, open or closed, students who sent, drawings, joined"
@@ -368,6 +393,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--nicknames", action="store_true", help="add the students' nicknames to the CSV")
     export.add_argument("--hidden", action="store_true", help="include drawings the teacher hid")
     export.set_defaults(run=_class_export)
+    migrate = room_sub.add_parser(
+        "migrate", help="copy a whole class database into an empty one (SQLite file <-> PostgreSQL URL)"
+    )
+    migrate.add_argument("--from", dest="source", metavar="FILE|URL", required=True)
+    migrate.add_argument("--to", dest="target", metavar="FILE|URL", required=True)
+    migrate.set_defaults(run=_class_migrate)
 
     hall = sub.add_parser("serve", help="a lecture hall: several app processes behind HAProxy (Ctrl-C stops all)")
     hall.add_argument("--processes", type=int, metavar="N", help="worker processes (default: one per core)")

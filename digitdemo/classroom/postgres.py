@@ -86,10 +86,17 @@ class Connection:
         self.raw = raw
 
     def execute(self, sql: str, params=()) -> psycopg.Cursor:
+        return self.raw.execute(self._query(sql), tuple(params))
+
+    def executemany(self, sql: str, rows) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(self._query(sql), rows)
+
+    def _query(self, sql: str) -> str:
         query = self._translated.get(sql)
         if query is None:
             query = self._translated[sql] = sql.replace("%", "%%").replace("?", "%s")
-        return self.raw.execute(query, tuple(params))
+        return query
 
 
 class PostgresDatabase:
@@ -243,6 +250,12 @@ class PostgresDatabase:
         """A connection for one statement outside a transaction: the cheapest read, for questions asked every second."""
         with self._transaction(()) as conn:
             yield conn
+
+    @staticmethod
+    def continue_numbering(conn: Connection, table: str) -> None:
+        """After rows were written with their ids (a copy), new rows of ``table`` are numbered after them."""
+        sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}"
+        conn.execute(sql)
 
     def check(self) -> None:
         """Raise ClassStoreError if the database cannot be reached and read."""

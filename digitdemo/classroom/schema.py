@@ -100,3 +100,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Every table, each after those it refers to (the order `class migrate` copies them in); the two with an
+# AUTOINCREMENT id, which a copy keeps and then continues from.
+TABLES = ("rooms", "students", "drawings", "renames", "sign_in_brake", "rounds", "room_models")
+NUMBERED_TABLES = ("drawings", "rounds")

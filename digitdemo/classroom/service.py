@@ -179,6 +179,18 @@ def reopen_room(store: ClassStore, code: object) -> Room:
     return get_room(store, code)
 
 
+def copy_database(source: ClassStore, target: ClassStore) -> dict[str, int]:
+    """Copy a whole class database into an empty one, of either backend, in one transaction: rows per table."""
+    if str(source.location) == str(target.location):
+        raise ClassRuleError("The class database cannot be copied into itself; name another one with --to.")
+    try:
+        return source.copy_into(target)
+    except RefusedError:
+        raise ClassRuleError(
+            f"The class database {target.name} already holds rooms; migrate copies into an empty one only."
+        ) from None
+
+
 def get_room_model(store: ClassStore, code: object) -> str | None:
     """The model the room's students draw against (issue 8); None means the default model."""
     return get_room(store, code).model

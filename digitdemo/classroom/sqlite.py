@@ -242,6 +242,10 @@ class SQLiteDatabase:
             except sqlite3.Error as error:
                 raise self._error(error) from None
 
+    @staticmethod
+    def continue_numbering(conn: sqlite3.Connection, table: str) -> None:
+        """After rows were written with their ids (a copy), new rows are numbered after them: SQLite does it itself."""
+
     def check(self) -> None:
         """Raise ClassStoreError if the database cannot be opened and read whole (a quick check of every page)."""
         with self.read() as conn:

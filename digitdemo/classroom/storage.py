@@ -18,6 +18,7 @@ from digitdemo.classroom.database import (
     open_database,
 )
 from digitdemo.classroom.rooms import same_nickname
+from digitdemo.classroom.schema import NUMBERED_TABLES, TABLES
 
 __all__ = ["DB_ENV", "DEFAULT_PATH", "STORED", "ClassStore", "RefusedError", "default_location", "is_url"]
 # A result row, read by position or by column name (sqlite3.Row, postgres.Row).
@@ -86,6 +87,30 @@ class ClassStore:
     def close(self) -> None:
         """Close the idle connections (e.g. before the file is moved, or at exit); a later call opens anew."""
         self.db.close()
+
+    def copy_into(self, target: "ClassStore") -> dict[str, int]:
+        """Copy every row into ``target``, an empty database of either backend, in one transaction; rows per table.
+
+        The source is read at one moment; ids are kept (and the target's numbering goes on after them); students
+        keep their order of joining (rowid). RefusedError not_empty if the target holds a room already.
+        """
+        copied = {}
+        with self.db.read() as source, target.db.write() as into:
+            if into.execute("SELECT count(*) FROM rooms").fetchone()[0]:
+                raise RefusedError("not_empty")
+            for table in reversed(TABLES):
+                into.execute(f"DELETE FROM {table}")  # an empty database's own rows (sign_in_brake's one)
+            for table in TABLES:
+                cursor = source.execute(f"SELECT * FROM {table} ORDER BY rowid")
+                columns = [c[0] for c in cursor.description if c[0] != "rowid"]  # PostgreSQL's rowid is a column
+                rows = [[row[c] for c in columns] for row in cursor.fetchall()]
+                if rows:
+                    marks = ", ".join("?" * len(columns))
+                    into.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+                copied[table] = len(rows)
+            for table in NUMBERED_TABLES:
+                target.db.continue_numbering(into, table)
+        return copied
 
     # --- The teacher sign-in's brake (auth.DatabaseBrake) --------------------------
     def sign_in_brake(self) -> tuple[int, float]:
