@@ -78,13 +78,13 @@ class PortInUse:
 
 # --- A running hall: two workers behind HAProxy ---------------------------------------------------------
 class Hall:
-    """`serve --processes 2` on a free port of 127.0.0.1, its class database in a temporary folder."""
+    """`serve --processes 2` on a free port of 127.0.0.1, its class database in a temporary folder (or at ``db``)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, db: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "serve.txt"
-        self.db = folder / "class.db"
+        self.db = db or folder / "class.db"
         env = {**os.environ, storage.DB_ENV: str(self.db), "PYTHONUNBUFFERED": "1"}
         env.pop(auth.PASSWORD_ENV, None)
         with open(self.log, "w") as out:
@@ -143,6 +143,21 @@ def hall(tmp_path_factory):
         hall.stop()
 
 
+@pytest.fixture(scope="module")
+def postgres_hall(tmp_path_factory, postgres):
+    """A hall whose workers share nothing but a PostgreSQL database: as workers on several machines would."""
+    hall = Hall(tmp_path_factory.mktemp("postgres-hall"), db=postgres.url(postgres.create_database()))
+    yield hall
+    if hall.process.poll() is None:
+        hall.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_hall(request):
+    """The hall on each backend of the class database in turn."""
+    return request.getfixturevalue("hall" if request.param == "sqlite" else "postgres_hall")
+
+
 def test_the_hall_prints_its_address_and_one_teacher_link(hall):
     printed = hall.log.read_text()
     assert f"URL: {hall.url}" in printed and "2 workers behind HAProxy" in printed
@@ -151,7 +166,8 @@ def test_the_hall_prints_its_address_and_one_teacher_link(hall):
     assert urllib.request.urlopen(f"{hall.url}/_stcore/health", timeout=5).read() == b"ok"
 
 
-def test_a_teacher_and_students_on_different_workers_share_one_room_and_one_board(hall, browser):
+def test_a_teacher_and_students_on_different_workers_share_one_room_and_one_board(any_hall, browser):
+    hall = any_hall
     teacher_context, ada_context, alan_context = (hall.browser_on(browser, w) for w in ("w1", "w2", "w2"))
     try:
         teacher = teacher_context.new_page()
@@ -246,7 +262,8 @@ def test_ctrl_c_stops_every_process_and_leaves_no_file(tmp_path):
     assert not folder.exists(), "the hall's folder (HAProxy's configuration, the logs) was left behind"
 
 
-def test_the_rooms_model_chosen_on_one_worker_is_read_on_the_other(hall, browser, shipped_model):
+def test_the_rooms_model_chosen_on_one_worker_is_read_on_the_other(any_hall, browser, shipped_model):
+    hall = any_hall
     from digitdemo import artifacts
     from digitdemo.classroom import service
 
