@@ -166,14 +166,14 @@ print([gate.check("wrong") for _ in range(3)][-1])
 """
 
 
-def test_the_brake_is_the_class_databases_so_every_server_process_shares_it(tmp_path):
+def test_the_brake_is_the_class_databases_so_every_server_process_shares_it(class_db):
     import subprocess
     import sys
 
     from digitdemo import config
     from digitdemo.classroom import storage
 
-    db = tmp_path / "class.db"
+    db = class_db  # on each backend: a file, then a PostgreSQL database
     guessed = subprocess.run(
         [sys.executable, "-c", GUESSER, str(db)], capture_output=True, text=True, cwd=config.REPO_DIR, check=True
     )
