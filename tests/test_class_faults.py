@@ -12,6 +12,8 @@ import shutil
 import sqlite3
 import subprocess
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -214,23 +216,22 @@ def test_a_database_at_its_size_limit_stores_nothing_half(tmp_path, ink):
     intact(path, code, 5 + sent)
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 1 MB tmpfs of its own; skipped where mounting is not allowed."""
-    mount = tmp_path / "disk"
+@contextmanager
+def tmpfs(mount: Path, size: str):
+    """A tmpfs of ``size`` (e.g. "1m") mounted at ``mount`` for the test; skipped where mounting is not allowed."""
     mount.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True)
     if result.returncode != 0:
         pytest.skip("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
-def test_a_full_disk_gives_one_sentence_and_keeps_what_was_stored(small_disk, ink):
-    path = small_disk / "class.db"
-    code, students = a_lesson(path, ink)
-    filler = small_disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)  # the rest of the disk taken by something else
+def fill(path: Path) -> None:
+    """The rest of the disk holding ``path`` taken by something else (a file there)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
     try:
         while os.write(fd, b"\0" * 4096):
             pass
@@ -238,6 +239,20 @@ def test_a_full_disk_gives_one_sentence_and_keeps_what_was_stored(small_disk, in
         pass
     finally:
         os.close(fd)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs of its own."""
+    with tmpfs(tmp_path / "disk", "1m") as mount:
+        yield mount
+
+
+def test_a_full_disk_gives_one_sentence_and_keeps_what_was_stored(small_disk, ink):
+    path = small_disk / "class.db"
+    code, students = a_lesson(path, ink)
+    filler = small_disk / "filler"
+    fill(filler)
     store = ClassStore(path)
     sent = 0
     with pytest.raises(ClassStoreError, match="is full; nothing new could be stored"):

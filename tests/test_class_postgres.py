@@ -4,16 +4,13 @@ password, a full disk. Each gives one sentence, the page keeps reading drawings,
 Each test runs a server of its own (bench/postgres.py), so stopping it disturbs no other test.
 """
 
-import os
-import subprocess
-
 import numpy as np
 import pytest
 
 from bench.postgres import PostgresMissingError, PostgresServer
 from digitdemo.classroom import service, storage
 from digitdemo.classroom.errors import ClassStoreError
-from tests.test_class_faults import send
+from tests.test_class_faults import fill, send, tmpfs
 from tests.test_class_pages import draw_in, labels
 
 
@@ -104,14 +101,9 @@ def test_the_draw_page_says_one_sentence_and_keeps_reading_while_the_server_is_d
 
 @pytest.fixture
 def small_disk(server):
-    """A 32 MB tmpfs in the server's folder (its user may enter that); skipped where mounting is not allowed."""
-    mount = server.folder / "disk"
-    mount.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount)], capture_output=True)
-    if result.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root with CAP_SYS_ADMIN)")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
+    """A 32 MB tmpfs in the server's folder (its user may enter that)."""
+    with tmpfs(server.folder / "disk", "32m") as mount:
+        yield mount
 
 
 def test_a_full_disk_gives_one_sentence_and_keeps_what_was_stored(server, small_disk, ink):
@@ -132,15 +124,3 @@ def test_a_full_disk_gives_one_sentence_and_keeps_what_was_stored(server, small_
     send(store, students[-1], ink, now=3e6)  # room again: sending works again
     assert service.board(store, code).drawings == sent + 1
     store.close()
-
-
-def fill(path) -> None:
-    """Take the rest of the disk holding ``path``."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

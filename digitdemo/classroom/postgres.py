@@ -73,8 +73,9 @@ def _still_open(raw: psycopg.Connection) -> bool:
     """False if the server has spoken to an idle connection: it only does so to drop it (a restart, a crash)."""
     if raw.closed or raw.broken:
         return False
-    readable, _, _ = select.select([raw.fileno()], [], [], 0)
-    return not readable
+    poller = select.poll()  # not select.select: a hall's server has sockets numbered past its 1024 limit
+    poller.register(raw.fileno(), select.POLLIN)
+    return not poller.poll(0)
 
 
 class Connection:
