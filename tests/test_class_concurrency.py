@@ -17,6 +17,7 @@ import pytest
 from digitdemo import config
 from digitdemo.classroom import service
 from digitdemo.classroom.database import MAX_IDLE_CONNECTIONS
+from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import ClassStore
 from tests.class_drawings import race
 
@@ -32,8 +33,8 @@ def fingerprint(client: int, send: int) -> np.ndarray:
     return x
 
 
-def client_sends(path: str, student: service.Student, client: int, barrier) -> list[int]:
-    """One student's sends, starting with everyone else's; the drawing ids."""
+def client_sends(path: str, student: service.Student, client: int, barrier) -> list[int | str]:
+    """One student's sends, starting with everyone else's; the drawing ids (or the refusal's sentence)."""
     store = ClassStore(path)
     ink = service.ink_picture(np.full((20, 10), client / CLIENTS))
     barrier.wait()
@@ -41,19 +42,23 @@ def client_sends(path: str, student: service.Student, client: int, barrier) -> l
     for send in range(SENDS):
         meant, read = (client + send) % 10, client % 10
         p = np.eye(10, dtype=np.float32)[read]
-        ids.append(
-            service.send_drawing(
-                store, student, student.room, meant, fingerprint(client, send), ink, read, p, f"model-{client}",
-                now=1e6 + 60 * send,
-            )
-        )  # fmt: skip
+        try:
+            ids.append(
+                service.send_drawing(
+                    store, student, student.room, meant, fingerprint(client, send), ink, read, p, f"model-{client}",
+                    now=1e6 + 60 * send,
+                )
+            )  # fmt: skip
+        except ClassRuleError as refused:
+            ids.append(str(refused))
     store.close()
     return ids
 
 
 def process_main() -> None:
     """A separate process: one student's sends, started when the test writes 'go' (see below)."""
-    path, student_id, code, nickname, client = sys.argv[1:]
+    path, student_id, code, nickname, client, room_cap = sys.argv[1:]
+    service.rooms.MAX_DRAWINGS_PER_ROOM = int(room_cap)
     student = service.Student(id=student_id, room=code, nickname=nickname)
 
     class Go:
@@ -111,13 +116,12 @@ def test_thirty_threads_sending_at_once_lose_and_mix_nothing(classroom):
     check_nothing_lost_or_mixed(store, codes, students, ids_by_client)
 
 
-def test_thirty_processes_sharing_the_database_lose_and_mix_nothing(classroom):
-    """Thirty interpreters (as several server processes would be) write the one database at the same moment."""
-    store, codes, students = classroom
+def in_processes(store, students, room_cap: int = service.rooms.MAX_DRAWINGS_PER_ROOM) -> dict[int, list]:
+    """Each student's sends from an interpreter of its own (as several server processes would be), all at once."""
     script = "from tests.test_class_concurrency import process_main; process_main()"
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(store.location), s.id, s.room, s.nickname, str(c)],
+            [sys.executable, "-c", script, str(store.location), s.id, s.room, s.nickname, str(c), str(room_cap)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=config.REPO_DIR,
         )
         for c, s in enumerate(students)
@@ -128,12 +132,29 @@ def test_thirty_processes_sharing_the_database_lose_and_mix_nothing(classroom):
         for process in processes:
             process.stdin.write("go\n")
             process.stdin.flush()
-        ids_by_client = {c: json.loads(p.communicate(timeout=300)[0]) for c, p in enumerate(processes)}
+        sent = {c: json.loads(p.communicate(timeout=300)[0]) for c, p in enumerate(processes)}
     finally:
         for process in processes:
             process.kill() if process.poll() is None else None
-    assert [p.returncode for p in processes] == [0] * CLIENTS
-    check_nothing_lost_or_mixed(store, codes, students, ids_by_client)
+    assert [p.returncode for p in processes] == [0] * len(students)
+    return sent
+
+
+def test_thirty_processes_sharing_the_database_lose_and_mix_nothing(classroom):
+    """Thirty interpreters write the one database at the same moment."""
+    store, codes, students = classroom
+    check_nothing_lost_or_mixed(store, codes, students, in_processes(store, students))
+
+
+def test_a_room_limit_holds_when_thirty_processes_send_at_the_same_moment(classroom):
+    """Each room of 10 students holds 40 drawings: of their 50 sends at once, exactly 40 are stored, 10 refused."""
+    store, codes, students = classroom
+    sent = in_processes(store, students, room_cap=40)
+    outcomes = [outcome for sends in sent.values() for outcome in sends]
+    for code in codes:
+        assert service.board(store, code).drawings == 40
+        assert outcomes.count(f"Room {code} is full: it holds 40 drawings.") == 10
+    assert sum(isinstance(outcome, int) for outcome in outcomes) == 3 * 40
 
 
 def open_files() -> int:
