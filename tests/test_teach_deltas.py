@@ -22,7 +22,7 @@ def _comparison(model, drawings) -> None:
     from digitdemo.pages.classroom import teaching
 
     X, y, pngs = drawings
-    teaching._comparison(teaching.Taught(model, None, teaching.Checking("K7MQ3", X, y, pngs, 0)))
+    teaching._comparison(teaching.Taught(model, teaching.Checking("K7MQ3", X, y, pngs, 0)))
 
 
 @pytest.fixture(scope="module")
