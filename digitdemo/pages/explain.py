@@ -77,7 +77,7 @@ def _pixels(page: str, layers: list, x: np.ndarray, digit: int, off: why.Silence
     show_plot(figures.why.pixel_pushes(x, panels), key=f"{page}.why_pixels", prechecked=prechecked)
     st.caption(
         "Each pixel's ink times how much that logit grows with it (gradient x input): **blue** pixels pushed the "
-        "digit's logit up, **red** ones down, white did nothing (no ink). The outline is your drawing."
+        "digit's logit up, **red** ones down, white did nothing (no ink). The outline is the digit's ink."
     )
 
 
@@ -111,7 +111,7 @@ def importance(layers: list, x: np.ndarray, digit: int, off: why.Silenced, proba
             else f"by up to {points:.0f} points in {layer.name} (unit {unit})"
         )
     return (
-        f"How much one unit matters for this drawing: silencing one lowers {digit}'s probability ({probability:.0%}) "
+        f"How much one unit matters for this digit: silencing one lowers {digit}'s probability ({probability:.0%}) "
         + ", ".join(parts)
         + "."
     )
