@@ -70,7 +70,7 @@ SCENARIOS = {
     "why": ("a stroke, 'Why this answer?' open", {"draw.why": True}),
     "why, more": (
         "a stroke, 'Why this answer?' open, 'why not 2?' and L2 unit 3 silenced",
-        {"draw.why": True, "draw.why_not": 2, "draw.off2": [3]},
+        {"draw.why": True, "draw.why_not": 2, "draw.off": ["L2.3"]},
     ),
     "blank": ("a blank canvas (after Clear)", {}),
 }

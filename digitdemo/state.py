@@ -210,7 +210,7 @@ def from_link(key: str, default, parse=str) -> str:
 def to_link(*keys: str) -> None:
     """Put these widgets' values in the page's link, so a teacher can share the setup.
 
-    A list goes in as its items with commas (``?off1=3,7``), an empty one not at all.
+    A list goes in as its items with commas (``?off=L1.3,L2.7``), an empty one not at all.
     """
     for key in keys:
         value = st.session_state[key]
@@ -249,14 +249,15 @@ def parse_in(low: float, high: float, kind=float):
     return parse
 
 
-def parse_units(count: int):
-    """A parser for from_link: unit numbers 0 to count - 1 with commas ("3,7"), as a sorted list, or ValueError."""
+def parse_list(options):
+    """A parser for from_link: options with commas between them ("L1.3,L2.7"), as a list in the options' order."""
 
     def parse(text: str):
-        units = sorted({_number(part.strip(), int) for part in text.split(",") if part.strip()})
-        if any(not 0 <= unit < count for unit in units):
-            raise ValueError(f"{text!r} names a unit outside 0..{count - 1}")
-        return units
+        chosen = {part.strip() for part in text.split(",") if part.strip()}
+        unknown = chosen - {str(option) for option in options}
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not among the options")
+        return [option for option in options if str(option) in chosen]
 
     return parse
 

@@ -72,14 +72,15 @@ def pixel_pushes(x: np.ndarray, panels: list[tuple[str, np.ndarray]]) -> dict:
     return {
         "data": data,
         "layout": style.layout(
-            "", 300, annotations=annotations, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False, **axes
+            "", 260, annotations=annotations, margin={"l": 10, "r": 10, "t": 40, "b": 10}, showlegend=False, **axes
         ),
     }
 
 
-def nearest_digits(X: np.ndarray, labels: list[int]) -> dict:
+def nearest_digits(X: np.ndarray, labels: list[int], title: str = "") -> dict:
     """Rows of X (n, 400), the training digits nearest the drawing, upright in one row, each captioned by its label."""
-    figure = digits.digit_mosaic(X, [f"a {label}" for label in labels], columns=len(labels), row_height=110)
+    captions = [f"a {label}" for label in labels]
+    figure = digits.digit_mosaic(X, captions, columns=len(labels), row_height=110, title=title)
     # Black to white written out, not plotly's reversed "Greys": the figure can then be sent pre-checked.
     figure["data"][0].update(colorscale=[[0, "#000000"], [1, "#ffffff"]], reversescale=False)
     figure["layout"].pop("shapes")  # none (no mistakes marked), and plotly drops an empty list

@@ -1,7 +1,7 @@
 """Why this answer, for the Draw and Predictions pages: which pixels pushed it, units switched off, look-alikes.
 
 The maths is digitdemo.why's; this module lays it out. Its switch and the silenced units are in the page's
-link (``?why=True&off1=3,7``), so a teacher can share an experiment.
+link (``?why=True&off=L1.3,L2.7``), so a teacher can share an experiment.
 """
 
 import numpy as np
@@ -19,23 +19,27 @@ def _open_key(page: str) -> str:
     return state.from_link(f"{page}.why", False, state.parse_choice([True, False]))
 
 
-def _unit_keys(page: str, layers: list) -> list[str]:
-    """One multiselect key per hidden layer (link names off1, off2), seeded from the link; units kept in range."""
-    keys = []
-    for i, layer in enumerate(layers[:-1], start=1):
-        key = state.from_link(f"{page}.off{i}", [], state.parse_units(layer.b.size))
-        # Another model (retrained with fewer units) may not have a unit chosen before.
-        st.session_state[key] = [unit for unit in st.session_state[key] if unit < layer.b.size]
-        keys.append(key)
-    return keys
+def _unit_names(layers: list) -> list[str]:
+    """Every hidden unit as the link names it: "L1.3" is unit 3 of L1."""
+    return [f"{layer.name}.{unit}" for layer in layers[:-1] for unit in range(layer.b.size)]
+
+
+def _units_key(page: str, layers: list) -> str:
+    """The silenced units' multiselect, seeded from the link (?off=L1.3,L2.7); units this model lacks dropped."""
+    names = _unit_names(layers)
+    key = state.from_link(f"{page}.off", [], state.parse_list(names))
+    known = set(names)  # another model (retrained with fewer units) may lack a unit chosen before
+    st.session_state[key] = [name for name in st.session_state[key] if name in known]
+    return key
 
 
 def silenced(page: str, layers: list) -> why.Silenced:
-    """The hidden units this page silences: those ticked in its Why section, none while the section is closed."""
-    keys = _unit_keys(page, layers)
+    """The hidden units this page silences: those chosen in its Why section, none while the section is closed."""
+    chosen = st.session_state[_units_key(page, layers)]
     if not st.session_state[_open_key(page)]:
         return why.NONE
-    return tuple(tuple(st.session_state[key]) for key in keys)
+    units = [name.rpartition(".") for name in chosen]
+    return tuple(tuple(int(u) for name, _, u in units if name == layer.name) for layer in layers[:-1])
 
 
 def section(
@@ -67,9 +71,9 @@ def section(
 
 
 def _pixels(page: str, layers: list, x: np.ndarray, digit: int, off: why.Silenced, prechecked: bool) -> None:
-    st.markdown("**Which pixels pushed it**")
+    # Few elements: each one sent costs the server about as much as building it (bench/README.md).
     other = st.pills(
-        "Why not another digit?", list(range(config.N_CLASSES)), key=f"{page}.why_not", help="Pick a digit to compare."
+        "**Which pixels pushed it**, and why not another digit?", list(range(config.N_CLASSES)), key=f"{page}.why_not"
     )
     panels = [(f"why {digit}", why.pixel_pushes(layers, x, digit, off))]
     if other is not None and other != digit:
@@ -82,21 +86,24 @@ def _pixels(page: str, layers: list, x: np.ndarray, digit: int, off: why.Silence
 
 
 def _units(page, layers, x, out, digit: int, off: why.Silenced, probabilities: bool, prechecked: bool) -> None:
-    st.markdown("**Switch a unit off**")
-    keys = _unit_keys(page, layers)
-    for column, layer, key in zip(st.columns(len(keys)), layers[:-1], keys, strict=True):
-        column.multiselect(f"Silence {layer.name} units", list(range(layer.b.size)), key=key, placeholder="none")
-    state.to_link(*keys)
+    key = _units_key(page, layers)
+    st.multiselect(
+        "**Switch units off**: the hidden units to silence",
+        _unit_names(layers),
+        key=key,
+        format_func=lambda name: name.replace(".", " unit "),
+        placeholder="none: pick L1 or L2 units",
+    )
+    state.to_link(key)
     count = sum(len(units) for units in off)
+    said = ""
     if count:
-        where = "above are" if not probabilities else "here are"
-        st.caption(
-            f"{plural(count, 'unit')} silenced: the prediction and probabilities {where} the network's without them."
-        )
+        where = "here" if probabilities else "above"
+        said = f"With {plural(count, 'unit')} silenced, the probabilities {where} are the network's without them. "
         if probabilities:
             chart = figures.lab.probability_bars(out.probabilities[0], title="softmax, with the units silenced")
             show_plot(chart, key=f"{page}.why_probabilities", prechecked=prechecked)
-    st.markdown(importance(layers, x, digit, off, float(out.probabilities[0, digit])))
+    st.markdown(said + importance(layers, x, digit, off, float(out.probabilities[0, digit])))
 
 
 def importance(layers: list, x: np.ndarray, digit: int, off: why.Silenced, probability: float) -> str:
@@ -118,14 +125,12 @@ def importance(layers: list, x: np.ndarray, digit: int, off: why.Silenced, proba
 
 
 def _looks_like(page: str, model, x: np.ndarray, exclude: int | None, prechecked: bool) -> None:
-    st.markdown("**It looks like these**")
     codes = state.training_codes(model)  # (5000, units), once per model
     X, y = state.dataset("training")
     code = model.forward(x).hidden[-1][0]  # the network as trained: the training digits' codes have no unit off
     rows = why.nearest(codes, code, NEAREST, exclude)
-    show_plot(
-        figures.why.nearest_digits(X[rows], y[rows, 0].tolist()), key=f"{page}.why_nearest", prechecked=prechecked
-    )
+    figure = figures.why.nearest_digits(X[rows], y[rows, 0].tolist(), title="It looks like these")
+    show_plot(figure, key=f"{page}.why_nearest", prechecked=prechecked)
     last = model.layers[-2]
     st.caption(
         f"The {len(rows)} training digits nearest to this one in the last hidden layer ({last.name}'s "
