@@ -162,3 +162,24 @@ def test_predictions_keep_why_hidden_while_the_answers_are(shipped_model):
     at.run()
     assert not [t for t in at.toggle if t.label == "Why this answer?"]
     assert not [chart for chart in _charts(at) if "why" in chart]
+
+
+def test_a_retrained_model_with_fewer_units_drops_the_units_it_lacks(shipped_model):
+    from digitdemo import artifacts, state
+    from digitdemo.nn import Layer
+
+    at, x = _drawn(why="True", off="L1.3,L1.20")
+    assert at.multiselect(key="draw.off").value == ["L1.3", "L1.20"]
+    rng = np.random.default_rng(0)
+    sizes = [400, 10, 15, 10]
+    layers = [
+        Layer(f"L{i + 1}", rng.normal(0, 0.1, (a, b)).astype(np.float32), np.zeros(b, np.float32), activation)
+        for i, (a, b, activation) in enumerate(zip(sizes[:-1], sizes[1:], ["relu", "relu", "linear"], strict=True))
+    ]
+    recipe = {"epochs": 5, "learning_rate": 0.001, "hidden_units": [10, 15]}
+    at.session_state[state.SESSION_MODEL] = artifacts.TrainedModel(layers, {"recipe": recipe})
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="draw.off").value == ["L1.3"], "L1 has 10 units now: unit 20 is gone"
+    expected = why.forward(layers, x, ((3,), ())).probabilities[0]
+    np.testing.assert_allclose(_probabilities(at), expected, atol=1e-6)
