@@ -114,10 +114,18 @@ def _training_codes(digest: str, data_key: tuple, _model: artifacts.TrainedModel
     return codes
 
 
-def training_codes(model: artifacts.TrainedModel) -> np.ndarray:
-    """(5000, units) the training digits' last hidden layer for this model, computed once per model and dataset."""
-    X, _ = dataset("training")
-    return _training_codes(_weights_digest(model), _data_key(), model, X)
+def training_codes(model: artifacts.TrainedModel) -> tuple[np.ndarray, np.ndarray, np.ndarray] | data.DataError:
+    """The training set's codes (5000, units) in this model's last hidden layer, X (5000, 400), y (5000, 1).
+
+    The codes are computed once per model and dataset. A dataset that cannot be loaded comes back as its error,
+    and the page goes on: the Draw page works without the dataset, only the look-alikes need it.
+    """
+    key = _data_key()
+    loaded = _dataset(*key)
+    if isinstance(loaded, data.DataError):
+        return loaded
+    X, y = loaded["training"]
+    return _training_codes(_weights_digest(model), key, model, X), X, y
 
 
 def model_caption() -> str:

@@ -183,3 +183,15 @@ def test_a_retrained_model_with_fewer_units_drops_the_units_it_lacks(shipped_mod
     assert at.multiselect(key="draw.off").value == ["L1.3"], "L1 has 10 units now: unit 20 is gone"
     expected = why.forward(layers, x, ((3,), ())).probabilities[0]
     np.testing.assert_allclose(_probabilities(at), expected, atol=1e-6)
+
+
+def test_bad_course_files_leave_the_draw_page_working_without_look_alikes(tmp_path, monkeypatch):
+    np.save(tmp_path / "X.npy", np.zeros((10, 401)))
+    np.save(tmp_path / "y.npy", np.zeros((10, 1)))
+    monkeypatch.setenv(config.LAB_DATA_ENV, str(tmp_path))
+    at, _ = _drawn(why="True")
+    assert not at.exception and not at.error
+    assert any(info.value.startswith("It looks like these: no training digits") for info in at.info)
+    charts = _charts(at)
+    assert any("why_pixels" in chart for chart in charts) and any("draw.network" in chart for chart in charts)
+    assert not any("why_nearest" in chart for chart in charts)

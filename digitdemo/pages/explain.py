@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, figures, state, why
-from digitdemo.pages.common import show_plot
+from digitdemo.pages.common import say, show_plot
 from digitdemo.text import plural
 
 LABEL = "Why this answer?"
@@ -125,8 +125,11 @@ def importance(layers: list, x: np.ndarray, digit: int, off: why.Silenced, proba
 
 
 def _looks_like(page: str, model, x: np.ndarray, exclude: int | None, prechecked: bool) -> None:
-    codes = state.training_codes(model)  # (5000, units), once per model
-    X, y = state.dataset("training")
+    found = state.training_codes(model)  # the codes (5000, units) once per model, then one distance per row
+    if isinstance(found, Exception):
+        say("info", f"It looks like these: no training digits to compare with ({found}).")
+        return
+    codes, X, y = found
     code = model.forward(x).hidden[-1][0]  # the network as trained: the training digits' codes have no unit off
     rows = why.nearest(codes, code, NEAREST, exclude)
     figure = figures.why.nearest_digits(X[rows], y[rows, 0].tolist(), title="It looks like these")
