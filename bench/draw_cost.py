@@ -42,6 +42,20 @@ PARTS = [
     "streamlit.plotly_chart",
     "plotly.tools.return_figure_from_figure_or_data",
     "plotly.io.to_json",
+    "digitdemo.pages.explain.silenced",
+    "digitdemo.why.forward",
+    "digitdemo.pages.explain.section",
+    "digitdemo.pages.explain._pixels",
+    "digitdemo.why.pixel_pushes",
+    "digitdemo.figures.why.pixel_pushes",
+    "digitdemo.pages.explain._units",
+    "digitdemo.why.unit_effects",
+    "digitdemo.pages.explain._looks_like",
+    "digitdemo.state.training_codes",
+    "digitdemo.why.nearest",
+    "digitdemo.figures.why.nearest_digits",
+    "streamlit.toggle",
+    "streamlit.pills",
     "streamlit.columns",
     "streamlit.container",
     "streamlit.markdown",
@@ -50,6 +64,16 @@ PARTS = [
     "streamlit.caption",
 ]
 SEVEN = [(90, 70), (190, 70), (190, 90), (160, 150), (130, 230)]  # as bench.harness draws it
+# What each scenario sets in the session before its first rerun (a version without these keys ignores them).
+SCENARIOS = {
+    "stroke": ("a stroke (a 7 on the canvas)", {}),
+    "why": ("a stroke, 'Why this answer?' open", {"draw.why": True}),
+    "why, more": (
+        "a stroke, 'Why this answer?' open, 'why not 2?' and L2 unit 3 silenced",
+        {"draw.why": True, "draw.why_not": 2, "draw.off": ["L2.3"]},
+    ),
+    "blank": ("a blank canvas (after Clear)", {}),
+}
 
 
 def _child(runs: int) -> dict:
@@ -124,10 +148,12 @@ def _child(runs: int) -> dict:
     import digitdemo
 
     results = {"from": digitdemo.__file__}
-    for scenario in ("stroke", "blank"):
+    for scenario, (_, settings) in SCENARIOS.items():
         at = AppTest.from_function(page, default_timeout=60)
+        for key, value in settings.items():
+            at.session_state[key] = value
         for i in range(runs + 5):  # the first runs warm caches: the model, plotly's validators
-            if scenario == "stroke":
+            if scenario != "blank":
                 at.session_state["draw.canvas.0"] = drawing
             if i == 5:
                 totals.clear()
@@ -170,7 +196,7 @@ def main() -> None:
         results = {name: measure(tree, args.runs) for name, tree in trees.items()}
     names = list(results)
     print(f"CPU of the script thread per rerun, ms, mean of {args.runs} (thread_time; inclusive: parts nest)")
-    for scenario, title in (("stroke", "a stroke (a 7 on the canvas)"), ("blank", "a blank canvas (after Clear)")):
+    for scenario, (title, _) in SCENARIOS.items():
         print(f"\n{title}: " + ", ".join(f"{n} shows {results[n][scenario]['metric']}" for n in names))
         print(f"  {'part':<44}" + "".join(f"{n:>14}" for n in names))
         parts = [p.removeprefix("digitdemo.") for p in PARTS]

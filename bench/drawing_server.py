@@ -85,14 +85,17 @@ def main() -> None:
     parser.add_argument("--drawings", type=int, default=20)
     parser.add_argument("--before", metavar="REF", help="also measure digitdemo at this git ref, side by side")
     parser.add_argument("--no-baseline", action="store_true", help="skip the typical demo (ratios: to the first)")
+    parser.add_argument("--path", default="/draw", help="digitdemo's page and link, e.g. '/draw?why=True'")
     args = parser.parse_args()
     apps = {name: (*spec, REPO) for name, spec in APPS.items() if not (args.no_baseline and "baseline" in name)}
+    if "digitdemo" in apps:
+        apps["digitdemo"] = ("streamlit_app.py", args.path, [], REPO)
     results = {}
     with tempfile.TemporaryDirectory(prefix="digitdemo-before-") as before:
         if args.before:
             archive = subprocess.run(["git", "archive", args.before], cwd=REPO, capture_output=True, check=True)
             subprocess.run(["tar", "-x", "-C", before], input=archive.stdout, check=True)
-            apps = {**apps, f"digitdemo at {args.before}": ("streamlit_app.py", "/draw", [], Path(before))}
+            apps = {**apps, f"digitdemo at {args.before}": ("streamlit_app.py", args.path, [], Path(before))}
             apps["digitdemo"] = apps.pop("digitdemo")  # the working tree last, beside its "before"
         with sync_playwright() as p:
             browser = launch(p)

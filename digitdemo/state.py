@@ -4,6 +4,7 @@ Shared, read-only things (the dataset, the default model) sit behind st.cache_re
 a student's retrained model lives in that student's session only.
 """
 
+import hashlib
 import os
 import re
 import weakref
@@ -49,11 +50,16 @@ def _dataset(data_dir: str | None, stamps: tuple) -> dict | data.DataError:
         return error
 
 
-def dataset(which: str = "training") -> tuple[np.ndarray, np.ndarray]:
-    """X (5000, 400), y (5000, 1) of the "training" or "test" set; a clear error stops the page."""
+def _data_key() -> tuple:
+    """Which course data the pages use: $DIGITDEMO_DATA_DIR and its files' stamps (none: the bundled data)."""
     data_dir = os.environ.get(config.LAB_DATA_ENV)
     stamps = tuple(_stamp(Path(data_dir) / name) for name in ("X.npy", "y.npy")) if data_dir else ()
-    result = _dataset(data_dir, stamps)
+    return data_dir, stamps
+
+
+def dataset(which: str = "training") -> tuple[np.ndarray, np.ndarray]:
+    """X (5000, 400), y (5000, 1) of the "training" or "test" set; a clear error stops the page."""
+    result = _dataset(*_data_key())
     if isinstance(result, data.DataError):
         st.error(plain(f"The dataset cannot be loaded: {result}"))
         st.stop()
@@ -89,6 +95,37 @@ def _saved_model(path: str, stamp: tuple) -> artifacts.TrainedModel | artifacts.
 def saved_model(directory: str) -> artifacts.TrainedModel | artifacts.ModelError:
     """The model saved in a folder (the default, a room's taught model), read once per change of its file; shared."""
     return _saved_model(directory, _stamp(Path(directory) / config.WEIGHTS_NAME))
+
+
+def _weights_digest(model: artifacts.TrainedModel) -> str:
+    # A model by its weights (42 KB for the lab's: 0.03 ms): the default, a room's, a student's retrained one alike.
+    digest = hashlib.sha256()
+    for layer in model.layers:
+        digest.update(layer.W.tobytes())
+        digest.update(layer.b.tobytes())
+    return digest.hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _training_codes(digest: str, data_key: tuple, _model: artifacts.TrainedModel, _X: np.ndarray) -> np.ndarray:
+    # Keyed by the weights and by the dataset's files, as the model and dataset caches are; 300 KB each.
+    codes = _model.forward(_X).hidden[-1]
+    codes.setflags(write=False)  # shared by every session: never changed
+    return codes
+
+
+def training_codes(model: artifacts.TrainedModel) -> tuple[np.ndarray, np.ndarray, np.ndarray] | data.DataError:
+    """The training set's codes (5000, units) in this model's last hidden layer, X (5000, 400), y (5000, 1).
+
+    The codes are computed once per model and dataset. A dataset that cannot be loaded comes back as its error,
+    and the page goes on: the Draw page works without the dataset, only the look-alikes need it.
+    """
+    key = _data_key()
+    loaded = _dataset(*key)
+    if isinstance(loaded, data.DataError):
+        return loaded
+    X, y = loaded["training"]
+    return _training_codes(_weights_digest(model), key, model, X), X, y
 
 
 def model_caption() -> str:
@@ -179,9 +216,19 @@ def from_link(key: str, default, parse=str) -> str:
 
 
 def to_link(*keys: str) -> None:
-    """Put these widgets' values in the page's link, so a teacher can share the setup."""
+    """Put these widgets' values in the page's link, so a teacher can share the setup.
+
+    A list goes in as its items with commas (``?off=L1.3,L2.7``), an empty one not at all.
+    """
     for key in keys:
-        st.query_params[_link_name(key)] = str(st.session_state[key])
+        value = st.session_state[key]
+        if isinstance(value, list):
+            if value:
+                st.query_params[_link_name(key)] = ",".join(map(str, value))
+            else:
+                st.query_params.pop(_link_name(key), None)
+        else:
+            st.query_params[_link_name(key)] = str(value)
 
 
 # Numbers in a link as a person writes them: ASCII digits, a minus, a decimal point. Python's own
@@ -206,6 +253,19 @@ def parse_in(low: float, high: float, kind=float):
         if not low <= value <= high:
             raise ValueError(f"{value} is outside {low}..{high}")
         return value
+
+    return parse
+
+
+def parse_list(options):
+    """A parser for from_link: options with commas between them ("L1.3,L2.7"), as a list in the options' order."""
+
+    def parse(text: str):
+        chosen = {part.strip() for part in text.split(",") if part.strip()}
+        unknown = chosen - {str(option) for option in options}
+        if unknown:
+            raise ValueError(f"{sorted(unknown)} are not among the options")
+        return [option for option in options if str(option) in chosen]
 
     return parse
 

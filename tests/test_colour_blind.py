@@ -44,3 +44,13 @@ def test_the_relu_units_differ_in_colour_and_dash():
         seen = [seen_by(matrix, c) for c in colours]
         closest = min(np.linalg.norm(a - b) for i, a in enumerate(seen) for b in seen[i + 1 :])
         assert closest > 30, f"two lines look alike with {name}"
+
+
+def test_the_pixel_maps_red_and_blue_stay_apart_for_red_green_colour_blindness():
+    from digitdemo.figures import why
+
+    for name, matrix in DICHROMATS.items():
+        down, neutral, up = (seen_by(matrix, c) for c in (why.PUSH_DOWN, why.NEUTRAL, why.PUSH_UP))
+        assert np.linalg.norm(down - up) > 100, f"pushed up and pushed down look alike with {name}"
+        faintest = min(np.linalg.norm(down - neutral), np.linalg.norm(up - neutral))
+        assert faintest > 100, f"a push looks like none with {name}"

@@ -11,13 +11,25 @@ from digitdemo.drawings import render_drawing
 from digitdemo.pages import common
 from tests.apptest import inject_drawing, page, plot_spec
 
-DRAW_FIGURES = ["draw.probabilities", "draw.logits_chart", "draw.network", "draw.hidden"]
+DRAW_FIGURES = [
+    "draw.probabilities",
+    "draw.logits_chart",
+    "draw.network",
+    "draw.hidden",
+    "draw.why_pixels",
+    "draw.why_nearest",
+]
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["classroom", "presenter"])
 def drawn(request):
-    """The Draw page with a held-out digit drawn, as a student's screen and as the projector's (?present=1)."""
+    """The Draw page with a held-out digit drawn, as a student's screen and as the projector's (?present=1).
+
+    "Why this answer?" open, with a second digit picked: its pixel maps and look-alikes go out on every stroke too.
+    """
     at = page("draw")
+    at.query_params["why"] = "True"
+    at.session_state["draw.why_not"] = 3
     if request.param:
         at.query_params["present"] = "1"  # larger text and charts: each figure enlarged before it is sent
     images, _ = data.load_source()

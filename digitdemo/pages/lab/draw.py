@@ -3,8 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import config, figures, state
+from digitdemo import config, figures, state, why
 from digitdemo.nn import Forward
+from digitdemo.pages import explain
 from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, read_canvas, read_image
@@ -78,16 +79,20 @@ def _live(source: str, switches: dict[str, bool]) -> None:
     steps = None if image is None else preprocess(image, **switches, source=kind)
     model = None if steps is None or steps.x is None else state.current_model()  # once: each call costs 0.4 ms
     out = None if model is None else model.forward(steps.x)
+    off = why.NONE if model is None else explain.silenced("draw", model.layers)  # "Why this answer?": units off
+    shown = out if not any(off) else why.forward(model.layers, steps.x, off)
     # On a phone the columns stack and the metric falls below the fold: the answer, under the canvas.
     with verdict:
-        digit = "—" if out is None else f"{out.predicted_digit[0]} ({out.probabilities[0].max():.0%})"
+        digit = "—" if out is None else f"{shown.predicted_digit[0]} ({shown.probabilities[0].max():.0%})"
         st.markdown(f"**Prediction: {digit}**")
     with left:
         room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
     with right:
-        _prediction(steps, out, kind)
+        _prediction(steps, shown, kind)
+        if out is not None:  # closed by default: open, it costs a few ms a stroke (bench.draw_cost)
+            explain.section("draw", model, steps.x, shown, off, prechecked=True)
     if out is not None:
-        _what_the_model_sees(steps, out, switches, model.layers)
+        _what_the_model_sees(steps, shown, switches, model.layers)
 
 
 def _clear() -> None:

@@ -3,8 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, config, figures, notebook, state
+from digitdemo import artifacts, config, figures, notebook, state, why
 from digitdemo.data import row_to_image
+from digitdemo.pages import explain
 from digitdemo.pages.common import answers_shown, choose_set, pixels, show_plot
 
 
@@ -31,6 +32,10 @@ def render() -> None:
     if shown:
         _walk_through(index, out, logits, probabilities)
         _compare_with_the_notebook(model)
+        off = explain.silenced("predictions", model.layers)
+        silenced = why.forward(model.layers, X[index], off) if any(off) else out
+        itself = index if which == "training" else None  # not its own look-alike
+        explain.section("predictions", model, X[index], silenced, off, exclude=itself, probabilities=True)
     else:
         logits.info("What will the model read? Guess, then reveal its answers.")
     _grid(X, y, model, shown)

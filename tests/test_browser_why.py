@@ -1,0 +1,29 @@
+"""Why this answer in a real headless Chromium: draw a 7, open it, see the pixel map and the look-alikes."""
+
+import pytest
+
+from tests.browser import SEVEN, draw, no_errors, open_draw, prediction
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+
+
+def test_drawing_a_seven_and_asking_why_shows_its_pixels_and_the_sevens_it_looks_like(page, server, tmp_path):
+    canvas = open_draw(page, server)
+    draw(page, canvas, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=15_000)
+    assert page.locator(".js-plotly-plot").filter(has_text="why 7").count() == 0, "closed on the first screen"
+    page.get_by_text("Why this answer?").click()
+    pixels = page.locator(".js-plotly-plot").filter(has_text="why 7").first
+    expect(pixels).to_be_visible(timeout=15_000)
+    expect(pixels.locator(".heatmaplayer image, .hm image")).to_have_count(1)  # the 20x20 map, drawn
+    looks_like = page.locator(".js-plotly-plot").filter(has_text="a 7").first
+    looks_like.scroll_into_view_if_needed()
+    expect(looks_like).to_be_visible(timeout=15_000)
+    captions = [t.strip() for t in looks_like.locator(".annotation-text").all_text_contents()]
+    assert len(captions) == 5 and captions.count("a 7") >= 3, captions
+    expect(page.get_by_text("How much one unit matters for this digit")).to_be_visible()
+    assert "why=True" in page.url, "the link keeps it open"
+    page.get_by_text("Why this answer?").scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "why.png", full_page=True)
+    no_errors(page)
