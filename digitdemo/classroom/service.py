@@ -590,14 +590,18 @@ class Round:
 
     @property
     def title(self) -> str:
-        """What it asks, in words: "draw a 4", "draw any digit"."""
-        if self.kind == rooms.ONE_DIGIT:
-            return f"draw {'an' if self.digit == 8 else 'a'} {self.digit}"
-        return {
-            rooms.EVERY_DIGIT: "draw every digit",
-            rooms.ANY_DIGIT: "draw any digit",
-            rooms.RANDOM_DIGIT: "a random digit each",
-        }.get(self.kind, self.kind)
+        return round_title(self.kind, self.digit)
+
+
+def round_title(kind: str, digit: int | None = None) -> str:
+    """What a round asks, in words: "draw a 4", "draw any digit"."""
+    if kind == rooms.ONE_DIGIT:
+        return f"draw {'an' if digit == 8 else 'a'} {digit}"
+    return {
+        rooms.EVERY_DIGIT: "draw every digit",
+        rooms.ANY_DIGIT: "draw any digit",
+        rooms.RANDOM_DIGIT: "draw a random digit each",
+    }.get(kind, kind)
 
 
 def _round(row) -> Round:
