@@ -113,7 +113,7 @@ def test_a_random_round_asks_each_student_their_own_digit_the_same_on_every_run(
 
 
 # --- The pages, through AppTest ----------------------------------------------------------------
-ROUND_NUMBERS = ("sent in the round", "read as meant", "time left", "round")
+ROUND_NUMBERS = ("sent in the round", "read as meant", "time left", "status")
 
 
 def round_numbers(at) -> dict[str, str]:
@@ -153,7 +153,7 @@ def test_the_teacher_starts_draw_a_4_for_two_minutes_sees_it_count_down_sorted_a
     clock[0] += 90  # its time is up: the board shows it ended, with nobody pressing End
     at.run()
     assert "Round: draw a 4**" not in all_text(at) and at.button(key="class.round_start")
-    assert round_numbers(at)["round"] == "ended"
+    assert round_numbers(at)["status"] == "ended"
     # A second round; the first stays browsable.
     at.selectbox(key=board.ASK).set_value((rooms.ANY_DIGIT, None))
     at.selectbox(key=board.MINUTES).set_value(None).run()

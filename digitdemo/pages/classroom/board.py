@@ -150,7 +150,12 @@ def _board(code: str, teacher: bool) -> None:
         st.warning(f"Room {code} no longer exists.")
         return
     board, picture, (per_digit, matrix), progress = loaded
-    _round(code, progress, teacher)
+    problem = st.session_state.pop(ROUND_PROBLEM, None)
+    if problem:
+        say("warning", problem)
+    if progress is not None:  # a running round first: it is what the class is doing
+        _running(code, progress, teacher)
+        _rounds(code, progress.round.id)
     accuracy = "—" if board.accuracy is None else f"{board.accuracy:.0%}"
     numbers = st.columns(3)
     numbers[0].markdown(_big("students who sent", str(board.students)), unsafe_allow_html=True)
@@ -161,6 +166,8 @@ def _board(code: str, teacher: bool) -> None:
         st.caption(f"{waiting} more joined and {'has' if waiting == 1 else 'have'} not sent yet.")
     if board.hidden:
         st.caption(f"{board.hidden} hidden by the teacher: not counted.")
+    if progress is None and teacher:
+        _start_controls(code)
     if not board.drawings:
         st.info("No drawings yet: students open the link, draw, choose their digit and press Send to the class.")
         return
@@ -176,6 +183,8 @@ def _board(code: str, teacher: bool) -> None:
     cell = st.session_state.get("class.cell")
     if cell is not None:
         _cell(code, *cell)
+    if progress is None:  # the earlier rounds, to look back at, below the room's numbers
+        _rounds(code, None)
 
 
 def _start_round(code: str) -> None:
@@ -207,29 +216,21 @@ def _minutes_words(minutes: int | None) -> str:
     return "no time limit" if minutes is None else plural(minutes, "minute")
 
 
-def _round(code: str, progress: RoundProgress | None, teacher: bool) -> None:
-    """The round: for the teacher, what the next one asks and Start, or End; the running one's progress; then the
-    room's rounds to browse, the shown one's drawings surest first."""
-    problem = st.session_state.pop(ROUND_PROBLEM, None)
-    if problem:
-        say("warning", problem)
-    if progress is None and teacher:
-        with st.container(key="board-round-start", horizontal=True, vertical_alignment="bottom"):
-            ask = st.selectbox("The next round asks for", ASKS, key=ASK, format_func=_ask_words)
-            st.selectbox("Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words)
-            st.button(
-                f"Start a round: {service.round_title(*ask)}",
-                key="class.round_start",
-                on_click=_start_round,
-                args=(code,),
-                help="Each student's Draw page then asks for a digit they have not drawn in the round, the one the "
-                "room has fewest of, and chooses it on their keypad."
-                if ask[0] == rooms.EVERY_DIGIT
-                else "Each student's Draw page then shows the digit asked for, large, and chooses it on their keypad.",
-            )
-    if progress is not None:
-        _running(code, progress, teacher)
-    _rounds(code, None if progress is None else progress.round.id)
+def _start_controls(code: str) -> None:
+    """What the next round asks (every digit, one digit, any, a random one each), its time limit, and Start."""
+    with st.container(key="board-round-start", horizontal=True, vertical_alignment="bottom"):
+        ask = st.selectbox("The next round asks for", ASKS, key=ASK, format_func=_ask_words)
+        st.selectbox("Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words)
+        st.button(
+            f"Start a round: {service.round_title(*ask)}",
+            key="class.round_start",
+            on_click=_start_round,
+            args=(code,),
+            help="Each student's Draw page then asks for a digit they have not drawn in the round, the one the "
+            "room has fewest of, and chooses it on their keypad."
+            if ask[0] == rooms.EVERY_DIGIT
+            else "Each student's Draw page then shows the digit asked for, large, and chooses it on their keypad.",
+        )
 
 
 def _running(code: str, progress: RoundProgress, teacher: bool) -> None:
@@ -326,7 +327,7 @@ def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
         if left is not None:
             cells[2].markdown(_big("time left", countdown(left)), unsafe_allow_html=True)
         elif not view.round.is_running():
-            cells[2].markdown(_big("round", "ended"), unsafe_allow_html=True)
+            cells[2].markdown(_big("status", "ended"), unsafe_allow_html=True)
         if not view.drawings:
             st.caption("No drawings in this round yet.")
             return
