@@ -1,13 +1,14 @@
 """A lesson round in headless Chromium (issue 16): the teacher starts "draw a 4"; two students, each in a browser
 context of their own, see the 4 appear, large and chosen, without reloading; they draw and send; the board shows
-both drawings in the round; the teacher ends it and closes the room, and both students see it without reloading.
+both drawings in the round; the teacher ends it, removes one student and closes the room, and the students see each
+without reloading.
 
 The server runs without a configured password, so the teacher signs in with the link it prints.
 """
 
 import pytest
 
-from digitdemo.classroom import auth, storage
+from digitdemo.classroom import auth, service, storage
 from tests.browser import ONE, SEVEN, canvas_on, draw, no_errors, open_draw, prediction, streamlit_server
 from tests.test_browser_class import board_number, create_room, sign_in
 
@@ -25,12 +26,19 @@ def classroom(tmp_path, monkeypatch):
     """(url, the server's terminal log) on a class database of the test's own; no teacher password set."""
     monkeypatch.delenv(auth.PASSWORD_ENV, raising=False)
     log = tmp_path / "terminal.txt"
-    with streamlit_server({storage.DB_ENV: str(tmp_path / "class.db")}, log=log) as url:
-        yield url, log
+    store = storage.ClassStore(tmp_path / "class.db")
+    with streamlit_server({storage.DB_ENV: str(store.location)}, log=log) as url:
+        yield url, log, store
+    store.close()
+
+
+def nickname(page) -> str:
+    header = page.locator(".st-key-room-header")
+    return header.inner_text().split("you are", 1)[1].split("\n")[0].strip()
 
 
 def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloading(browser, classroom):
-    url, log = classroom
+    url, log, store = classroom
     contexts = [browser.new_context(**LAPTOP) for _ in range(3)]
     try:
         teacher, ada, alan = (context.new_page() for context in contexts)
@@ -68,8 +76,13 @@ def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloadin
         for student in students:
             expect(student.get_by_role("heading", name="Draw a 4")).to_have_count(0, timeout=15_000)
             assert student.evaluate(MARKED), "the page was not reloaded"
+        # The teacher removes Alan (as Moderation's "Remove from the room" does): his page says so by itself.
+        (alan_id,) = {d.student_id for d in service.room_drawings(store, code) if d.nickname == nickname(alan)}
+        service.remove_student(store, code, alan_id)
+        expect(alan.get_by_text(f"You are no longer in room {code}")).to_be_visible(timeout=15_000)
+        assert alan.evaluate(MARKED), "the page was not reloaded"
         teacher.get_by_role("button", name="Close the room").click()
-        for student in students:
+        for student in [ada]:
             expect(student.get_by_text(f"Room {code} is closed")).to_be_visible(timeout=15_000)
             expect(student.get_by_role("button", name="Send to the class")).to_be_disabled()
             assert student.evaluate(MARKED), "the page was not reloaded"

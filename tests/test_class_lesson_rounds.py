@@ -5,11 +5,15 @@ A round whose time is up has ended for everyone with nothing written: the tests 
 every service call reads when it is given no ``now``.
 """
 
+import sqlite3
+
 import numpy as np
 import pytest
 
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
+from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
+from digitdemo.classroom.storage import ClassStore
 from digitdemo.pages.classroom import board
 from tests.apptest import inject_drawing
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher
@@ -205,3 +209,36 @@ def test_a_random_round_shows_each_student_their_own_digit_and_any_digit_chooses
     at.pills(key="room.digit").set_value(None)
     at.run()
     assert "# Draw any digit" in labels(at, "markdown") and at.pills(key="room.digit").value is None
+
+
+def test_a_version_9_file_keeps_its_rounds_and_their_drawings_become_theirs(tmp_path, ink):
+    """Migration 10 on a file of before: a running round goes on (no digit, no time limit); the drawings sent in
+    each round (by time, as before) belong to it."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:9]:
+        for statement in migration:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 9")
+    conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
+    conn.execute("INSERT INTO students (id, room, nickname, joined_at) VALUES ('s1', 'BCD23', 'Ada', 1.0)")
+    conn.execute("INSERT INTO rounds (room, kind, started_at, ended_at) VALUES ('BCD23', 'every_digit', 10, 20)")
+    conn.execute("INSERT INTO rounds (room, kind, started_at) VALUES ('BCD23', 'every_digit', 30)")
+    for at in (5.0, 15.0, 25.0, 35.0):  # before, in the first, between, in the second (still running)
+        conn.execute(
+            "INSERT INTO drawings (room, student, meant, read, x, probabilities, ink_png, model, created_at) "
+            "VALUES ('BCD23', 's1', 3, 3, ?, ?, ?, 'm', ?)",
+            (bytes(1600), np.full(10, 0.1, dtype="<f4").tobytes(), ink, at),
+        )
+    conn.commit()
+    conn.close()
+    store = ClassStore(path)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION
+        running = service.current_round(store, "BCD23", now=40.0)
+        assert (running.kind, running.digit, running.ends_at) == (rooms.EVERY_DIGIT, None, None)
+        by_time = {d.created_at: d.round_id for d in service.room_drawings(store, "BCD23")}
+        assert by_time == {5.0: None, 15.0: 1, 25.0: None, 35.0: running.id}
+        assert len(service.round_board(store, "BCD23", 1).drawings) == 1
+    finally:
+        store.close()

@@ -107,6 +107,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE rounds ADD COLUMN ends_at REAL",
         "ALTER TABLE drawings ADD COLUMN round_id INTEGER REFERENCES rounds(id) ON DELETE SET NULL",
         "CREATE INDEX drawings_round ON drawings(round_id, hidden)",
+        # The drawings of the rounds before this migration (every-digit rounds) were theirs by time: now by id.
+        """UPDATE drawings SET round_id = (
+            SELECT rounds.id FROM rounds WHERE rounds.room = drawings.room AND rounds.started_at <= drawings.created_at
+            AND (rounds.ended_at IS NULL OR drawings.created_at < rounds.ended_at) ORDER BY rounds.id DESC LIMIT 1
+        )""",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
