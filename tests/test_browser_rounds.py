@@ -50,7 +50,7 @@ def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloadin
             expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible(timeout=30_000)
             student.evaluate(MARK)
         teacher.get_by_role("combobox", name="The next round asks for").click()
-        teacher.get_by_role("option", name="the digit 4", exact=True).click()
+        teacher.get_by_role("option", name="ask for the digit 4", exact=True).click()
         start = teacher.get_by_role("button", name="Start a round: draw a 4")
         expect(start).to_be_visible()
         start.click()

@@ -205,22 +205,28 @@ def _end_round(code: str) -> None:
 def _ask_words(ask: tuple[str, int | None]) -> str:
     kind, digit = ask
     words = {
-        rooms.EVERY_DIGIT: "every digit, the ones the room lacks",
-        rooms.ANY_DIGIT: "any digit",
-        rooms.RANDOM_DIGIT: "a random digit for each student",
+        rooms.EVERY_DIGIT: "ask for every digit, the ones the room lacks",
+        rooms.ANY_DIGIT: "ask for any digit",
+        rooms.RANDOM_DIGIT: "ask each student for a random digit",
     }
-    return words.get(kind) or f"the digit {digit}"
+    return words.get(kind) or f"ask for the digit {digit}"
 
 
 def _minutes_words(minutes: int | None) -> str:
-    return "no time limit" if minutes is None else plural(minutes, "minute")
+    return "no time limit" if minutes is None else f"for {plural(minutes, 'minute')}"
 
 
 def _start_controls(code: str) -> None:
     """What the next round asks (every digit, one digit, any, a random one each), its time limit, and Start."""
-    with st.container(key="board-round-start", horizontal=True, vertical_alignment="bottom"):
-        ask = st.selectbox("The next round asks for", ASKS, key=ASK, format_func=_ask_words)
-        st.selectbox("Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words)
+    # One row as tall as a button, the labels for screen readers only (the choices read as what they do):
+    # the board's numbers and its matrix stay on a projector's first screen.
+    with st.container(key="board-round-start", horizontal=True, vertical_alignment="center"):
+        ask = st.selectbox(
+            "The next round asks for", ASKS, key=ASK, format_func=_ask_words, label_visibility="collapsed"
+        )
+        st.selectbox(
+            "Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words, label_visibility="collapsed"
+        )
         st.button(
             f"Start a round: {service.round_title(*ask)}",
             key="class.round_start",
