@@ -59,7 +59,7 @@ def test_a_class_database_goes_to_postgresql_and_back_row_for_row(tmp_path, post
     there = run("migrate", "--from", str(original.location), "--to", url)
     assert there.returncode == 0, there.stderr
     assert postgres.password not in there.stdout  # the URL is shown without its password
-    assert "2 rooms, 4 students, 12 drawings, 1 renames" in there.stdout
+    assert "2 rooms, 4 students, 1 rounds, 12 drawings, 1 renames" in there.stdout
     back = run("migrate", "--from", url, "--to", str(tmp_path / "back.db"))
     assert back.returncode == 0, back.stderr
 

@@ -1,5 +1,6 @@
 """The rules of a room, pure Python: codes, nicknames and the limits that keep a room usable."""
 
+import hashlib
 import itertools
 import re
 import secrets
@@ -174,7 +175,21 @@ LATEST_DRAWINGS = 24
 # not sent in the round yet, the one the room has fewest of: ten drawings each, about two minutes at
 # SENDS_PER_MINUTE, fill every digit evenly.
 EVERY_DIGIT = "every_digit"
-ROUND_KINDS = (EVERY_DIGIT,)
+# "Everyone draw a 4" (issue 16): one digit for the whole class, any digit, or a digit drawn at random for each
+# student; the board then sorts the round's drawings by how sure the model was of the digit asked for.
+ONE_DIGIT = "one_digit"
+ANY_DIGIT = "any_digit"
+RANDOM_DIGIT = "random_digit"
+ROUND_KINDS = (EVERY_DIGIT, ONE_DIGIT, ANY_DIGIT, RANDOM_DIGIT)
+# A round's time limits the teacher chooses from, in minutes (None: until it is ended by hand); at
+# SENDS_PER_MINUTE a minute is a few drawings each.
+ROUND_MINUTES = (None, 1, 2, 5)
+MAX_ROUND_MINUTES = 60
+
+
+def random_digit(round_id: int, student_id: str) -> int:
+    """A random round's digit for one student: the same on every server process (a hash, no stored state)."""
+    return int.from_bytes(hashlib.sha256(f"{round_id}:{student_id}".encode()).digest()[:8], "big") % 10
 
 
 def lacking_digit(room_counts: list[int], mine: list[int], turn: int = 0) -> int:

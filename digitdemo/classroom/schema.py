@@ -98,9 +98,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             saved_at REAL NOT NULL
         )""",
     ),
+    # 10: rounds that ask for one digit (or any, or a random one per student), and may end by themselves (issue
+    # 16): digit is the digit asked for (NULL: the kind decides); ends_at the time limit's end (NULL: none), past
+    # which the round counts as ended everywhere, with no one to write ended_at. A drawing belongs to the round
+    # running when it was stored (round_id, set in the same transaction: exact, whatever the servers' clocks).
+    (
+        "ALTER TABLE rounds ADD COLUMN digit INTEGER CHECK (digit BETWEEN 0 AND 9)",
+        "ALTER TABLE rounds ADD COLUMN ends_at REAL",
+        "ALTER TABLE drawings ADD COLUMN round_id INTEGER REFERENCES rounds(id) ON DELETE SET NULL",
+        "CREATE INDEX drawings_round ON drawings(round_id, hidden)",
+        # The drawings of the rounds before this migration (every-digit rounds) were theirs by time: now by id.
+        """UPDATE drawings SET round_id = (
+            SELECT rounds.id FROM rounds WHERE rounds.room = drawings.room AND rounds.started_at <= drawings.created_at
+            AND (rounds.ended_at IS NULL OR drawings.created_at < rounds.ended_at) ORDER BY rounds.id DESC LIMIT 1
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an
 # AUTOINCREMENT id, which a copy keeps and then continues from.
-TABLES = ("rooms", "students", "drawings", "renames", "sign_in_brake", "rounds", "room_models")
+TABLES = ("rooms", "students", "rounds", "drawings", "renames", "sign_in_brake", "room_models")
 NUMBERED_TABLES = ("drawings", "rounds")

@@ -22,6 +22,13 @@ from digitdemo.classroom.errors import ClassStoreError as ClassStoreError
 from digitdemo.classroom.storage import STORED, ClassStore, RefusedError
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The wall clock, in seconds since the epoch: every call that takes ``now`` reads it when given none (rounds that
+# end by themselves compare with it). One name, so a test moves the time of a whole page.
+clock = time.time
+
+
+def _now(now: float | None) -> float:
+    return clock() if now is None else float(now)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class Drawing:
     hidden: bool
     created_at: float
     model: str
+    round_id: int | None = None  # the round running when it was stored, if any
 
     @property
     def correct(self) -> bool:
@@ -122,6 +130,7 @@ def _drawing(row) -> Drawing:
         hidden=bool(row["hidden"]),
         created_at=row["created_at"],
         model=row["model"],
+        round_id=row["round_id"],
     )
 
 
@@ -145,7 +154,7 @@ def create_room(store: ClassStore) -> Room:
     """A new open room with a fresh code."""
     for _ in range(20):  # 20 million codes: a clash is rare, twenty in a row never happens
         code = rooms.new_room_code()
-        if store.add_room(code, time.time()):
+        if store.add_room(code, clock()):
             return get_room(store, code)
     raise ClassRuleError("No free room code was found; please try again.")
 
@@ -167,7 +176,7 @@ def list_rooms(store: ClassStore) -> list[Room]:
 def close_room(store: ClassStore, code: object) -> Room:
     """No more joining or sending; the board and export still work."""
     code = _code(code)
-    if not store.set_room_closed(code, time.time()):
+    if not store.set_room_closed(code, clock()):
         raise _unknown(code)
     return get_room(store, code)
 
@@ -214,7 +223,7 @@ def store_room_model(store: ClassStore, code: object, weights: bytes) -> Room:
     code = _code(code)
     if not isinstance(weights, bytes) or len(weights) > artifacts.MAX_MODEL_BYTES:
         raise ClassRuleError("A room's model must be a model file of at most 64 MB.")
-    if not store.store_room_model(code, weights, hashlib.sha256(weights).hexdigest(), time.time()):
+    if not store.store_room_model(code, weights, hashlib.sha256(weights).hexdigest(), clock()):
         raise _unknown(code)
     return get_room(store, code)
 
@@ -302,7 +311,7 @@ def join(
                 code,
                 student_id,
                 chosen,
-                time.time(),
+                clock(),
                 rooms.MAX_STUDENTS_PER_ROOM,
                 rooms.MAX_IDLE_STUDENTS_PER_ROOM,
                 _browser_key(browser),
@@ -354,7 +363,7 @@ def rename(store: ClassStore, student: Student, nickname: object, now: float | N
             f"Names such as {rooms.ADJECTIVES[0]} {rooms.ANIMALS[0]} are given by the app, not typed: "
             f"choose a name of your own{_still(student.nickname)}."
         )
-    now = time.time() if now is None else float(now)
+    now = _now(now)
     try:
         renamed = store.rename_student(student.id, name, now, rooms.RENAMES_PER_MINUTE, rooms.RATE_WINDOW_SECONDS)
     except RefusedError as refused:
@@ -482,7 +491,7 @@ def send_drawing(
         rooms.MAX_DRAWINGS_PER_ROOM,
         rooms.MAX_STUDENTS_PER_ROOM,
     )
-    now = time.time() if now is None else float(now)
+    now = _now(now)
     try:
         return store.add_drawing(code, student.id, meant, read, x_bytes, p_bytes, ink_png, model, now, limits)
     except RefusedError as refused:
@@ -551,7 +560,52 @@ class Round:
     room: str
     kind: str
     started_at: float  # seconds since the epoch (UTC)
-    ended_at: float | None  # None while it runs
+    ended_at: float | None  # None until the teacher ends it (or starts another)
+    digit: int | None = None  # the digit a ONE_DIGIT round asks everyone for
+    ends_at: float | None = None  # the end of its time limit; None: until ended by hand
+
+    def is_running(self, now: float | None = None) -> bool:
+        """Not ended, and its time (if limited) not up: a round past ends_at counts as ended everywhere."""
+        return self.ended_at is None and (self.ends_at is None or _now(now) < self.ends_at)
+
+    def end(self, now: float | None = None) -> float | None:
+        """When it ended (by hand, or its time up), or None while it runs."""
+        if self.ended_at is not None:
+            return self.ended_at
+        return self.ends_at if not self.is_running(now) else None
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        """The time left while it runs with a limit; None without one (or once it ended)."""
+        if self.ends_at is None or not self.is_running(now):
+            return None
+        return self.ends_at - _now(now)
+
+    def asks(self, student_id: str) -> int | None:
+        """The digit it asks this student for, None for "any digit" (EVERY_DIGIT: see asked_in)."""
+        if self.kind == rooms.ONE_DIGIT:
+            return self.digit
+        if self.kind == rooms.RANDOM_DIGIT:
+            return rooms.random_digit(self.id, student_id)
+        return None
+
+    @property
+    def title(self) -> str:
+        return round_title(self.kind, self.digit)
+
+
+def round_title(kind: str, digit: int | None = None) -> str:
+    """What a round asks, in words: "draw a 4", "draw any digit"."""
+    if kind == rooms.ONE_DIGIT:
+        return f"draw {'an' if digit == 8 else 'a'} {digit}"
+    return {
+        rooms.EVERY_DIGIT: "draw every digit",
+        rooms.ANY_DIGIT: "draw any digit",
+        rooms.RANDOM_DIGIT: "draw a random digit each",
+    }.get(kind, kind)
+
+
+def _round(row) -> Round:
+    return Round(row["id"], row["room"], row["kind"], row["started_at"], row["ended_at"], row["digit"], row["ends_at"])
 
 
 @dataclass(frozen=True)
@@ -564,27 +618,96 @@ class RoundProgress:
     room_per_digit: list[int]  # the room's shown drawings of each digit, the round's and earlier ones
 
 
-def start_round(store: ClassStore, code: object, kind: str = rooms.EVERY_DIGIT) -> Round:
-    """Start a round of ``kind`` in the room (a running one ends first)."""
+def start_round(
+    store: ClassStore,
+    code: object,
+    kind: str = rooms.EVERY_DIGIT,
+    digit: int | None = None,
+    minutes: float | None = None,
+    now: float | None = None,
+) -> Round:
+    """Start a round of ``kind`` in the room (a running one ends first).
+
+    digit: the digit a ONE_DIGIT round asks for (0-9; that kind only); minutes: its time limit (None: until
+    ended by hand), after which it ends by itself.
+    """
     code = _code(code)
     if kind not in rooms.ROUND_KINDS:
         raise ClassRuleError(f"There is no kind of round called {kind!r}.")
-    if store.start_round(code, kind, time.time()) is None:
+    if kind == rooms.ONE_DIGIT:
+        digit = _digit(digit, "digit the round asks for")
+    elif digit is not None:
+        raise ClassRuleError("Only a round that asks for one digit takes a digit.")
+    if minutes is not None and (
+        isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes <= rooms.MAX_ROUND_MINUTES
+    ):
+        raise ClassRuleError(f"A round's time limit is more than 0 and at most {rooms.MAX_ROUND_MINUTES} minutes.")
+    now = _now(now)
+    ends_at = None if minutes is None else now + 60.0 * minutes
+    if store.start_round(code, kind, now, digit, ends_at) is None:
         raise _unknown(code)
-    return current_round(store, code)
+    return current_round(store, code, now=now)
 
 
-def end_round(store: ClassStore, code: object) -> bool:
+def end_round(store: ClassStore, code: object, now: float | None = None) -> bool:
     """End the room's running round; False if none was running."""
-    return store.end_round(_code(code), time.time())
+    return store.end_round(_code(code), _now(now))
 
 
-def current_round(store: ClassStore, code: object) -> Round | None:
-    """The room's running round, or None."""
-    row = store.current_round(_code(code))
-    if row is None:
+def current_round(store: ClassStore, code: object, now: float | None = None) -> Round | None:
+    """The room's running round, or None (one whose time is up has ended)."""
+    row = store.current_round(_code(code), _now(now))
+    return None if row is None else _round(row)
+
+
+def list_rounds(store: ClassStore, code: object) -> list[tuple[Round, int]]:
+    """Every round of the room, newest first, each with how many shown drawings it holds."""
+    return [(_round(row), row["drawings"]) for row in store.rounds(_code(code))]
+
+
+@dataclass(frozen=True)
+class RoundDrawing:
+    """One drawing of a round, with how sure the model was of the digit it was asked for."""
+
+    drawing: Drawing
+    asked: int  # the digit asked for: the round's, the student's random one, or (any digit) the one meant
+    confidence: float  # the model's probability of ``asked``, as stored with the drawing
+
+
+@dataclass(frozen=True)
+class RoundBoard:
+    """A round on the board: its drawings, surest first, and how many the model read as meant."""
+
+    round: Round
+    drawings: list[RoundDrawing]  # by confidence, highest first (ties: the earlier drawing first)
+    correct: int  # drawings read as the digit meant
+    students: int  # students who sent in it
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.correct / len(self.drawings) if self.drawings else None
+
+
+def round_board(store: ClassStore, code: object, round_id: int) -> RoundBoard | None:
+    """One of the room's rounds (running or ended) with its shown drawings; None if the room has no such round."""
+    code = _code(code)
+    found = next((r for r, _ in list_rounds(store, code) if r.id == round_id), None)
+    if found is None:
         return None
-    return Round(row["id"], row["room"], row["kind"], row["started_at"], row["ended_at"])
+    drawings = []
+    for row in store.round_drawings(code, round_id):
+        drawing = _drawing(row)
+        asked = found.asks(drawing.student_id)
+        asked = drawing.meant if asked is None else asked
+        probabilities = np.frombuffer(bytes(row["probabilities"]), dtype="<f4")  # (10,), as send_drawing stored it
+        drawings.append(RoundDrawing(drawing, asked, float(probabilities[asked])))
+    drawings.sort(key=lambda d: -d.confidence)  # stable: equal confidences keep the order they were sent in
+    return RoundBoard(
+        round=found,
+        drawings=drawings,
+        correct=sum(d.drawing.correct for d in drawings),
+        students=len({d.drawing.student_id for d in drawings}),
+    )
 
 
 def _per_digit(tally) -> list[int]:
@@ -594,9 +717,9 @@ def _per_digit(tally) -> list[int]:
     return counts
 
 
-def round_progress(store: ClassStore, code: object) -> RoundProgress | None:
+def round_progress(store: ClassStore, code: object, now: float | None = None) -> RoundProgress | None:
     """The running round and what it has gathered so far, or None when no round runs."""
-    running = current_round(store, code)
+    running = current_round(store, code, now=now)
     if running is None:
         return None
     in_round = store.digit_tally(running.room, since=running.started_at)
@@ -608,17 +731,41 @@ def round_progress(store: ClassStore, code: object) -> RoundProgress | None:
     )
 
 
-def asked_digit(store: ClassStore, student: Student) -> int | None:
-    """The digit the room's running round asks this student for (rooms.lacking_digit), or None when none runs."""
-    running = current_round(store, student.room)
-    if running is None:
-        return None
+def asked_digit(store: ClassStore, student: Student, now: float | None = None) -> int | None:
+    """The digit the room's running round asks this student for, or None (no round, or "any digit")."""
+    running = current_round(store, student.room, now=now)
+    return None if running is None else asked_in(store, running, student)
+
+
+def asked_in(store: ClassStore, running: Round, student: Student) -> int | None:
+    """The digit ``running`` asks this student for; EVERY_DIGIT: the one the room lacks (rooms.lacking_digit)."""
+    if running.kind != rooms.EVERY_DIGIT:
+        return running.asks(student.id)
     tally = store.digit_tally(student.room)
     mine = _per_digit(
         row for row in store.digit_tally(student.room, since=running.started_at) if row["student"] == student.id
     )
     turn = sum(map(ord, student.id)) % config.N_CLASSES  # students who start together are asked different digits
     return rooms.lacking_digit(_per_digit(tally), mine, turn)
+
+
+@dataclass(frozen=True)
+class StudentView:
+    """What a student's Draw page shows of their room; the live check reruns the page when it changes."""
+
+    exists: bool
+    is_open: bool
+    present: bool
+    model: str | None
+    round_id: int | None  # the running round's id, None when none runs
+
+
+def student_view(store: ClassStore, student: Student, now: float | None = None) -> StudentView:
+    """The student's room as their page shows it: one lookup by primary keys and the rounds index."""
+    row = store.student_view(student.room, student.id, _now(now))
+    if row is None:
+        return StudentView(exists=False, is_open=False, present=False, model=None, round_id=None)
+    return StudentView(True, row["closed_at"] is None, bool(row["present"]), row["model"], row["round"])
 
 
 # --- Moderation (the teacher) ---------------------------------------------------------------

@@ -45,7 +45,22 @@ ROOM_STATUS_SQL = (
     "FROM rooms WHERE code = ?"
 )
 _DRAWING_COLUMNS = """drawings.id, drawings.room, drawings.student, students.nickname, drawings.meant,
-    drawings.read, drawings.ink_png, drawings.hidden, drawings.created_at, drawings.model"""
+    drawings.read, drawings.ink_png, drawings.hidden, drawings.created_at, drawings.model, drawings.round_id"""
+ROUND_COLUMNS = "id, room, kind, started_at, ended_at, digit, ends_at"
+# A room's running round (parameters: room, now, now): not ended, its time not up, and started (a replayed
+# drawing's `now` may be earlier than a round started on the wall clock).
+_RUNNING = "room = ? AND ended_at IS NULL AND (ends_at IS NULL OR ends_at > ?) AND started_at <= ?"
+# End a room's rounds (parameters: now, room): a round whose time is up ended at its ends_at, not now.
+_END_ROUNDS_SQL = (
+    "UPDATE rounds SET ended_at = CASE WHEN ends_at IS NOT NULL AND ends_at < ? THEN ends_at ELSE ? END "
+    "WHERE room = ? AND ended_at IS NULL"
+)
+_STUDENT_VIEW_SQL = (
+    "SELECT closed_at, model, EXISTS (SELECT 1 FROM students WHERE id = ? AND room = rooms.code) AS present, "
+    "(SELECT id FROM rounds WHERE room = rooms.code AND ended_at IS NULL AND (ends_at IS NULL OR ends_at > ?) "
+    "AND started_at <= ? ORDER BY started_at DESC, id DESC LIMIT 1) AS round "
+    "FROM rooms WHERE code = ?"
+)
 
 
 class RefusedError(Exception):
@@ -331,10 +346,12 @@ class ClassStore:
             ).fetchall()
             if len(recent) >= per_window:
                 raise RefusedError("too_fast", retry_after=recent[-per_window]["created_at"] + window - now)
+            # The round running as the drawing is stored, in this very transaction: the drawing is that round's.
+            running = conn.execute(f"SELECT id FROM rounds WHERE {_RUNNING}", (code, now, now)).fetchone()
             (drawing_id,) = conn.execute(
-                "INSERT INTO drawings (room, student, meant, read, x, probabilities, ink_png, model, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (code, student_id, meant, read, x, probabilities, ink_png, model, now),
+                "INSERT INTO drawings (room, student, meant, read, x, probabilities, ink_png, model, created_at, "
+                "round_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (code, student_id, meant, read, x, probabilities, ink_png, model, now, running and running["id"]),
             ).fetchall()[0]
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return drawing_id
@@ -409,34 +426,61 @@ class ClassStore:
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return deleted
 
-    # --- Rounds (issue 19) ------------------------------------------------------------------
-    def start_round(self, code: str, kind: str, now: float) -> int | None:
-        """End the room's running round, if any, and start one of ``kind``; its id, or None if there is no room."""
+    # --- Rounds (issue 19, issue 16) -----------------------------------------------------------
+    def start_round(
+        self, code: str, kind: str, now: float, digit: int | None = None, ends_at: float | None = None
+    ) -> int | None:
+        """End the room's running round, if any, and start one of ``kind`` (asking ``digit``, until ``ends_at`` if
+        given); its id, or None if there is no room."""
         with self.db.write() as conn:
             if conn.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone() is None:
                 return None
-            conn.execute("UPDATE rounds SET ended_at = ? WHERE room = ? AND ended_at IS NULL", (now, code))
-            sql = "INSERT INTO rounds (room, kind, started_at) VALUES (?, ?, ?) RETURNING id"
-            (round_id,) = conn.execute(sql, (code, kind, now)).fetchall()[0]
+            conn.execute(_END_ROUNDS_SQL, (now, now, code))
+            sql = "INSERT INTO rounds (room, kind, started_at, digit, ends_at) VALUES (?, ?, ?, ?, ?) RETURNING id"
+            (round_id,) = conn.execute(sql, (code, kind, now, digit, ends_at)).fetchall()[0]
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return round_id
 
     def end_round(self, code: str, now: float) -> bool:
-        """End the room's running round; False if none was running."""
+        """End the room's running round; False if none was running (one whose time was up had ended already)."""
         with self.db.write() as conn:
-            sql = "UPDATE rounds SET ended_at = ? WHERE room = ? AND ended_at IS NULL"
-            ended = conn.execute(sql, (now, code)).rowcount
+            running = conn.execute(f"SELECT id FROM rounds WHERE {_RUNNING}", (code, now, now)).fetchone()
+            conn.execute(_END_ROUNDS_SQL, (now, now, code))  # a round whose time is up keeps ends_at as its end
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
-            return ended > 0
+            return running is not None
 
-    def current_round(self, code: str) -> Row | None:
-        """The room's running round (id, room, kind, started_at, ended_at), or None."""
+    def current_round(self, code: str, now: float) -> Row | None:
+        """The room's running round (ROUND_COLUMNS), or None: one ended, or past its ends_at, is not running."""
         with self.db.lookup() as conn:
-            sql = (
-                "SELECT id, room, kind, started_at, ended_at FROM rounds WHERE room = ? AND ended_at IS NULL "
-                "ORDER BY started_at DESC, id DESC LIMIT 1"
-            )
-            return conn.execute(sql, (code,)).fetchone()
+            sql = f"SELECT {ROUND_COLUMNS} FROM rounds WHERE {_RUNNING} ORDER BY started_at DESC, id DESC LIMIT 1"
+            return conn.execute(sql, (code, now, now)).fetchone()
+
+    def rounds(self, code: str) -> list[Row]:
+        """Every round of the room (ROUND_COLUMNS, and drawings: how many shown), newest first."""
+        sql = (
+            f"SELECT {ROUND_COLUMNS}, (SELECT count(*) FROM drawings WHERE drawings.round_id = rounds.id "
+            "AND drawings.hidden = 0) AS drawings FROM rounds WHERE room = ? ORDER BY started_at DESC, id DESC"
+        )
+        with self.db.read() as conn:
+            return conn.execute(sql, (code,)).fetchall()
+
+    def round_drawings(self, code: str, round_id: int) -> list[Row]:
+        """The shown drawings of one of the room's rounds, with their probabilities, oldest first."""
+        sql = (
+            f"SELECT {_DRAWING_COLUMNS}, drawings.probabilities FROM drawings "
+            "JOIN students ON students.id = drawings.student "
+            "WHERE drawings.room = ? AND drawings.round_id = ? AND drawings.hidden = 0 ORDER BY drawings.id"
+        )
+        with self.db.read() as conn:
+            return conn.execute(sql, (code, round_id)).fetchall()
+
+    def student_view(self, code: str, student_id: str, now: float) -> Row | None:
+        """What a student's Draw page shows of their room: (closed_at, model, present, round: the running
+        round's id or NULL), or None
+        if there is no such room. By primary keys and the rounds index: the live check asks it when the room moved.
+        """
+        with self.db.lookup() as conn:
+            return conn.execute(_STUDENT_VIEW_SQL, (student_id, now, now, code)).fetchone()
 
     def digit_tally(self, code: str, since: float | None = None) -> list[Row]:
         """(student, meant, count, first: the smallest drawing id) of a room's shown drawings, sent since ``since``."""

@@ -12,19 +12,28 @@ from digitdemo.classroom import rooms, service
 from digitdemo.classroom.service import Board, ClassError, Drawing, RoundProgress
 from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot
-from digitdemo.text import plural
+from digitdemo.text import countdown, plural
 
 REFRESH_S = 1.5  # the board asks the database whether anything changed this often
 TILE = 120  # px per drawing in the gallery: readable from the back of a room
 BAND = 56  # px of "meant -> read" under each drawing
+NOTE, NOTE_FONT = 40, 30  # px of a note under the band (a round's confidence), and its text's size
 GREEN, RED = (26, 127, 55), (200, 30, 30)
 ROUND_PROBLEM = "class.round_problem"  # why starting or ending the round failed, said once
 CACHE = "class.board_cache"  # (room code, version) -> what the board shows, so an unchanged board costs no query
+ROUND_CACHE = "class.round_cache"  # ((room code, version, running round), its rounds, {round id: its view})
+ASK = "class.round_ask"  # what the next round asks: (kind, digit)
+MINUTES = "class.round_minutes"  # its time limit
+SHOWN = "class.round_shown"  # the round the board shows (an id), newest first in its select
+FOLLOWED_ROUND = "class.round_followed"  # the running round the select last jumped to
+# What a round can ask, in the select's order: every digit first (the round the room had), one digit, any, random.
+ASKS = [(rooms.EVERY_DIGIT, None), *((rooms.ONE_DIGIT, d) for d in range(10)), (rooms.ANY_DIGIT, None),
+        (rooms.RANDOM_DIGIT, None)]  # fmt: skip
 
 
 @functools.cache
-def _font() -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=40)
+def _font(size: int = 40) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
 
 
 def _arrow(pen: ImageDraw.ImageDraw, x: int, y: int, length: int = 30) -> None:
@@ -41,16 +50,18 @@ def _mark(pen: ImageDraw.ImageDraw, x: int, y: int, right: bool) -> None:
         pen.line([(x, y + 10), (x + 20, y - 10)], fill="white", width=6)
 
 
-def gallery(drawings: list[Drawing], columns: int = 8) -> Image.Image:
-    """The drawings as one picture: each ink above a band 'meant -> read', green with a check or red with a cross."""
+def gallery(drawings: list[Drawing], columns: int = 8, notes: list[str] | None = None) -> Image.Image:
+    """The drawings as one picture: each ink above a band 'meant -> read', green with a check or red with a cross;
+    ``notes``, one short text per drawing, go under the bands (e.g. the model's confidence)."""
     rows = max(1, -(-len(drawings) // columns))
     gap = 10
-    picture = Image.new("RGB", (columns * (TILE + gap) - gap, rows * (TILE + BAND + gap) - gap), "white")
+    note = NOTE if notes else 0
+    picture = Image.new("RGB", (columns * (TILE + gap) - gap, rows * (TILE + BAND + note + gap) - gap), "white")
     pen = ImageDraw.Draw(picture)
     font = _font()
     for i, drawing in enumerate(drawings):
         r, c = divmod(i, columns)
-        x, y = c * (TILE + gap), r * (TILE + BAND + gap)
+        x, y = c * (TILE + gap), r * (TILE + BAND + note + gap)
         try:
             ink = Image.open(io.BytesIO(drawing.ink_png)).convert("RGB").resize((TILE, TILE))
         except OSError:
@@ -62,6 +73,9 @@ def gallery(drawings: list[Drawing], columns: int = 8) -> Image.Image:
         _arrow(pen, x + 33, middle, 18)
         pen.text((x + 62, middle), str(drawing.read), font=font, fill="white", anchor="lm")
         _mark(pen, x + 90, middle, drawing.correct)
+        if notes:
+            below = (x + TILE // 2, y + TILE + BAND + note // 2)
+            pen.text(below, notes[i], font=_font(NOTE_FONT), fill="black", anchor="mm")
     return picture
 
 
@@ -78,7 +92,8 @@ def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict], RoundProgress | N
     if version is None:
         return None
     cached = st.session_state.get(CACHE)
-    if cached is not None and cached[0] == (code, version):
+    # A timed round ends by itself, with no write: its progress is read again once its time is up.
+    if cached is not None and cached[0] == (code, version) and not _over(cached[1][3]):
         return cached[1]
     board = service.board(room.store(), code, latest_hidden=False)
     charts = (
@@ -89,6 +104,10 @@ def _load(code: str) -> tuple[Board, bytes, tuple[dict, dict], RoundProgress | N
     loaded = (board, picture, charts, service.round_progress(room.store(), code))
     st.session_state[CACHE] = ((code, version), loaded)
     return loaded
+
+
+def _over(progress: RoundProgress | None) -> bool:
+    return progress is not None and not progress.round.is_running()
 
 
 def running(code: str) -> bool:
@@ -131,7 +150,12 @@ def _board(code: str, teacher: bool) -> None:
         st.warning(f"Room {code} no longer exists.")
         return
     board, picture, (per_digit, matrix), progress = loaded
-    _round(code, progress, teacher)
+    problem = st.session_state.pop(ROUND_PROBLEM, None)
+    if problem:
+        say("warning", problem)
+    if progress is not None:  # a running round first: it is what the class is doing
+        _running(code, progress, teacher)
+        _rounds(code, progress.round.id)
     accuracy = "—" if board.accuracy is None else f"{board.accuracy:.0%}"
     numbers = st.columns(3)
     numbers[0].markdown(_big("students who sent", str(board.students)), unsafe_allow_html=True)
@@ -142,6 +166,8 @@ def _board(code: str, teacher: bool) -> None:
         st.caption(f"{waiting} more joined and {'has' if waiting == 1 else 'have'} not sent yet.")
     if board.hidden:
         st.caption(f"{board.hidden} hidden by the teacher: not counted.")
+    if progress is None and teacher:
+        _start_controls(code)
     if not board.drawings:
         st.info("No drawings yet: students open the link, draw, choose their digit and press Send to the class.")
         return
@@ -157,11 +183,14 @@ def _board(code: str, teacher: bool) -> None:
     cell = st.session_state.get("class.cell")
     if cell is not None:
         _cell(code, *cell)
+    if progress is None:  # the earlier rounds, to look back at, below the room's numbers
+        _rounds(code, None)
 
 
 def _start_round(code: str) -> None:
+    kind, digit = st.session_state.get(ASK, ASKS[0])
     try:
-        service.start_round(room.store(), code, rooms.EVERY_DIGIT)
+        service.start_round(room.store(), code, kind, digit, st.session_state.get(MINUTES))
     except ClassError as error:
         st.session_state[ROUND_PROBLEM] = str(error)
 
@@ -173,32 +202,70 @@ def _end_round(code: str) -> None:
         st.session_state[ROUND_PROBLEM] = str(error)
 
 
-def _round(code: str, progress: RoundProgress | None, teacher: bool) -> None:
-    """The "draw every digit" round: its progress, digit by digit; for the teacher, Start or End."""
-    problem = st.session_state.pop(ROUND_PROBLEM, None)
-    if problem:
-        say("warning", problem)
-    if progress is None:
-        if teacher:
-            st.button(
-                "Start a round: draw every digit",
-                key="class.round_start",
-                on_click=_start_round,
-                args=(code,),
-                help="Each student's Draw page then asks for a digit they have not drawn in the round, the one the "
-                "room has fewest of, and chooses it on their keypad.",
-            )
-        return
-    minutes = max(0, int((time.time() - progress.round.started_at) // 60))
+def _ask_words(ask: tuple[str, int | None]) -> str:
+    kind, digit = ask
+    words = {
+        rooms.EVERY_DIGIT: "ask for every digit, the ones the room lacks",
+        rooms.ANY_DIGIT: "ask for any digit",
+        rooms.RANDOM_DIGIT: "ask each student for a random digit",
+    }
+    return words.get(kind) or f"ask for the digit {digit}"
+
+
+def _minutes_words(minutes: int | None) -> str:
+    return "no time limit" if minutes is None else f"for {plural(minutes, 'minute')}"
+
+
+def _start_controls(code: str) -> None:
+    """What the next round asks (every digit, one digit, any, a random one each), its time limit, and Start."""
+    # One row as tall as a button, the labels for screen readers only (the choices read as what they do):
+    # the board's numbers and its matrix stay on a projector's first screen.
+    with st.container(key="board-round-start", horizontal=True, vertical_alignment="center"):
+        ask = st.selectbox(
+            "The next round asks for", ASKS, key=ASK, format_func=_ask_words, label_visibility="collapsed"
+        )
+        st.selectbox(
+            "Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words, label_visibility="collapsed"
+        )
+        st.button(
+            f"Start a round: {service.round_title(*ask)}",
+            key="class.round_start",
+            on_click=_start_round,
+            args=(code,),
+            help="Each student's Draw page then asks for a digit they have not drawn in the round, the one the "
+            "room has fewest of, and chooses it on their keypad."
+            if ask[0] == rooms.EVERY_DIGIT
+            else "Each student's Draw page then shows the digit asked for, large, and chooses it on their keypad.",
+        )
+
+
+def _running(code: str, progress: RoundProgress, teacher: bool) -> None:
+    """The running round's line (time left or so far, drawings, students), End for the teacher; every digit's
+    counts for a "draw every digit" round."""
+    current = progress.round
+    left = current.seconds_left()
+    if left is not None:
+        time_words = f"{countdown(left)} left"
+    else:
+        minutes = max(0, int((service.clock() - current.started_at) // 60))
+        time_words = f"{minutes} min so far" if minutes else "under a minute so far"
+    every = current.kind == rooms.EVERY_DIGIT
     with st.container(key="board-round", border=True):
         words, end = st.columns([5, 1], vertical_alignment="center")
         words.markdown(
-            f"**Round: draw every digit** · {f'{minutes} min' if minutes else 'under a minute'} so far · "
-            f"{plural(sum(progress.per_digit), 'drawing')} from {plural(progress.students, 'student')}. "
-            f"Each student is asked for the digit the room has fewest of; ✓: {teach.MIN_PER_DIGIT}, enough to teach."
+            f"**Round: {current.title}** · {time_words} · "
+            f"{plural(sum(progress.per_digit), 'drawing')} from {plural(progress.students, 'student')}."
+            + (
+                f" Each student is asked for the digit the room has fewest of; ✓: {teach.MIN_PER_DIGIT}, "
+                "enough to teach."
+                if every
+                else ""
+            )
         )
         if teacher:
             end.button("End the round", key="class.round_end", on_click=_end_round, args=(code,), width="stretch")
+        if not every:
+            return
         # Each digit: the round's drawings of it, and the room's in all (what teaching counts), ticked once enough.
         cells = "".join(
             f"<div class='round-digit'><div class='round-digit-name'>digit {d}</div>"
@@ -207,6 +274,78 @@ def _round(code: str, progress: RoundProgress | None, teacher: bool) -> None:
             for d, (n, total) in enumerate(zip(progress.per_digit, progress.room_per_digit, strict=True))
         )
         st.markdown(f"<div class='round-digits'>{cells}</div>", unsafe_allow_html=True)
+
+
+# A round's gallery shows this many drawings at most, the model surest first (a 5-minute round of 30 holds ~900).
+ROUND_GALLERY = 64
+
+
+def _rounds(code: str, running_id: int | None) -> None:
+    """A select of the room's rounds, newest first (a round just started is chosen), and the chosen one: its
+    drawings by the model's confidence in the digit asked for, how many were read as meant, its time left."""
+    try:
+        key = (code, service.board_version(room.store(), code), running_id)
+        cached = st.session_state.get(ROUND_CACHE)
+        if cached is None or cached[0] != key:
+            cached = (key, service.list_rounds(room.store(), code), {})
+            st.session_state[ROUND_CACHE] = cached
+    except ClassError as error:
+        say("warning", f"The rounds cannot be shown: {error}")
+        return
+    listed, views = cached[1], cached[2]
+    if not listed:
+        return
+    ids = [r.id for r, _ in listed]
+    if running_id is not None and st.session_state.get(FOLLOWED_ROUND) != running_id:
+        st.session_state[SHOWN] = st.session_state[FOLLOWED_ROUND] = running_id  # a new round: show it
+    if st.session_state.get(SHOWN) not in ids:
+        st.session_state[SHOWN] = ids[0]
+    numbers = {r.id: len(listed) - i for i, (r, _) in enumerate(listed)}
+    names = {
+        r.id: f"Round {numbers[r.id]}: {r.title} · {time.strftime('%H:%M', time.localtime(r.started_at))} · "
+        f"{'running' if r.id == running_id else 'ended'} · {plural(n, 'drawing')}"
+        for r, n in listed
+    }
+    shown = st.selectbox("Show a round", ids, key=SHOWN, format_func=names.get)
+    if shown not in views:
+        try:
+            view = service.round_board(room.store(), code, shown)
+        except ClassError as error:
+            say("warning", f"The round cannot be shown: {error}")
+            return
+        if view is None:
+            return
+        surest = view.drawings[:ROUND_GALLERY]
+        notes = [f"{d.confidence:.0%} {d.asked}" for d in surest]
+        views[shown] = (view, _png(gallery([d.drawing for d in surest], notes=notes)) if surest else b"")
+    view, picture = views[shown]
+    _round_view(view, picture, numbers[shown])
+
+
+def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
+    left = view.round.seconds_left()
+    with st.container(key="board-round-view"):
+        st.subheader(f"Round {number}: {view.round.title}")
+        accuracy = "—" if view.accuracy is None else f"{view.accuracy:.0%}"
+        cells = st.columns(3)
+        cells[0].markdown(_big("sent in the round", str(len(view.drawings))), unsafe_allow_html=True)
+        cells[1].markdown(_big("read as meant", accuracy), unsafe_allow_html=True)
+        if left is not None:
+            cells[2].markdown(_big("time left", countdown(left)), unsafe_allow_html=True)
+        elif not view.round.is_running():
+            cells[2].markdown(_big("status", "ended"), unsafe_allow_html=True)
+        if not view.drawings:
+            st.caption("No drawings in this round yet.")
+            return
+        surest = view.drawings[:ROUND_GALLERY]
+        more = f" The {ROUND_GALLERY} surest of {len(view.drawings)}." if len(view.drawings) > ROUND_GALLERY else ""
+        # The caption says the order in words too, for a screen reader (and a test) that cannot see the picture.
+        order = ", ".join(f"{d.drawing.meant} → {d.drawing.read} {d.confidence:.0%}" for d in surest)
+        st.image(
+            picture,
+            caption="The model surest first: under each drawing, its probability for the digit asked for, and that "
+            f"digit.{more} In order: {order}.",
+        )
 
 
 def _cell(code: str, meant: int, read: int) -> None:

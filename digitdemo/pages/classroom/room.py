@@ -15,7 +15,7 @@ from digitdemo.classroom.service import ClassError, ClassStoreError, Student
 from digitdemo.nn import Forward
 from digitdemo.pages.common import say
 from digitdemo.preprocess import Steps
-from digitdemo.text import plural
+from digitdemo.text import countdown, plural
 
 STUDENT = "room.student"  # this session's Student (room code, random id, nickname)
 PROBLEM = "room.problem"  # the last sentence about joining, shown once
@@ -26,7 +26,11 @@ DIGIT = "room.digit"  # "Which digit did you draw?"
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
 SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
-ASKED = "room.asked"  # ((room, student, the room's change counter), the digit the room's round asks for)
+ASKED = "room.asked"  # ((room, student, change counter), the running round, the digit it asks this student for)
+PRESELECTED = "room.preselected"  # the round whose digit was last chosen on the keypad for the student
+LIVE = "room.live"  # ((room, student), the room's change counter, StudentView, the round shown) of the live check
+FRESH = "room.fresh"  # set by a run of the whole page: the live check then reads afresh what the page shows
+CHECK_S = 2.0  # how often a student's Draw page asks whether their room changed (one indexed lookup)
 JOINED = "room.joined"  # the sentence for a student just made, said below Send until their first drawing
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
@@ -270,15 +274,18 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         return
     closed = status is not None and not status.is_open
     notice = st.session_state.pop(SENT, None)
-    asked = None if closed else _asked_digit(current)
-    if asked is not None:
+    running, asked = (None, None) if closed else _asked_digit(current)
+    if asked is not None and running.kind == rooms.EVERY_DIGIT:  # the other kinds' digit is large above the canvas
         article = "an" if asked == 8 else "a"
         st.markdown(
             f"**The class's round: draw {article} {asked}**: of the digits you have not drawn in it, "
             f"the room has fewest {asked}s."
         )
-        if st.session_state.get(DIGIT) is None:  # chosen for them once per drawing; a digit they pick stays theirs
-            st.session_state[DIGIT] = asked
+    if asked is not None and st.session_state.get(PRESELECTED) != running.id:
+        st.session_state[DIGIT] = asked  # a new round: its digit chosen, whatever was chosen before
+        st.session_state[PRESELECTED] = running.id
+    elif asked is not None and st.session_state.get(DIGIT) is None:
+        st.session_state[DIGIT] = asked  # chosen for them once per drawing; a digit they pick stays theirs
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
     # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
     meant = st.pills(
@@ -308,17 +315,77 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         st.caption("Choose the digit you drew: Send waits for it.")
 
 
-def _asked_digit(current: Student) -> int | None:
-    """The digit the room's running round asks this student for (None: no round), asked again only when the room
-    changed (send_panel runs with every stroke)."""
+def _asked_digit(current: Student) -> tuple[service.Round | None, int | None]:
+    """The room's running round and the digit it asks this student for (None: no round, or any digit), asked again
+    only when the room changed or the round's time is up (send_panel runs with every stroke)."""
     try:
         seen = (current.room, current.id, service.board_version(store(), current.room))
         cached = st.session_state.get(ASKED)
-        if cached is None or cached[0] != seen:
-            st.session_state[ASKED] = cached = (seen, service.asked_digit(store(), current))
+        if cached is None or cached[0] != seen or (cached[1] is not None and not cached[1].is_running()):
+            running = service.current_round(store(), current.room)
+            asked = None if running is None else service.asked_in(store(), running, current)
+            st.session_state[ASKED] = cached = (seen, running, asked)
     except ClassError:
-        return None  # the page's header and totals say why
-    return cached[1]
+        return None, None  # the page's header and totals say why
+    return cached[1], cached[2]
+
+
+def live_check() -> None:
+    """A student's Draw page follows their room without reloading: the round (its digit, large, and time left), a
+    closed room, being removed. Every CHECK_S seconds, one indexed lookup (the room's change counter); only when it
+    moved, one more (what the page shows); the whole page reruns only when that changed, so another student's
+    drawing never disturbs one being drawn."""
+    if student() is None:
+        return
+    st.session_state[FRESH] = True
+    st.fragment(_live_check, run_every=CHECK_S)()
+
+
+def _live_check() -> None:
+    current = student()
+    if current is None:
+        return
+    whose = (current.room, current.id)
+    try:
+        version = service.board_version(store(), current.room)
+        live = st.session_state.get(LIVE)
+        if st.session_state.pop(FRESH, False) or live is None or live[0] != whose:
+            # The whole page just ran: what it shows is what the database says now.
+            view = service.student_view(store(), current)
+            live = (whose, version, view, service.current_round(store(), current.room))
+            st.session_state[LIVE] = live
+        elif version != live[1] or (live[3] is not None and not live[3].is_running()):
+            view = service.student_view(store(), current)
+            if view != live[2]:
+                st.rerun(scope="app")  # a round started or ended, the room closed, the student removed, a new model
+            running = live[3] if live[3] is not None and live[3].is_running() else None
+            live = (whose, version, view, running)
+            st.session_state[LIVE] = live
+    except ClassError:
+        return  # the header and the totals say why
+    _round_banner(current, live[3])
+
+
+def _round_banner(current: Student, running: service.Round | None) -> None:
+    """The digit the round asks for, as a big heading, and its time left (redrawn by each check)."""
+    if running is None or not running.is_running():
+        return
+    asked = running.asks(current.id)
+    left = running.seconds_left()
+    every = running.kind == rooms.EVERY_DIGIT  # its digit changes with each drawing: said beside the keypad
+    if every and left is None:
+        return
+    with st.container(key="room-round"):
+        if running.kind == rooms.ANY_DIGIT:
+            st.markdown("# Draw any digit")
+        elif not every:
+            st.markdown(f"# Draw {'an' if asked == 8 else 'a'} {asked}")
+        words = ["The class's round"]
+        if running.kind == rooms.RANDOM_DIGIT:
+            words.append("a digit drawn at random for you")
+        if left is not None:
+            words.append(f"{countdown(left)} left")
+        st.caption(" · ".join(words))
 
 
 def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:

@@ -28,6 +28,7 @@ def render() -> None:
     in_room = room.student() is not None
     st.markdown((IN_A_ROOM if in_room else INTRO) + state.model_caption())
     room.header()
+    room.live_check()  # in a room: the round's digit, large; a round, a closed room, a removal followed live
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
     # The switches are in the page's link: /draw?crop=False&fit=False shows a plain resize.
     keys = [state.from_link(f"draw.{step}", True, state.parse_choice([True, False])) for step in STEPS]
