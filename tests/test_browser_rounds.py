@@ -91,3 +91,43 @@ def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloadin
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_fool_the_model_round_the_teacher_ticks_what_fooled_it_and_the_board_shows_why(browser, classroom):
+    """Two students draw for "fool the model with a 7": one a 7 the model reads, one a stroke it reads as 1; the
+    teacher ticks that the class agrees the second is a 7; the board shows it with the pixels that pushed the model."""
+    url, log, store = classroom
+    contexts = [browser.new_context(**LAPTOP) for _ in range(3)]
+    try:
+        teacher, ada, alan = (context.new_page() for context in contexts)
+        sign_in(teacher, url, log)
+        code = create_room(teacher)
+        for student in (ada, alan):
+            open_draw(student, url, f"/draw?room={code}")
+            expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible(timeout=30_000)
+        teacher.get_by_role("combobox", name="The next round asks for").click()
+        teacher.get_by_role("option", name="fool the model with a 7", exact=True).click()
+        teacher.get_by_role("button", name="Start a round: fool the model: draw a 7 it reads as another digit").click()
+        for student, stroke in ((ada, SEVEN), (alan, ONE)):
+            expect(student.get_by_role("heading", name="Draw a 7")).to_be_visible(timeout=15_000)
+            expect(student.get_by_text("fool the model: a 7 it reads as another digit")).to_be_visible()
+            draw(student, canvas_on(student), stroke)
+            expect(prediction(student)).not_to_have_text("—", timeout=30_000)
+            send = student.get_by_role("button", name="Send to the class")
+            expect(send).to_be_enabled(timeout=15_000)
+            send.click()
+            expect(student.get_by_text("Sent your 7 to the class")).to_be_visible(timeout=30_000)
+        expect(board_number(teacher, "sent in the round")).to_have_text("2", timeout=15_000)
+        expect(board_number(teacher, "fooled the model")).to_have_text("0")
+        expect(teacher.get_by_text("Did it fool the model?")).to_be_visible()
+        tick = teacher.get_by_role("checkbox", name="a 7")
+        expect(tick).to_have_count(1)  # only the misread one: the model read the other as a 7
+        tick.check(force=True)
+        expect(board_number(teacher, "fooled the model")).to_have_text("1", timeout=15_000)
+        expect(teacher.get_by_role("heading", name="They fooled the model: 1 drawing")).to_be_visible()
+        expect(teacher.locator(".js-plotly-plot").filter(has_text="why not 7?")).to_have_count(1)
+        assert {d.meant for d in service.room_drawings(store, code)} == {7}  # kept as 7s
+        no_errors(teacher)
+    finally:
+        for context in contexts:
+            context.close()

@@ -180,7 +180,12 @@ EVERY_DIGIT = "every_digit"
 ONE_DIGIT = "one_digit"
 ANY_DIGIT = "any_digit"
 RANDOM_DIGIT = "random_digit"
-ROUND_KINDS = (EVERY_DIGIT, ONE_DIGIT, ANY_DIGIT, RANDOM_DIGIT)
+# "Fool the model" (issue 16): everyone draws one digit so that the model reads another. A drawing fools it when
+# the class agrees it is the digit asked for (the teacher marks it on the board) and the model read another:
+# exactly the drawings teaching needs, kept in the room's drawings as the digit asked for.
+FOOL = "fool"
+ROUND_KINDS = (EVERY_DIGIT, ONE_DIGIT, ANY_DIGIT, RANDOM_DIGIT, FOOL)
+ONE_DIGIT_KINDS = (ONE_DIGIT, FOOL)  # the kinds that ask everyone for the round's digit
 # A round's time limits the teacher chooses from, in minutes (None: until it is ended by hand); at
 # SENDS_PER_MINUTE a minute is a few drawings each.
 ROUND_MINUTES = (None, 1, 2, 5)

@@ -113,6 +113,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             AND (rounds.ended_at IS NULL OR drawings.created_at < rounds.ended_at) ORDER BY rounds.id DESC LIMIT 1
         )""",
     ),
+    # 11: "fool the model" rounds (issue 16): agreed is 1 once the teacher marked that the class agrees the drawing
+    # is the digit its round asked for (a fooling drawing when the model read another).
+    ("ALTER TABLE drawings ADD COLUMN agreed INTEGER NOT NULL DEFAULT 0 CHECK (agreed IN (0, 1))",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an

@@ -71,6 +71,7 @@ class Drawing:
     created_at: float
     model: str
     round_id: int | None = None  # the round running when it was stored, if any
+    agreed: bool = False  # "fool the model": the class agrees it is the digit its round asked for
 
     @property
     def correct(self) -> bool:
@@ -131,6 +132,7 @@ def _drawing(row) -> Drawing:
         created_at=row["created_at"],
         model=row["model"],
         round_id=row["round_id"],
+        agreed=bool(row["agreed"]),
     )
 
 
@@ -582,7 +584,7 @@ class Round:
 
     def asks(self, student_id: str) -> int | None:
         """The digit it asks this student for, None for "any digit" (EVERY_DIGIT: see asked_in)."""
-        if self.kind == rooms.ONE_DIGIT:
+        if self.kind in rooms.ONE_DIGIT_KINDS:
             return self.digit
         if self.kind == rooms.RANDOM_DIGIT:
             return rooms.random_digit(self.id, student_id)
@@ -597,6 +599,8 @@ def round_title(kind: str, digit: int | None = None) -> str:
     """What a round asks, in words: "draw a 4", "draw any digit"."""
     if kind == rooms.ONE_DIGIT:
         return f"draw {'an' if digit == 8 else 'a'} {digit}"
+    if kind == rooms.FOOL:
+        return f"fool the model: draw {'an' if digit == 8 else 'a'} {digit} it reads as another digit"
     return {
         rooms.EVERY_DIGIT: "draw every digit",
         rooms.ANY_DIGIT: "draw any digit",
@@ -634,7 +638,7 @@ def start_round(
     code = _code(code)
     if kind not in rooms.ROUND_KINDS:
         raise ClassRuleError(f"There is no kind of round called {kind!r}.")
-    if kind == rooms.ONE_DIGIT:
+    if kind in rooms.ONE_DIGIT_KINDS:
         digit = _digit(digit, "digit the round asks for")
     elif digit is not None:
         raise ClassRuleError("Only a round that asks for one digit takes a digit.")
@@ -672,6 +676,12 @@ class RoundDrawing:
     drawing: Drawing
     asked: int  # the digit asked for: the round's, the student's random one, or (any digit) the one meant
     confidence: float  # the model's probability of ``asked``, as stored with the drawing
+    x: np.ndarray | None = None  # (400,) float32, the input the model read (the lab's column-major order)
+
+    @property
+    def fools(self) -> bool:
+        """It fooled the model: the class agrees it is the digit asked for, and the model read another."""
+        return self.drawing.agreed and self.drawing.read != self.asked
 
 
 @dataclass(frozen=True)
@@ -687,6 +697,17 @@ class RoundBoard:
     def accuracy(self) -> float | None:
         return self.correct / len(self.drawings) if self.drawings else None
 
+    @property
+    def misread(self) -> list[RoundDrawing]:
+        """The drawings the model read as another digit than the one asked for, surest of the asked digit first:
+        in a "fool the model" round, those the class may agree fooled it."""
+        return [d for d in self.drawings if d.drawing.read != d.asked]
+
+    @property
+    def fooling(self) -> list[RoundDrawing]:
+        """The drawings that fooled the model (RoundDrawing.fools)."""
+        return [d for d in self.drawings if d.fools]
+
 
 def round_board(store: ClassStore, code: object, round_id: int) -> RoundBoard | None:
     """One of the room's rounds (running or ended) with its shown drawings; None if the room has no such round."""
@@ -700,7 +721,8 @@ def round_board(store: ClassStore, code: object, round_id: int) -> RoundBoard | 
         asked = found.asks(drawing.student_id)
         asked = drawing.meant if asked is None else asked
         probabilities = np.frombuffer(bytes(row["probabilities"]), dtype="<f4")  # (10,), as send_drawing stored it
-        drawings.append(RoundDrawing(drawing, asked, float(probabilities[asked])))
+        x = np.frombuffer(bytes(row["x"]), dtype="<f4")
+        drawings.append(RoundDrawing(drawing, asked, float(probabilities[asked]), x))
     drawings.sort(key=lambda d: -d.confidence)  # stable: equal confidences keep the order they were sent in
     return RoundBoard(
         round=found,
@@ -708,6 +730,17 @@ def round_board(store: ClassStore, code: object, round_id: int) -> RoundBoard | 
         correct=sum(d.drawing.correct for d in drawings),
         students=len({d.drawing.student_id for d in drawings}),
     )
+
+
+def mark_agreed(store: ClassStore, code: object, round_id: int, drawing_id: int, agreed: bool = True) -> None:
+    """The teacher's mark in a "fool the model" round: the class agrees (or no longer agrees) that the drawing is
+    the digit the round asked for. Agreed, it is kept in the room's drawings as that digit."""
+    code = _code(code)
+    found = next((r for r, _ in list_rounds(store, code) if r.id == round_id), None)
+    if found is None or found.kind != rooms.FOOL:
+        raise ClassRuleError(f'Room {code} has no such "fool the model" round.')
+    if not store.set_agreed(code, round_id, int(drawing_id), bool(agreed), found.digit):
+        raise ClassRuleError("That drawing is not one of the round's; it may have been deleted.")
 
 
 def _per_digit(tally) -> list[int]:

@@ -45,7 +45,8 @@ ROOM_STATUS_SQL = (
     "FROM rooms WHERE code = ?"
 )
 _DRAWING_COLUMNS = """drawings.id, drawings.room, drawings.student, students.nickname, drawings.meant,
-    drawings.read, drawings.ink_png, drawings.hidden, drawings.created_at, drawings.model, drawings.round_id"""
+    drawings.read, drawings.ink_png, drawings.hidden, drawings.created_at, drawings.model, drawings.round_id,
+    drawings.agreed"""
 ROUND_COLUMNS = "id, room, kind, started_at, ended_at, digit, ends_at"
 # A room's running round (parameters: room, now, now): not ended, its time not up, and started (a replayed
 # drawing's `now` may be earlier than a round started on the wall clock).
@@ -467,12 +468,25 @@ class ClassStore:
     def round_drawings(self, code: str, round_id: int) -> list[Row]:
         """The shown drawings of one of the room's rounds, with their probabilities, oldest first."""
         sql = (
-            f"SELECT {_DRAWING_COLUMNS}, drawings.probabilities FROM drawings "
+            f"SELECT {_DRAWING_COLUMNS}, drawings.probabilities, drawings.x FROM drawings "
             "JOIN students ON students.id = drawings.student "
             "WHERE drawings.room = ? AND drawings.round_id = ? AND drawings.hidden = 0 ORDER BY drawings.id"
         )
         with self.db.read() as conn:
             return conn.execute(sql, (code, round_id)).fetchall()
+
+    def set_agreed(self, code: str, round_id: int, drawing_id: int, agreed: bool, meant: int) -> bool:
+        """Mark (or unmark) that the class agrees a drawing of the round is ``meant`` (marked, it becomes its digit
+        meant; unmarked, it keeps it); False if the drawing is not the round's."""
+        with self.db.write() as conn:
+            sql = (
+                "UPDATE drawings SET agreed = ?, meant = CASE WHEN ? = 1 THEN ? ELSE meant END "
+                "WHERE room = ? AND round_id = ? AND id = ?"
+            )
+            changed = conn.execute(sql, (int(agreed), int(agreed), meant, code, round_id, drawing_id)).rowcount
+            if changed:
+                conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+            return changed == 1
 
     def student_view(self, code: str, student_id: str, now: float) -> Row | None:
         """What a student's Draw page shows of their room: (closed_at, model, present, round: the running

@@ -7,7 +7,7 @@ import time
 import streamlit as st
 from PIL import Image, ImageDraw, ImageFont
 
-from digitdemo import figures, teach
+from digitdemo import figures, teach, why
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.service import Board, ClassError, Drawing, RoundProgress
 from digitdemo.pages.classroom import room
@@ -28,7 +28,9 @@ SHOWN = "class.round_shown"  # the round the board shows (an id), newest first i
 FOLLOWED_ROUND = "class.round_followed"  # the running round the select last jumped to
 # What a round can ask, in the select's order: every digit first (the round the room had), one digit, any, random.
 ASKS = [(rooms.EVERY_DIGIT, None), *((rooms.ONE_DIGIT, d) for d in range(10)), (rooms.ANY_DIGIT, None),
-        (rooms.RANDOM_DIGIT, None)]  # fmt: skip
+        (rooms.RANDOM_DIGIT, None), *((rooms.FOOL, d) for d in range(10))]  # fmt: skip
+# A "fool the model" round: the misread drawings the teacher can mark, and the fooling ones shown with their maps.
+MARKABLE, FOOLING_SHOWN = 24, 6
 
 
 @functools.cache
@@ -81,7 +83,7 @@ def gallery(drawings: list[Drawing], columns: int = 8, notes: list[str] | None =
 
 def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    image.save(out, format="PNG", compress_level=1)  # a third of the default's time, for a few % more bytes
     return out.getvalue()
 
 
@@ -155,7 +157,7 @@ def _board(code: str, teacher: bool) -> None:
         say("warning", problem)
     if progress is not None:  # a running round first: it is what the class is doing
         _running(code, progress, teacher)
-        _rounds(code, progress.round.id)
+        _rounds(code, progress.round.id, teacher)
     accuracy = "—" if board.accuracy is None else f"{board.accuracy:.0%}"
     numbers = st.columns(3)
     numbers[0].markdown(_big("students who sent", str(board.students)), unsafe_allow_html=True)
@@ -172,7 +174,8 @@ def _board(code: str, teacher: bool) -> None:
         st.info("No drawings yet: students open the link, draw, choose their digit and press Send to the class.")
         return
     st.subheader("The latest drawings: the digit meant → what the model read")
-    st.image(picture, caption="Green with a check: read right. Red with a cross: a mistake.")
+    # output_format PNG: our PNG's bytes are sent as they are; "auto" re-encoded the gallery as JPEG every refresh.
+    st.image(picture, caption="Green with a check: read right. Red with a cross: a mistake.", output_format="PNG")
     left, right = st.columns(2)
     # Made once per change and sent pre-checked: the board reruns every 1.5 s, and building and validating
     # these two cost about 9 ms of server CPU per refresh (2.5 + 5.1 ms validation, 1.3 ms the matrix).
@@ -184,7 +187,7 @@ def _board(code: str, teacher: bool) -> None:
     if cell is not None:
         _cell(code, *cell)
     if progress is None:  # the earlier rounds, to look back at, below the room's numbers
-        _rounds(code, None)
+        _rounds(code, None, teacher)
 
 
 def _start_round(code: str) -> None:
@@ -209,6 +212,8 @@ def _ask_words(ask: tuple[str, int | None]) -> str:
         rooms.ANY_DIGIT: "ask for any digit",
         rooms.RANDOM_DIGIT: "ask each student for a random digit",
     }
+    if kind == rooms.FOOL:
+        return f"fool the model with a {digit}"
     return words.get(kind) or f"ask for the digit {digit}"
 
 
@@ -280,7 +285,7 @@ def _running(code: str, progress: RoundProgress, teacher: bool) -> None:
 ROUND_GALLERY = 64
 
 
-def _rounds(code: str, running_id: int | None) -> None:
+def _rounds(code: str, running_id: int | None, teacher: bool = False) -> None:
     """A select of the room's rounds, newest first (a round just started is chosen), and the chosen one: its
     drawings by the model's confidence in the digit asked for, how many were read as meant, its time left."""
     try:
@@ -320,6 +325,8 @@ def _rounds(code: str, running_id: int | None) -> None:
         views[shown] = (view, _png(gallery([d.drawing for d in surest], notes=notes)) if surest else b"")
     view, picture = views[shown]
     _round_view(view, picture, numbers[shown])
+    if view.round.kind == rooms.FOOL:
+        _fooling(code, view, teacher)
 
 
 def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
@@ -329,7 +336,10 @@ def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
         accuracy = "—" if view.accuracy is None else f"{view.accuracy:.0%}"
         cells = st.columns(3)
         cells[0].markdown(_big("sent in the round", str(len(view.drawings))), unsafe_allow_html=True)
-        cells[1].markdown(_big("read as meant", accuracy), unsafe_allow_html=True)
+        if view.round.kind == rooms.FOOL:
+            cells[1].markdown(_big("fooled the model", str(len(view.fooling))), unsafe_allow_html=True)
+        else:
+            cells[1].markdown(_big("read as meant", accuracy), unsafe_allow_html=True)
         if left is not None:
             cells[2].markdown(_big("time left", countdown(left)), unsafe_allow_html=True)
         elif not view.round.is_running():
@@ -345,7 +355,64 @@ def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
             picture,
             caption="The model surest first: under each drawing, its probability for the digit asked for, and that "
             f"digit.{more} In order: {order}.",
+            output_format="PNG",
         )
+
+
+def _fooling(code: str, view: service.RoundBoard, teacher: bool) -> None:
+    """A "fool the model" round: the teacher marks the misread drawings the class agrees are the digit asked for;
+    the fooling ones are shown beside the pixels that pushed the model to its answer."""
+    asked = view.round.digit
+    misread = view.misread
+    if teacher and misread:
+        st.markdown(
+            f"**Did it fool the model?** The model read these as another digit. Tick each one the class agrees "
+            f"is a {asked}: it then counts, and it stays in the room's drawings as a {asked}."
+        )
+        shown = misread[:MARKABLE]
+        for start in range(0, len(shown), 6):
+            for column, candidate in zip(st.columns(6), shown[start : start + 6], strict=False):
+                drawing = candidate.drawing
+                column.image(drawing.ink_png, caption=f"read {drawing.read}", output_format="PNG")
+                column.checkbox(
+                    f"a {asked}",
+                    value=drawing.agreed,
+                    key=f"class.fool.{view.round.id}.{drawing.id}",
+                    on_change=_agree,
+                    args=(code, view.round.id, drawing.id),
+                )
+        if len(misread) > MARKABLE:
+            st.caption(f"The {MARKABLE} the model was surest were a {asked} of {len(misread)} misread.")
+    elif not misread:
+        st.caption(f"The model has read every drawing of this round as a {asked}: nobody has fooled it yet.")
+    fooling = view.fooling[:FOOLING_SHOWN]
+    if not fooling:
+        return
+    st.subheader(f"They fooled the model: {plural(len(view.fooling), 'drawing')}")
+    model = room.model_of_room(code)
+    for candidate in fooling:
+        drawing, x = candidate.drawing, candidate.x
+        panels = [
+            (f"read {drawing.read}", why.pixel_pushes(model.layers, x, drawing.read)),
+            (f"why not {asked}?", why.pixel_pushes(model.layers, x, asked)),
+        ]
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        left.image(drawing.ink_png, caption=f"{drawing.nickname}: read {drawing.read}", output_format="PNG")
+        with right:
+            show_plot(figures.why.pixel_pushes(x, panels), key=f"class.fool.map.{drawing.id}", prechecked=True)
+    st.caption(
+        "Blue pixels pushed that digit's logit up, red ones down: what the model saw in the drawing, and what "
+        f"held it back from a {asked}."
+    )
+
+
+def _agree(code: str, round_id: int, drawing_id: int) -> None:
+    agreed = st.session_state[f"class.fool.{round_id}.{drawing_id}"]
+    try:
+        service.mark_agreed(room.store(), code, round_id, drawing_id, agreed)
+    except ClassError as error:
+        st.session_state[ROUND_PROBLEM] = str(error)
+    st.session_state.pop(ROUND_CACHE, None)  # the round's view is read again
 
 
 def _cell(code: str, meant: int, read: int) -> None:

@@ -194,7 +194,7 @@ def follow_model() -> None:
         st.session_state.pop(state.ROOM_MODEL, None)
         return
     try:
-        model = _stored_model(chosen, current.room) if chosen.startswith(storage.STORED) else state.saved_model(chosen)
+        model = _model_named(chosen, current.room)
     except (ClassError, _ChangedError):
         st.session_state[FOLLOWED] = None  # read again at the next run
         return
@@ -203,6 +203,21 @@ def follow_model() -> None:
         say("warning", f"The room's model cannot be read, so the default model is in use: {model}")
         return
     st.session_state[state.ROOM_MODEL] = (current.room, model)
+
+
+def model_of_room(code: str) -> artifacts.TrainedModel:
+    """The model room ``code``'s students read with (the teacher's view of it): its own, else the default."""
+    try:
+        chosen = service.get_room_model(store(), code)
+        model = None if chosen is None else _model_named(chosen, code)
+    except (ClassError, _ChangedError):
+        model = None
+    return state.default_model() if model is None or isinstance(model, artifacts.ModelError) else model
+
+
+def _model_named(chosen: str, code: str) -> artifacts.TrainedModel | artifacts.ModelError:
+    """A room's model by its name in the room's row: stored in the class database, or a folder."""
+    return _stored_model(chosen, code) if chosen.startswith(storage.STORED) else state.saved_model(chosen)
 
 
 class _ChangedError(Exception):
@@ -383,6 +398,8 @@ def _round_banner(current: Student, running: service.Round | None) -> None:
         words = ["The class's round"]
         if running.kind == rooms.RANDOM_DIGIT:
             words.append("a digit drawn at random for you")
+        if running.kind == rooms.FOOL:
+            words.append(f"fool the model: a {asked} it reads as another digit (the class judges it is a {asked})")
         if left is not None:
             words.append(f"{countdown(left)} left")
         st.caption(" · ".join(words))
