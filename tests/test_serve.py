@@ -226,9 +226,9 @@ def test_a_killed_worker_is_replaced_its_students_reconnect_and_nothing_stored_i
         print(f"the killed worker's student reconnected {time.monotonic() - killed:.1f} s after kill -9")
         assert reconnected.value
         hall.wait_for("worker w2 (port", 30)
-        # Reconnected (to w1 while w2 starts again), the page's session there is new: the first stroke runs the
-        # whole page anew (the student still in the room, found by their browser), and the next one reads.
-        draw(student, canvas_on(student), SEVEN)
+        # Reconnected (to w1 while w2 starts again), the page's session there is new. The Draw page's live check
+        # (every 2 s for a student in a room) asks first, and its first run there is the whole page's: the page
+        # revives by itself (the student still in the room, found by their browser), so the first stroke reads.
         expect(student.get_by_text("Sent your 7 to the class")).to_be_hidden(timeout=60_000)
         expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible()
         draw(student, canvas_on(student), ONE)
