@@ -37,6 +37,16 @@ def nickname(page) -> str:
     return header.inner_text().split("you are", 1)[1].split("\n")[0].strip()
 
 
+def draw_and_send(student, stroke, asked: int) -> None:
+    """Draw a stroke and send it with the digit the round chose on the keypad."""
+    draw(student, canvas_on(student), stroke)
+    expect(prediction(student)).not_to_have_text("—", timeout=30_000)
+    send = student.get_by_role("button", name="Send to the class")
+    expect(send).to_be_enabled(timeout=15_000)
+    send.click()
+    expect(student.get_by_text(f"Sent your {asked} to the class")).to_be_visible(timeout=30_000)
+
+
 def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloading(browser, classroom):
     url, log, store = classroom
     contexts = [browser.new_context(**LAPTOP) for _ in range(3)]
@@ -61,12 +71,7 @@ def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloadin
             expect(keypad.get_by_role("radio", name="4", exact=True)).to_have_attribute("aria-checked", "true")
             assert student.evaluate(MARKED), "the page was not reloaded"
         for student, stroke in ((ada, SEVEN), (alan, ONE)):
-            draw(student, canvas_on(student), stroke)
-            expect(prediction(student)).not_to_have_text("—", timeout=30_000)
-            send = student.get_by_role("button", name="Send to the class")
-            expect(send).to_be_enabled(timeout=15_000)
-            send.click()
-            expect(student.get_by_text("Sent your 4 to the class")).to_be_visible(timeout=30_000)
+            draw_and_send(student, stroke, 4)
         expect(board_number(teacher, "sent in the round")).to_have_text("2", timeout=15_000)
         expect(teacher.locator(".st-key-board-round")).to_contain_text("2 drawings from 2 students")
         expect(teacher.locator(".st-key-board-round-view img")).to_have_count(1)
@@ -111,12 +116,7 @@ def test_a_fool_the_model_round_the_teacher_ticks_what_fooled_it_and_the_board_s
         for student, stroke in ((ada, SEVEN), (alan, ONE)):
             expect(student.get_by_role("heading", name="Draw a 7")).to_be_visible(timeout=15_000)
             expect(student.get_by_text("fool the model: a 7 it reads as another digit")).to_be_visible()
-            draw(student, canvas_on(student), stroke)
-            expect(prediction(student)).not_to_have_text("—", timeout=30_000)
-            send = student.get_by_role("button", name="Send to the class")
-            expect(send).to_be_enabled(timeout=15_000)
-            send.click()
-            expect(student.get_by_text("Sent your 7 to the class")).to_be_visible(timeout=30_000)
+            draw_and_send(student, stroke, 7)
         expect(board_number(teacher, "sent in the round")).to_have_text("2", timeout=15_000)
         expect(board_number(teacher, "fooled the model")).to_have_text("0")
         expect(teacher.get_by_text("Did it fool the model?")).to_be_visible()
