@@ -162,17 +162,22 @@ def open_files() -> int:
 
 
 def test_a_new_thread_per_rerun_does_not_pile_up_open_files(classroom):
-    """Streamlit runs each rerun in a new thread: 200 of them reading the board keep a few files open."""
+    """Streamlit runs each rerun in a new thread: 200 of them, 10 at a time, reading the board keep a few files
+    open, as many as 10 at once need at most, not one for each of the 200."""
     store, codes, _ = classroom
     service.board(store, codes[0])
     before = open_files()
+    at_once = 10
     for _ in range(20):
-        threads = [threading.Thread(target=service.board_version, args=(store, codes[0])) for _ in range(10)]
+        threads = [threading.Thread(target=service.board_version, args=(store, codes[0])) for _ in range(at_once)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    assert open_files() - before <= 2 * MAX_IDLE_CONNECTIONS
+    # Idle connections kept: MAX_IDLE_CONNECTIONS, 2 files each on SQLite (the file and its WAL), a socket on
+    # PostgreSQL. SQLite may also keep a closed connection's file open for the process while another of its
+    # connections holds a lock on it (and use it again): at most one for each thread at once.
+    assert open_files() - before <= 2 * MAX_IDLE_CONNECTIONS + at_once
     store.close()
     assert open_files() < before
 
