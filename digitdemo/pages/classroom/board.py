@@ -322,11 +322,12 @@ def _rounds(code: str, running_id: int | None, teacher: bool = False) -> None:
             return
         surest = view.drawings[:ROUND_GALLERY]
         notes = [f"{d.confidence:.0%} {d.asked}" for d in surest]
-        views[shown] = (view, _png(gallery([d.drawing for d in surest], notes=notes)) if surest else b"")
-    view, picture = views[shown]
+        maps = _fooling_maps(code, view) if view.round.kind == rooms.FOOL else []
+        views[shown] = (view, _png(gallery([d.drawing for d in surest], notes=notes)) if surest else b"", maps)
+    view, picture, maps = views[shown]
     _round_view(view, picture, numbers[shown])
     if view.round.kind == rooms.FOOL:
-        _fooling(code, view, teacher)
+        _fooling(code, view, maps, teacher)
 
 
 def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
@@ -359,7 +360,25 @@ def _round_view(view: service.RoundBoard, picture: bytes, number: int) -> None:
         )
 
 
-def _fooling(code: str, view: service.RoundBoard, teacher: bool) -> None:
+def _fooling_maps(code: str, view: service.RoundBoard) -> list[tuple[Drawing, dict]]:
+    """The first FOOLING_SHOWN fooling drawings, each with its pixel maps by the room's model: made once per change
+    of the room (with the round's view), not on every refresh."""
+    fooling = view.fooling[:FOOLING_SHOWN]
+    if not fooling:
+        return []
+    model, asked = room.model_of_room(code), view.round.digit
+    maps = []
+    for candidate in fooling:
+        drawing, x = candidate.drawing, candidate.x
+        panels = [
+            (f"read {drawing.read}", why.pixel_pushes(model.layers, x, drawing.read)),
+            (f"why not {asked}?", why.pixel_pushes(model.layers, x, asked)),
+        ]
+        maps.append((drawing, figures.why.pixel_pushes(x, panels)))
+    return maps
+
+
+def _fooling(code: str, view: service.RoundBoard, maps: list[tuple[Drawing, dict]], teacher: bool) -> None:
     """A "fool the model" round: the teacher marks the misread drawings the class agrees are the digit asked for;
     the fooling ones are shown beside the pixels that pushed the model to its answer."""
     asked = view.round.digit
@@ -385,21 +404,14 @@ def _fooling(code: str, view: service.RoundBoard, teacher: bool) -> None:
             st.caption(f"The {MARKABLE} the model was surest were a {asked} of {len(misread)} misread.")
     elif not misread:
         st.caption(f"The model has read every drawing of this round as a {asked}: nobody has fooled it yet.")
-    fooling = view.fooling[:FOOLING_SHOWN]
-    if not fooling:
+    if not maps:
         return
     st.subheader(f"They fooled the model: {plural(len(view.fooling), 'drawing')}")
-    model = room.model_of_room(code)
-    for candidate in fooling:
-        drawing, x = candidate.drawing, candidate.x
-        panels = [
-            (f"read {drawing.read}", why.pixel_pushes(model.layers, x, drawing.read)),
-            (f"why not {asked}?", why.pixel_pushes(model.layers, x, asked)),
-        ]
+    for drawing, figure in maps:
         left, right = st.columns([1, 3], vertical_alignment="center")
         left.image(drawing.ink_png, caption=f"{drawing.nickname}: read {drawing.read}", output_format="PNG")
         with right:
-            show_plot(figures.why.pixel_pushes(x, panels), key=f"class.fool.map.{drawing.id}", prechecked=True)
+            show_plot(figure, key=f"class.fool.map.{drawing.id}", prechecked=True)
     st.caption(
         "Blue pixels pushed that digit's logit up, red ones down: what the model saw in the drawing, and what "
         f"held it back from a {asked}."
