@@ -1,16 +1,29 @@
 """Class tests' helpers: a room filled with real drawings from several students (held-out digits drawn on the
 canvas, preprocessed), and students sending at the same moment."""
 
+import sqlite3
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from digitdemo import artifacts, data
 from digitdemo.classroom import service, storage
 from digitdemo.classroom.errors import ClassRuleError
+from digitdemo.classroom.schema import MIGRATIONS
 from digitdemo.drawings import render_drawing
 from digitdemo.preprocess import preprocess
+
+
+def old_file(path: Path, version: int) -> sqlite3.Connection:
+    """A class database file as digitdemo left it at schema ``version`` (its first migrations only); open, to fill."""
+    conn = sqlite3.connect(path)
+    for statements in MIGRATIONS[:version]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
 
 
 def fill_room(

@@ -12,11 +12,11 @@ import pytest
 from digitdemo import data
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
-from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
+from digitdemo.classroom.schema import SCHEMA_VERSION
 from digitdemo.classroom.storage import ClassStore
 from digitdemo.drawings import render_drawing
 from tests.apptest import page
-from tests.class_drawings import race
+from tests.class_drawings import old_file, race
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher_with_a_lesson
 
 INK = service.ink_picture(np.eye(20))
@@ -163,11 +163,7 @@ def test_dropping_a_student_finds_their_drawings_by_an_index_not_by_reading_the_
 
 def test_a_version_3_file_is_migrated_and_its_students_keep_their_places(tmp_path):
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    for statements in MIGRATIONS[:3]:
-        for statement in statements:
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 3")
+    conn = old_file(path, 3)
     conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
     for student, joined in (("a" * 16, 1.0), ("b" * 16, 2.0)):
         conn.execute("INSERT INTO students VALUES (?, 'BCD23', ?, ?)", (student, student[0].upper(), joined))

@@ -5,17 +5,16 @@ A round whose time is up has ended for everyone with nothing written: the tests 
 every service call reads when it is given no ``now``.
 """
 
-import sqlite3
-
 import numpy as np
 import pytest
 
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
-from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
+from digitdemo.classroom.schema import SCHEMA_VERSION
 from digitdemo.classroom.storage import ClassStore
 from digitdemo.pages.classroom import board
 from tests.apptest import inject_drawing
+from tests.class_drawings import old_file
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher
 
 
@@ -215,11 +214,7 @@ def test_a_version_9_file_keeps_its_rounds_and_their_drawings_become_theirs(tmp_
     """Migration 10 on a file of before: a running round goes on (no digit, no time limit); the drawings sent in
     each round (by time, as before) belong to it."""
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    for migration in MIGRATIONS[:9]:
-        for statement in migration:
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 9")
+    conn = old_file(path, 9)
     conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
     conn.execute("INSERT INTO students (id, room, nickname, joined_at) VALUES ('s1', 'BCD23', 'Ada', 1.0)")
     conn.execute("INSERT INTO rounds (room, kind, started_at, ended_at) VALUES ('BCD23', 'every_digit', 10, 20)")

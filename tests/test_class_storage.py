@@ -15,6 +15,7 @@ from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.schema import MIGRATIONS, SCHEMA_VERSION
 from digitdemo.classroom.storage import BOARD_CELLS_SQL, ClassStore
+from tests.class_drawings import old_file
 
 PROBABILITIES = np.full(10, 0.1, dtype=np.float32)
 
@@ -54,10 +55,7 @@ def test_a_new_file_is_in_wal_mode(sqlite_store):
 
 def test_a_version_1_file_is_migrated_and_keeps_its_rooms(tmp_path, ink):
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    for statement in MIGRATIONS[0]:
-        conn.execute(statement)
-    conn.execute("PRAGMA user_version = 1")
+    conn = old_file(path, 1)
     conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
     conn.commit()
     conn.close()
