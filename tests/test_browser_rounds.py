@@ -6,6 +6,8 @@ without reloading.
 The server runs without a configured password, so the teacher signs in with the link it prints.
 """
 
+from contextlib import contextmanager
+
 import pytest
 
 from digitdemo.classroom import auth, service, storage
@@ -37,6 +39,24 @@ def nickname(page) -> str:
     return header.inner_text().split("you are", 1)[1].split("\n")[0].strip()
 
 
+@contextmanager
+def a_teacher_and_two_students(browser, url: str, log):
+    """A signed-in teacher with a new room and two students in it, each in a browser context of their own:
+    (teacher, ada, alan, the room's code); the contexts closed after."""
+    contexts = [browser.new_context(**LAPTOP) for _ in range(3)]
+    try:
+        teacher, ada, alan = (context.new_page() for context in contexts)
+        sign_in(teacher, url, log)
+        code = create_room(teacher)
+        for student in (ada, alan):
+            open_draw(student, url, f"/draw?room={code}")
+            expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible(timeout=30_000)
+        yield teacher, ada, alan, code
+    finally:
+        for context in contexts:
+            context.close()
+
+
 def draw_and_send(student, stroke, asked: int) -> None:
     """Draw a stroke and send it with the digit the round chose on the keypad."""
     draw(student, canvas_on(student), stroke)
@@ -49,15 +69,9 @@ def draw_and_send(student, stroke, asked: int) -> None:
 
 def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloading(browser, classroom):
     url, log, store = classroom
-    contexts = [browser.new_context(**LAPTOP) for _ in range(3)]
-    try:
-        teacher, ada, alan = (context.new_page() for context in contexts)
-        sign_in(teacher, url, log)
-        code = create_room(teacher)
+    with a_teacher_and_two_students(browser, url, log) as (teacher, ada, alan, code):
         students = [ada, alan]
         for student in students:
-            open_draw(student, url, f"/draw?room={code}")
-            expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible(timeout=30_000)
             student.evaluate(MARK)
         teacher.get_by_role("combobox", name="The next round asks for").click()
         teacher.get_by_role("option", name="ask for the digit 4", exact=True).click()
@@ -93,23 +107,13 @@ def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloadin
             assert student.evaluate(MARKED), "the page was not reloaded"
             no_errors(student)
         no_errors(teacher)
-    finally:
-        for context in contexts:
-            context.close()
 
 
 def test_a_fool_the_model_round_the_teacher_ticks_what_fooled_it_and_the_board_shows_why(browser, classroom):
     """Two students draw for "fool the model with a 7": one a 7 the model reads, one a stroke it reads as 1; the
     teacher ticks that the class agrees the second is a 7; the board shows it with the pixels that pushed the model."""
     url, log, store = classroom
-    contexts = [browser.new_context(**LAPTOP) for _ in range(3)]
-    try:
-        teacher, ada, alan = (context.new_page() for context in contexts)
-        sign_in(teacher, url, log)
-        code = create_room(teacher)
-        for student in (ada, alan):
-            open_draw(student, url, f"/draw?room={code}")
-            expect(student.get_by_text(f"Room {code}", exact=True)).to_be_visible(timeout=30_000)
+    with a_teacher_and_two_students(browser, url, log) as (teacher, ada, alan, code):
         teacher.get_by_role("combobox", name="The next round asks for").click()
         teacher.get_by_role("option", name="fool the model with a 7", exact=True).click()
         teacher.get_by_role("button", name="Start a round: fool the model: draw a 7 it reads as another digit").click()
@@ -128,6 +132,3 @@ def test_a_fool_the_model_round_the_teacher_ticks_what_fooled_it_and_the_board_s
         expect(teacher.locator(".js-plotly-plot").filter(has_text="why not 7?")).to_have_count(1)
         assert {d.meant for d in service.room_drawings(store, code)} == {7}  # kept as 7s
         no_errors(teacher)
-    finally:
-        for context in contexts:
-            context.close()
