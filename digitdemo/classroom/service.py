@@ -669,6 +669,11 @@ def list_rounds(store: ClassStore, code: object) -> list[tuple[Round, int]]:
     return [(_round(row), row["drawings"]) for row in store.rounds(_code(code))]
 
 
+def _room_round(store: ClassStore, code: str, round_id: int) -> Round | None:
+    """One of the room's rounds by its id, or None if the room has no such round."""
+    return next((r for r, _ in list_rounds(store, code) if r.id == round_id), None)
+
+
 @dataclass(frozen=True)
 class RoundDrawing:
     """One drawing of a round, with how sure the model was of the digit it was asked for."""
@@ -712,7 +717,7 @@ class RoundBoard:
 def round_board(store: ClassStore, code: object, round_id: int) -> RoundBoard | None:
     """One of the room's rounds (running or ended) with its shown drawings; None if the room has no such round."""
     code = _code(code)
-    found = next((r for r, _ in list_rounds(store, code) if r.id == round_id), None)
+    found = _room_round(store, code, round_id)
     if found is None:
         return None
     drawings = []
@@ -736,7 +741,7 @@ def mark_agreed(store: ClassStore, code: object, round_id: int, drawing_id: int,
     """The teacher's mark in a "fool the model" round: the class agrees (or no longer agrees) that the drawing is
     the digit the round asked for. Agreed, it is kept in the room's drawings as that digit."""
     code = _code(code)
-    found = next((r for r, _ in list_rounds(store, code) if r.id == round_id), None)
+    found = _room_round(store, code, round_id)
     if found is None or found.kind != rooms.FOOL:
         raise ClassRuleError(f'Room {code} has no such "fool the model" round.')
     if not store.set_agreed(code, round_id, int(drawing_id), bool(agreed), found.digit):
