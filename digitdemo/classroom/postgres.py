@@ -57,9 +57,6 @@ class Row(tuple):
             return tuple.__getitem__(self, self.names.index(key))
         return tuple.__getitem__(self, key)
 
-    def keys(self) -> list[str]:
-        return list(self.names)
-
 
 def _rows(cursor: psycopg.Cursor):
     """psycopg's row factory: Row subclasses that know the result's column names."""
@@ -104,7 +101,7 @@ class PostgresDatabase:
     """One class database on a PostgreSQL server, safe to share between threads, processes and machines."""
 
     def __init__(self, url: str, timeout: float = BUSY_TIMEOUT_SECONDS):
-        self.url = self.location = url
+        self.location = url
         self.name = shown(url)  # how messages name it: never with its password
         self.timeout = timeout
         self._idle: queue.SimpleQueue[Connection] = queue.SimpleQueue()
@@ -142,7 +139,7 @@ class PostgresDatabase:
         """A new connection, the schema brought up to date."""
         try:
             raw = psycopg.connect(
-                self.url,
+                self.location,
                 autocommit=True,
                 connect_timeout=max(2, round(self.timeout)),
                 row_factory=_rows,
