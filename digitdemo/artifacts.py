@@ -55,6 +55,11 @@ def model_dir(directory: Path | str | None = None) -> Path:
     return Path(directory or os.environ.get(config.MODEL_DIR_ENV) or config.MODEL_DIR)
 
 
+def drawing_model_dir() -> Path:
+    """$DIGITDEMO_DRAWING_MODEL_DIR, else the shipped models/drawings/: the model the Draw page and the class read with."""
+    return Path(os.environ.get(config.DRAWING_MODEL_DIR_ENV) or config.DRAWING_MODEL_DIR)
+
+
 def architecture_of(layers: list[Layer]) -> dict:
     """The architecture as plain data: input size and each layer's name, units and activation."""
     return {

@@ -42,6 +42,10 @@ MODEL_DIR = REPO_DIR / "models"
 WEIGHTS_NAME = "weights.npz"
 KERAS_NAME = "model.keras"
 MODEL_DIR_ENV = "DIGITDEMO_MODEL_DIR"
+# The drawing model: the lab's network trained for the digits people draw on the Draw page (issue 15).
+# Its own folder, beside the lab's model: the lab's pages keep the lab's model and numbers.
+DRAWING_MODEL_DIR = MODEL_DIR / "drawings"
+DRAWING_MODEL_DIR_ENV = "DIGITDEMO_DRAWING_MODEL_DIR"
 
 # --- Teaching ---------------------------------------------------------------
 # The lab's walk-through example: X[1015] is a "2".
