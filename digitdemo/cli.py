@@ -2,6 +2,7 @@
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -81,6 +82,8 @@ def _out_problem(out: str | None) -> str | None:
 
 
 def _train(args) -> int:
+    if args.recipe == "drawings" and args.out is None:
+        args.out = str(artifacts.drawing_model_dir())
     problem = _out_problem(args.out)
     if problem is not None:
         if args.progress == "json":
@@ -102,15 +105,17 @@ def _train(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     say({"stage": "starting"})  # importing TensorFlow takes seconds: the page says so
-    from digitdemo.train import ExtraData, Recipe, train  # imports TensorFlow: only here
+    from digitdemo.train import RECIPES, ExtraData, train  # imports TensorFlow: only here
 
-    recipe = Recipe(
-        epochs=args.epochs,
-        learning_rate=args.learning_rate,
-        hidden_units=tuple(args.hidden_units),
-        seed=args.seed,
-        augment=args.augment,
-    )
+    given = {
+        "epochs": args.epochs,
+        "learning_rate": args.learning_rate,
+        "hidden_units": None if args.hidden_units is None else tuple(args.hidden_units),
+        "seed": args.seed,
+        "augment": args.augment or None,
+        "redrawn": args.redrawn,
+    }
+    recipe = dataclasses.replace(RECIPES[args.recipe], **{k: v for k, v in given.items() if v is not None})
     extra = None
     if extra_arrays is not None:
         extra = ExtraData(*extra_arrays, weight=args.extra_weight, source=str(Path(args.extra_data).resolve()))
@@ -338,11 +343,17 @@ def parser() -> argparse.ArgumentParser:
     predict.set_defaults(run=_predict)
 
     train = sub.add_parser("train", help="train the lab's model and save it")
-    train.add_argument("--out", metavar="DIR", help="where to save (default: models/)")
-    train.add_argument("--epochs", type=int, default=config.EPOCHS)
-    train.add_argument("--learning-rate", type=float, default=config.LEARNING_RATE)
-    train.add_argument("--hidden-units", type=int, nargs="+", default=list(config.HIDDEN_UNITS))
-    train.add_argument("--seed", type=int, default=config.SEED)
+    train.add_argument(
+        "--recipe",
+        choices=["lab", "drawings"],
+        default="lab",
+        help="lab: the lab's (default); drawings: the Draw page's model, the lab's network on more digits, redrawn",
+    )
+    train.add_argument("--out", metavar="DIR", help="where to save (default: models/, or models/drawings/)")
+    train.add_argument("--epochs", type=int, help="default: the recipe's (the lab's 40)")
+    train.add_argument("--learning-rate", type=float, help=f"default: the recipe's ({config.LEARNING_RATE})")
+    train.add_argument("--hidden-units", type=int, nargs="+", help="default: the recipe's (25 15)")
+    train.add_argument("--seed", type=int, help=f"default: the recipe's ({config.SEED})")
     train.add_argument("--progress", choices=["text", "json"], default="text")
     train.add_argument("--time-limit", type=float, metavar="SECONDS", help="stop with an error after this long")
     train.add_argument(
@@ -355,6 +366,9 @@ def parser() -> argparse.ArgumentParser:
         "--extra-weight", type=float, default=config.EXTRA_WEIGHT, metavar="K", help="each extra example counts K times"
     )
     train.add_argument("--augment", action="store_true", help="random small rotations, shifts and scales each epoch")
+    train.add_argument(
+        "--redrawn", type=int, metavar="N", help="the drawings recipe: each digit also redrawn N times (default 6)"
+    )
     train.set_defaults(run=_train)
 
     evaluate = sub.add_parser("evaluate", help="training errors and held-out accuracy (no TensorFlow)")

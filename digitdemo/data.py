@@ -158,22 +158,31 @@ def load_source() -> tuple[np.ndarray, np.ndarray]:
     return _source_thousandths().astype(np.float32) / 1000, labels
 
 
-def is_training_example() -> np.ndarray:
-    """(10000,) bool: the first 500 of each class in source order form the lab's training set."""
+def is_training_example(per_class: int = config.TRAIN_PER_CLASS) -> np.ndarray:
+    """(10000,) bool: the first 500 (per_class) of each class in source order form the lab's training set.
+
+    The drawing model's is the first DRAWING_TRAIN_PER_CLASS: the lab's and 250 more of each digit.
+    """
     labels = load_source()[1]
     starts = np.concatenate([[0], np.cumsum(config.SOURCE_CLASS_COUNTS)[:-1]])
     rank_in_class = np.arange(len(labels)) - starts[labels]
-    return rank_in_class < config.TRAIN_PER_CLASS
+    return rank_in_class < per_class
+
+
+@lru_cache(maxsize=1)
+def _bundled_rows() -> tuple[np.ndarray, np.ndarray]:
+    """All 10,000 bundled digits as the lab's rows: X (10000, 400), y (10000, 1)."""
+    X_all = image_to_row(resample_thousandths(_source_thousandths()))
+    y_all = load_source()[1].reshape(-1, 1)
+    for array in (X_all, y_all):
+        array.flags.writeable = False  # shared by every user of the app: never mutate
+    return X_all, y_all
 
 
 @lru_cache(maxsize=1)
 def _bundled_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    labels = load_source()[1]
-    X_all = image_to_row(resample_thousandths(_source_thousandths()))
-    y_all = labels.reshape(-1, 1)
+    X_all, y_all = _bundled_rows()
     train = is_training_example()
-    for array in (X_all, y_all):
-        array.flags.writeable = False  # shared by every user of the app: never mutate
     return X_all[train], y_all[train], X_all[~train], y_all[~train]
 
 
@@ -193,6 +202,14 @@ def load_test_data() -> tuple[np.ndarray, np.ndarray]:
     """The 5000 held-out digits the lab never had: X (5000, 400) float32, y (5000, 1) int."""
     _, _, X_test, y_test = _bundled_split()
     return X_test, y_test
+
+
+def load_drawing_split() -> tuple[np.ndarray, ...]:
+    """The drawing model's split of the bundled digits: its 7500 training digits as (7500, 28, 28) images and
+    as rows X (7500, 400), y (7500, 1), and the 2500 it never sees as X_check (2500, 400), y_check (2500, 1)."""
+    train = is_training_example(config.DRAWING_TRAIN_PER_CLASS)
+    X_all, y_all = _bundled_rows()
+    return load_source()[0][train], X_all[train], y_all[train], X_all[~train], y_all[~train]
 
 
 def data_checksum(X: np.ndarray, y: np.ndarray) -> str:
