@@ -56,7 +56,7 @@ def model_dir(directory: Path | str | None = None) -> Path:
 
 
 def drawing_model_dir() -> Path:
-    """$DIGITDEMO_DRAWING_MODEL_DIR, else the shipped models/drawings/: the model the Draw page and the class read with."""
+    """$DIGITDEMO_DRAWING_MODEL_DIR, else the shipped models/drawings/: what the Draw page and the class read with."""
     return Path(os.environ.get(config.DRAWING_MODEL_DIR_ENV) or config.DRAWING_MODEL_DIR)
 
 
