@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import config, figures, state, why
+from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL
 from digitdemo.nn import Forward
 from digitdemo.pages import explain
 from digitdemo.pages.classroom import room
@@ -20,13 +21,20 @@ INTRO = (
 )
 SWITCHES = "Preprocessing steps: turn one off and watch the answer change."
 IN_A_ROOM = "Draw a digit, choose which one you drew, and send it to the class. "
+# Which model reads (issue 15): the same network trained on other data, a lesson in itself.
+READERS = {DRAWING_MODEL: "Drawing model", LAB_MODEL: "Lab's model"}
+READER_SHOWN = "draw.model_shown"  # the switch; the student's own choice is state.READER
 
 
 def render() -> None:
     st.title("Draw a digit")
     room.join_from_link()  # /draw?room=CODE: a student joins the class (the router follows the room's model)
     in_room = room.student() is not None
-    st.markdown((IN_A_ROOM if in_room else INTRO) + state.model_caption())
+    state.from_link(state.READER, None, state.parse_choice(list(READERS)))  # /draw?model=lab: the lab's model reads
+    reader = state.reader()
+    st.markdown((IN_A_ROOM if in_room else INTRO) + ("" if reader.problem else reader.line))
+    if reader.problem:  # the drawing model cannot be used: one sentence, and the lab's model reads
+        say("warning", reader.line)
     room.header()
     room.live_check()  # in a room: the round's digit, large; a round, a closed room, a removal followed live
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
@@ -36,11 +44,14 @@ def render() -> None:
         # A student in a room: input and switches on one line, so on a phone the canvas is in the first screen.
         with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
             source = _source()
+            _reader_switch(reader)
             with st.popover("Preprocessing steps", width="content"):
                 st.caption(SWITCHES)
                 switches = _switches(keys, st.container(), st.container(), st.container())
     else:
-        source = _source()
+        with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
+            source = _source()
+            _reader_switch(reader)
         st.caption(SWITCHES)
         switches = _switches(keys, *st.columns(3))
     state.to_link(*keys)
@@ -51,6 +62,29 @@ def render() -> None:
 
 def _source() -> str:
     return st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed", width="content")
+
+
+def _reader_switch(reader: state.Reader) -> None:
+    """The drawing model or the lab's: switching reruns the page, so the same drawing is read again by the other."""
+    if not reader.switchable:  # a retrained or taught model reads: the line above says so
+        return
+    st.session_state[READER_SHOWN] = reader.kind  # the student's choice, else the room's starting model
+    st.segmented_control(
+        "Which model reads your drawing",
+        list(READERS),
+        format_func=READERS.get,
+        key=READER_SHOWN,
+        required=True,
+        on_change=_chose_reader,
+        label_visibility="collapsed",
+        help="The same network (400-25-15-10) trained on other data: switch to see what each reads in your drawing.",
+    )
+    if st.session_state.get(state.READER) in READERS:
+        st.query_params["model"] = st.session_state[state.READER]  # in the link, as the other Draw settings
+
+
+def _chose_reader() -> None:
+    st.session_state[state.READER] = st.session_state[READER_SHOWN]
 
 
 def _switches(keys: list[str], crop, fit, centre) -> dict[str, bool]:
@@ -78,7 +112,7 @@ def _live(source: str, switches: dict[str, bool]) -> None:
             _canvas_controls()
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
-    model = None if steps is None or steps.x is None else state.current_model()  # once: each call costs 0.4 ms
+    model = None if steps is None or steps.x is None else state.reader().model  # once: each call costs 0.4 ms
     out = None if model is None else model.forward(steps.x)
     off = why.NONE if model is None else explain.silenced("draw", model.layers)  # "Why this answer?": units off
     shown = out if not any(off) else why.forward(model.layers, steps.x, off)
