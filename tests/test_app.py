@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 
 from digitdemo import artifacts, config, data, notebook, state
 from digitdemo.drawings import render_drawing
-from digitdemo.preprocess import preprocess
 from tests.apptest import (
     PAGES,
     captions_of,
@@ -152,22 +151,6 @@ def test_a_drawing_that_does_not_decode_gets_a_sentence():
 
 
 # --- Which model reads a drawing (issue 15) ----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def drawing_model() -> artifacts.TrainedModel:
-    return artifacts.load(artifacts.drawing_model_dir())
-
-
-@pytest.fixture(scope="module")
-def read_differently(drawings, shipped_model, drawing_model) -> tuple[np.ndarray, np.ndarray]:
-    """A held-out digit drawn on the canvas that the drawing model and the lab's model read as different digits,
-    and its input (400,)."""
-    for rgba in drawings[0]:
-        x = preprocess(rgba).x
-        if x is not None and drawing_model.forward(x).predicted_digit[0] != shipped_model.forward(x).predicted_digit[0]:
-            return rgba, x
-    raise AssertionError("the two models read all 200 drawings alike")
 
 
 def shows(at: AppTest, model: artifacts.TrainedModel, x: np.ndarray) -> None:
