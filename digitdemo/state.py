@@ -102,6 +102,7 @@ class Reader:
     kind: str  # "retrained", "taught", DRAWING_MODEL or LAB_MODEL
     line: str  # one line of markdown: which model reads, and why
     problem: bool = False  # the drawing model cannot be used: the lab's reads, and the line (plain text) says why
+    short: str = ""  # the line without what the model is (a phone in a room has little room): which, and whose choice
 
     @property
     def switchable(self) -> bool:
@@ -148,7 +149,8 @@ def reader() -> Reader:
     if st.session_state.get(SESSION_MODEL) is not None or st.session_state.get(ROOM_MODEL) is not None:
         model = current_model()
         kind = "retrained" if st.session_state.get(SESSION_MODEL) is not None else "taught"
-        return Reader(model, kind, model_caption())
+        caption = model_caption()
+        return Reader(model, kind, caption, short=caption)
     own = st.session_state.get(READER) in (DRAWING_MODEL, LAB_MODEL)
     room_start = st.session_state.get(ROOM_START)
     choice = st.session_state[READER] if own else (room_start[1] if room_start else DRAWING_MODEL)
@@ -156,12 +158,14 @@ def reader() -> Reader:
     if choice == DRAWING_MODEL:
         found = drawing_model()
         if not isinstance(found, artifacts.ModelError):
-            return Reader(found, DRAWING_MODEL, f"Read by the **drawing model**{whose}: {about_drawing_model(found)}.")
+            about = about_drawing_model(found)
+            line, short = f"Read by the **drawing model**{whose}: {about}.", f"Read by the **drawing model**{whose}."
+            return Reader(found, DRAWING_MODEL, line, short=short)
         # The loader's hint (train, git checkout models/) is about the lab's model: not said here.
         reason = str(found).replace(artifacts.RESTORE_HINT, "").strip().rstrip(".")
         reason = reason[:1].lower() + reason[1:]  # "There is no model at ..." inside the sentence
         line = f"The lab's model reads your drawings: the drawing model cannot be used ({reason})."
-        return Reader(default_model(), LAB_MODEL, line, problem=True)
+        return Reader(default_model(), LAB_MODEL, line, problem=True, short=line)
     lab = default_model()  # loaded only when it reads: a broken lab model leaves the drawing model reading
     n = lab.meta.get("data", {}).get("examples")
     return Reader(
@@ -169,6 +173,7 @@ def reader() -> Reader:
         LAB_MODEL,
         f"Read by the **lab's model**{whose}: the lab's network ({architecture_words(lab)}) trained on the lab's "
         f"{n} digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, other data.",
+        short=f"Read by the **lab's model**{whose}.",
     )
 
 
