@@ -132,7 +132,8 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
     with left:
         room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
         if in_room:
-            _reader_switch(reader, help=state.plain(reader.line), labelled=True)  # the whole line, a click away
+            whole = state.plain(reader.line) if reader.problem else reader.line  # the problem's words are a file's
+            _reader_switch(reader, help=whole, labelled=True)  # the whole line, a click away
     with right:
         _prediction(steps, shown, kind)
         if out is not None:  # closed by default: open, it costs a few ms a stroke (bench.draw_cost)
