@@ -121,7 +121,7 @@ def about_drawing_model(model: artifacts.TrainedModel) -> str:
     about = recipe.get("about") if recipe.get("name") == "drawings" else None
     if isinstance(about, str) and about.strip():
         return plain(about).rstrip(". ")
-    words = f"the lab's network ({architecture_words(model)}) trained on the lab's {described.get('examples')} digits"
+    words = f"the lab's network trained on the lab's {described.get('examples')} digits"
     extra = model.meta.get("extra_data")
     if isinstance(extra, dict) and extra.get("examples"):
         words += f" and {extra['examples']} more"
@@ -159,7 +159,8 @@ def reader() -> Reader:
         found = drawing_model()
         if not isinstance(found, artifacts.ModelError):
             about = about_drawing_model(found)
-            line, short = f"Read by the **drawing model**{whose}: {about}.", f"Read by the **drawing model**{whose}."
+            named = f"Read by the **drawing model** ({architecture_words(found)}){whose}"
+            line, short = f"{named}: {about}.", f"Read by the **drawing model**{whose}."
             return Reader(found, DRAWING_MODEL, line, short=short)
         # The loader's hint (train, git checkout models/) is about the lab's model: not said here.
         reason = str(found).replace(artifacts.RESTORE_HINT, "").strip().rstrip(".")

@@ -168,9 +168,20 @@ def test_the_draw_page_reads_with_the_drawing_model_and_says_so(read_differently
     inject_drawing(at, rgba)
     at.run()
     line = at.markdown[0].value
-    assert "Read by the **drawing model**: the lab's network (400-25-15-10) trained on" in line, line
+    assert line.endswith(f"Read by the **drawing model** (400-25-15-10): {state.about_drawing_model(drawing_model)}.")
     assert at.button_group(key="draw.model_shown").value == "drawing"
     shows(at, drawing_model, x)
+
+
+def test_the_drawing_model_is_said_in_its_metadatas_words_else_from_its_recipe(drawing_model):
+    about = "the lab's network on 7500 digits, each also redrawn as drawn on the canvas: crossed 7s, flagged 1s"
+    recipe = {**drawing_model.meta["recipe"], "name": "drawings", "about": about + "."}
+    described = artifacts.TrainedModel(drawing_model.layers, {**drawing_model.meta, "recipe": recipe})
+    assert state.about_drawing_model(described) == about
+    plain_recipe = {k: v for k, v in recipe.items() if k not in ("name", "about")}
+    undescribed = artifacts.TrainedModel(drawing_model.layers, {**drawing_model.meta, "recipe": plain_recipe})
+    n = drawing_model.meta["data"]["examples"]
+    assert state.about_drawing_model(undescribed).startswith(f"the lab's network trained on the lab's {n} digits")
 
 
 def test_switching_to_the_labs_model_reads_the_same_drawing_again(read_differently, drawing_model, shipped_model):
