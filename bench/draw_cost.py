@@ -27,6 +27,7 @@ PARTS = [
     "digitdemo.pages.lab.draw._canvas_controls",
     "digitdemo.preprocess.preprocess",
     "digitdemo.state.current_model",
+    "digitdemo.state.reader",
     "digitdemo.pages.classroom.room.send_panel",
     "digitdemo.pages.lab.draw._prediction",
     "digitdemo.pages.lab.draw._what_the_model_sees",

@@ -19,9 +19,22 @@ from digitdemo.text import plural
 DESCRIPTION = "Read digits from images, train and evaluate the lab's model, rebuild the bundled data."
 
 
+def _predict_model(folder: str | None) -> artifacts.TrainedModel:
+    """--model's folder, else the drawing model (it reads drawings and photos best), else, broken, the lab's with a
+    sentence on stderr; ModelError if the model asked for cannot be used."""
+    if folder is not None:
+        return artifacts.load(folder)
+    try:
+        return artifacts.load(artifacts.drawing_model_dir())
+    except artifacts.ModelError as error:
+        reason = str(error).replace(artifacts.RESTORE_HINT, "").strip()
+        print(f"note: the drawing model cannot be used, so the lab's model reads: {reason}", file=sys.stderr)
+        return artifacts.load()
+
+
 def _predict(args) -> int:
     try:
-        model = artifacts.load(args.model)
+        model = _predict_model(args.model)
     except artifacts.ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -339,7 +352,12 @@ def parser() -> argparse.ArgumentParser:
     predict = sub.add_parser("predict", help="read digits from image files (no TensorFlow)")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
-    predict.add_argument("--model", metavar="DIR", help="model directory (default: models/)")
+    predict.add_argument(
+        "--model",
+        metavar="DIR",
+        help="model directory (default: the drawing model, models/drawings/ or $DIGITDEMO_DRAWING_MODEL_DIR; "
+        "the lab's model is in models/)",
+    )
     predict.set_defaults(run=_predict)
 
     train = sub.add_parser("train", help="train the lab's model and save it")

@@ -8,16 +8,23 @@ import hashlib
 import os
 import re
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, data, jobs
+from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL
 from digitdemo.text import plural
 
 SESSION_MODEL = "model.session"  # this student's retrained model, if any
 ROOM_MODEL = "model.room"  # (room code, TrainedModel): the model the teacher chose for this student's room
+# (room code, DRAWING_MODEL | LAB_MODEL): what the teacher chose this student's room starts reading with (issue 15)
+ROOM_START = "model.room_start"
+# This student's own choice of the model reading their drawings (DRAWING_MODEL | LAB_MODEL), if they made one:
+# kept for the session and in the Draw page's link (?model=lab); without one, the room's starting model reads.
+READER = "draw.model"
 LAST_LOGITS = "draw.logits"  # the current drawing's logits, for the Softmax page
 
 
@@ -80,6 +87,105 @@ def current_model() -> artifacts.TrainedModel:
     """This session's retrained model if there is one, else its room's model, else the default model."""
     room_model = st.session_state.get(ROOM_MODEL)
     return st.session_state.get(SESSION_MODEL) or (room_model and room_model[1]) or default_model()
+
+
+def drawing_model() -> artifacts.TrainedModel | artifacts.ModelError:
+    """The drawing model (models/drawings/ or $DIGITDEMO_DRAWING_MODEL_DIR), read once per change of its file."""
+    return saved_model(str(artifacts.drawing_model_dir()))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The model that reads this student's drawings (the Draw page, Why this answer, the class's sending), and why."""
+
+    model: artifacts.TrainedModel
+    kind: str  # "retrained", "taught", DRAWING_MODEL or LAB_MODEL
+    line: str  # one line of markdown: which model reads, and why
+    problem: bool = False  # the drawing model cannot be used: the lab's reads, and the line (plain text) says why
+    short: str = ""  # the line without what the model is (a phone in a room has little room): which, and whose choice
+
+    @property
+    def switchable(self) -> bool:
+        """Whether the student may switch between the drawing model and the lab's (no retrained or taught model)."""
+        return self.kind in (DRAWING_MODEL, LAB_MODEL)
+
+
+def architecture_words(model: artifacts.TrainedModel) -> str:
+    """ "400-25-15-10": the inputs and each layer's units."""
+    return "-".join(str(n) for n in [model.layers[0].W.shape[0], *(layer.b.size for layer in model.layers)])
+
+
+def about_drawing_model(model: artifacts.TrainedModel) -> str:
+    """What the drawing model is, in a clause: its metadata's own words (recipe "about"), else said from its recipe."""
+    recipe, described = model.meta.get("recipe", {}), model.meta.get("data", {})
+    about = recipe.get("about") if recipe.get("name") == "drawings" else None
+    if isinstance(about, str) and about.strip():
+        return plain(about).rstrip(". ")
+    words = f"the lab's network trained on the lab's {described.get('examples')} digits"
+    extra = model.meta.get("extra_data")
+    if isinstance(extra, dict) and extra.get("examples"):
+        words += f" and {extra['examples']} more"
+    if recipe.get("augment"):
+        words += ", each turned, shifted and scaled afresh every epoch, as drawn digits are"
+    return words
+
+
+def _whose(room_start: tuple | None, own: bool) -> str:
+    """Why this model reads, after its name: the student chose it, or their room's teacher did (else nothing)."""
+    if own:
+        return ", as you chose"
+    if room_start is not None:
+        return f", as room {room_start[0]}'s teacher chose"
+    return ""
+
+
+def reader() -> Reader:
+    """Who reads this student's drawings: their retrained model, else their room's taught model, else the student's
+    own choice or their room's starting model (the drawing model unless the teacher chose the lab's).
+
+    A drawing model that cannot be read gives one sentence, and the lab's model reads. The lab's pages keep
+    current_model(): they never read with the drawing model.
+    """
+    if st.session_state.get(SESSION_MODEL) is not None or st.session_state.get(ROOM_MODEL) is not None:
+        model = current_model()
+        kind = "retrained" if st.session_state.get(SESSION_MODEL) is not None else "taught"
+        caption = model_caption()
+        return Reader(model, kind, caption, short=caption)
+    own = st.session_state.get(READER) in (DRAWING_MODEL, LAB_MODEL)
+    room_start = st.session_state.get(ROOM_START)
+    choice = st.session_state[READER] if own else (room_start[1] if room_start else DRAWING_MODEL)
+    whose = _whose(room_start, own)
+    if choice == DRAWING_MODEL:
+        found = drawing_model()
+        if not isinstance(found, artifacts.ModelError):
+            about = about_drawing_model(found)
+            named = f"Read by the **drawing model** ({architecture_words(found)}){whose}"
+            line, short = f"{named}: {about}.", f"Read by the **drawing model**{whose}."
+            return Reader(found, DRAWING_MODEL, line, short=short)
+        # The loader's hint (train, git checkout models/) is about the lab's model: not said here.
+        reason = str(found).replace(artifacts.RESTORE_HINT, "").strip().rstrip(".")
+        reason = reason[:1].lower() + reason[1:]  # "There is no model at ..." inside the sentence
+        line = f"The lab's model reads your drawings: the drawing model cannot be used ({reason})."
+        return Reader(default_model(), LAB_MODEL, line, problem=True, short=line)
+    lab = default_model()  # loaded only when it reads: a broken lab model leaves the drawing model reading
+    n = lab.meta.get("data", {}).get("examples")
+    return Reader(
+        lab,
+        LAB_MODEL,
+        f"Read by the **lab's model**{whose}: the lab's network ({architecture_words(lab)}) trained on the lab's "
+        f"{n} digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, other data.",
+        short=f"Read by the **lab's model**{whose}.",
+    )
+
+
+def starting_model(choice: str) -> artifacts.TrainedModel:
+    """The model a room starting with ``choice`` reads with: the drawing model (the lab's, if it cannot be read) or
+    the lab's (rooms.START_MODELS)."""
+    if choice == DRAWING_MODEL:
+        found = drawing_model()
+        if not isinstance(found, artifacts.ModelError):
+            return found
+    return default_model()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

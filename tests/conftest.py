@@ -6,6 +6,7 @@ import pytest
 from digitdemo import artifacts, data
 from digitdemo.classroom import auth, storage
 from digitdemo.drawings import render_drawing
+from digitdemo.preprocess import preprocess
 
 
 @pytest.fixture(autouse=True)
@@ -23,12 +24,29 @@ def shipped_model() -> artifacts.TrainedModel:
 
 
 @pytest.fixture(scope="session")
+def drawing_model() -> artifacts.TrainedModel:
+    """The drawing model (issue 15): the lab's network trained for drawn digits, read by the Draw page and the class."""
+    return artifacts.load(artifacts.drawing_model_dir())
+
+
+@pytest.fixture(scope="session")
 def drawings() -> tuple[list[np.ndarray], np.ndarray]:
     """200 held-out digits drawn as 280x280 canvas drawings, with their labels."""
     images, labels = data.load_source()
     rng = np.random.default_rng(7)
     chosen = rng.choice(np.flatnonzero(~data.is_training_example()), size=200, replace=False)
     return [render_drawing(images[i], rng) for i in chosen], labels[chosen]
+
+
+@pytest.fixture(scope="session")
+def read_differently(drawings, shipped_model, drawing_model) -> tuple[np.ndarray, np.ndarray]:
+    """A held-out digit drawn on the canvas that the drawing model and the lab's model read as different digits,
+    and its input (400,): the first of ``drawings`` that is."""
+    for rgba in drawings[0]:
+        x = preprocess(rgba).x
+        if x is not None and drawing_model.forward(x).predicted_digit[0] != shipped_model.forward(x).predicted_digit[0]:
+            return rgba, x
+    raise AssertionError("the two models read all 200 drawings alike")
 
 
 @pytest.fixture(scope="session")

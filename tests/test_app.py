@@ -8,9 +8,19 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digitdemo import config, data, state
+from digitdemo import artifacts, config, data, notebook, state
 from digitdemo.drawings import render_drawing
-from tests.apptest import PAGES, captions_of, inject_drawing, page, plot_spec, run_with_a_drawing, wait_for_training
+from tests.apptest import (
+    PAGES,
+    captions_of,
+    go,
+    inject_drawing,
+    page,
+    plot_spec,
+    run_with_a_drawing,
+    through_router,
+    wait_for_training,
+)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -140,6 +150,115 @@ def test_a_drawing_that_does_not_decode_gets_a_sentence():
     assert "please draw again" in at.error[0].value and metric(at, "Prediction") == "—"
 
 
+# --- Which model reads a drawing (issue 15) ----------------------------------------------
+
+
+def shows(at: AppTest, model: artifacts.TrainedModel, x: np.ndarray) -> None:
+    """The Draw page shows this model's reading of x: its digit, its probabilities, its logits (for Softmax)."""
+    out = model.forward(x)
+    assert metric(at, "Prediction") == str(out.predicted_digit[0])
+    bars = plot_spec(at, "draw.probabilities")["data"][0]["y"]
+    np.testing.assert_allclose(bars, out.probabilities[0], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(at.session_state[state.LAST_LOGITS], out.logits[0], rtol=1e-5, atol=1e-6)
+
+
+def test_the_draw_page_reads_with_the_drawing_model_and_says_so(read_differently, drawing_model):
+    rgba, x = read_differently
+    at = page("draw")
+    inject_drawing(at, rgba)
+    at.run()
+    line = at.markdown[0].value
+    assert line.endswith(f"Read by the **drawing model** (400-25-15-10): {state.about_drawing_model(drawing_model)}.")
+    assert at.button_group(key="draw.model_shown").value == "drawing"
+    shows(at, drawing_model, x)
+
+
+def test_the_drawing_model_is_said_in_its_metadatas_words_else_from_its_recipe(drawing_model):
+    about = "the lab's network on 7500 digits, each also redrawn as drawn on the canvas: crossed 7s, flagged 1s"
+    recipe = {**drawing_model.meta["recipe"], "name": "drawings", "about": about + "."}
+    described = artifacts.TrainedModel(drawing_model.layers, {**drawing_model.meta, "recipe": recipe})
+    assert state.about_drawing_model(described) == about
+    plain_recipe = {k: v for k, v in recipe.items() if k not in ("name", "about")}
+    undescribed = artifacts.TrainedModel(drawing_model.layers, {**drawing_model.meta, "recipe": plain_recipe})
+    n = drawing_model.meta["data"]["examples"]
+    assert state.about_drawing_model(undescribed).startswith(f"the lab's network trained on the lab's {n} digits")
+
+
+def test_switching_to_the_labs_model_reads_the_same_drawing_again(read_differently, drawing_model, shipped_model):
+    rgba, x = read_differently
+    at = page("draw")
+    inject_drawing(at, rgba)
+    at.run()
+    read_by_drawing_model = metric(at, "Prediction")
+    at.button_group(key="draw.model_shown").set_value("lab").run()
+    assert not at.exception
+    assert at.markdown[0].value.endswith(
+        "Read by the **lab's model**, as you chose: the lab's network (400-25-15-10) trained on the lab's 5000 "
+        "digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, other data."
+    )
+    shows(at, shipped_model, x)  # the same drawing, still on the canvas, read at once by the other model
+    assert metric(at, "Prediction") != read_by_drawing_model
+    assert at.query_params["model"] == "lab", "the choice is in the page's link"
+    at.run()  # a stroke, a rerun: the choice stays for the session
+    shows(at, shipped_model, x)
+    at.button_group(key="draw.model_shown").set_value("drawing").run()
+    shows(at, drawing_model, x)
+    assert at.query_params["model"] == "drawing"
+
+
+def test_a_draw_link_opens_with_the_labs_model(read_differently, shipped_model):
+    rgba, x = read_differently
+    at = page("draw")
+    at.query_params["model"] = "lab"
+    inject_drawing(at, rgba)
+    at.run()
+    assert "Read by the **lab's model**, as you chose" in at.markdown[0].value
+    assert at.button_group(key="draw.model_shown").value == "lab"
+    shows(at, shipped_model, x)
+    mangled = page("draw")
+    mangled.query_params["model"] = "keras"
+    inject_drawing(mangled, rgba)
+    mangled.run()
+    assert not mangled.exception and "Read by the **drawing model**" in mangled.markdown[0].value
+
+
+@pytest.mark.parametrize("fault", ["missing", "truncated"])
+def test_a_broken_drawing_model_gives_one_sentence_and_the_labs_model_reads(
+    tmp_path, monkeypatch, read_differently, shipped_model, fault
+):
+    if fault == "truncated":
+        _truncated(tmp_path)
+    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))
+    rgba, x = read_differently
+    at = page("draw")
+    inject_drawing(at, rgba)
+    at.run()
+    assert not at.exception and not at.error
+    (warning,) = [w.value for w in at.warning if "drawing model" in w.value]
+    reason = "there is no model at" if fault == "missing" else "is damaged or not a digitdemo model"
+    assert warning.startswith("The lab's model reads your drawings: the drawing model cannot be used (")
+    assert reason in warning and warning.count(". ") == 0, "one sentence"
+    assert "Read by" not in at.markdown[0].value
+    shows(at, shipped_model, x)
+
+
+def test_the_labs_pages_keep_the_labs_model_after_drawing(read_differently, shipped_model):
+    """The lab's numbers (example 1015, the training errors) whichever model reads on the Draw page."""
+    at = through_router("draw")
+    inject_drawing(at, read_differently[0])
+    at.run()
+    assert "Read by the **drawing model**" in at.markdown[0].value
+    go(at, "predictions")
+    assert not at.exception and "Using the shipped model" in at.markdown[0].value
+    X, _ = data.load_data()
+    logits = notebook.lab_print(shipped_model.forward(X[config.EXAMPLE_INDEX]).logits[0])
+    assert any(logits in c.value for c in at.code), "the walk-through of 1015 is the lab's model's"
+    assert metric(at, "np.argmax(probabilities)") == "2"
+    go(at, "errors")
+    errors = shipped_model.meta["metrics"]["train_errors"]
+    assert metric(at, "Training set: misclassified") == f"{errors} of 5000"
+
+
 # --- The other pages ------------------------------------------------------------
 
 
@@ -247,6 +366,9 @@ def test_a_broken_model_gives_a_clear_message_on_every_page(tmp_path, monkeypatc
         assert not at.exception, name
         if name in ("softmax", "activations", "dataset", "class"):
             continue  # these pages need no model
+        if name == "draw":  # the drawing model reads drawings: the lab's model is not needed there
+            assert not at.error and metric(at, "Prediction") in list("0123456789"), name
+            continue
         assert message in at.error[0].value and "git checkout models/" in at.error[0].value, name
 
 

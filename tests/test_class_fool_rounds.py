@@ -68,8 +68,15 @@ def test_only_a_fool_rounds_own_drawings_can_be_marked(store, ink):
         service.start_round(store, code, rooms.FOOL)  # a fool round asks for one digit
 
 
+def assert_maps(spec: dict, model, x: np.ndarray) -> None:
+    """A fooling drawing's two pixel maps (read 9, why not 4?) are this model's."""
+    maps = [np.array(trace["z"], dtype=float) for trace in spec["data"] if trace["type"] == "heatmap"]
+    for shown, digit in zip(maps, (9, 4), strict=True):
+        np.testing.assert_allclose(shown, data.row_to_image(why.pixel_pushes(model.layers, x, digit)), atol=1e-4)
+
+
 def test_the_teacher_ticks_what_fooled_the_model_and_the_board_shows_it_with_its_pixel_map(
-    db, password, ink, shipped_model
+    db, password, ink, shipped_model, drawing_model
 ):
     at = teacher(password)
     at.button(key="class.create").click().run()
@@ -95,13 +102,12 @@ def test_the_teacher_ticks_what_fooled_the_model_and_the_board_shows_it_with_its
     assert "They fooled the model: 1 drawing" in labels(at, "subheader")
     spec = plot_spec(at, f"class.fool.map.{drawing}")
     assert [a["text"] for a in spec["layout"]["annotations"]] == ["read 9", "why not 4?"]
-    # The maps are the room's model's own: gradient x input of the digit it read, and of the digit asked, for the
-    # drawing's stored input.
-    maps = [np.array(trace["z"], dtype=float) for trace in spec["data"] if trace["type"] == "heatmap"]
-    for shown, digit in zip(maps, (9, 4), strict=True):
-        np.testing.assert_allclose(
-            shown, data.row_to_image(why.pixel_pushes(shipped_model.layers, x, digit)), atol=1e-4
-        )
+    # The maps are by the model the room's students read with (the drawing model, the room's starting model):
+    # gradient x input of the digit it read, and of the digit asked, for the drawing's stored input.
+    assert_maps(plot_spec(at, f"class.fool.map.{drawing}"), drawing_model, x)
+    # The teacher starts the room with the lab's model instead: the maps follow, as the students' reading does.
+    at.selectbox(key="class.start_model").set_value(rooms.LAB_MODEL).run()
+    assert_maps(plot_spec(at, f"class.fool.map.{drawing}"), shipped_model, x)
     at.checkbox(key=f"class.fool.{running.id}.{drawing}").uncheck().run()
     assert fooled(at) == "0" and not any("They fooled the model" in h for h in labels(at, "subheader"))
 

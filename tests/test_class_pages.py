@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from digitdemo import artifacts
 from digitdemo.classroom import auth, rooms, service, storage
 from digitdemo.preprocess import preprocess
-from tests.apptest import inject_drawing, page, plot_spec, retrain, wait_for_training
+from tests.apptest import inject_drawing, page, plot_spec, retrain, through_router, wait_for_training
 from tests.test_class_faults import chattr
 
 AT_ONCE = " The teacher link the server printed signs in at once."  # said beside the brake's wait
@@ -237,12 +238,72 @@ def test_a_student_joins_by_link_draws_chooses_the_digit_and_sends(db, digits):
     x = np.frombuffer(stored["x"], dtype="<f4")
     assert np.array_equal(x, preprocess(digits[7]).x)  # exactly the input the model read
     assert np.frombuffer(stored["probabilities"], dtype="<f4").argmax() == 7
-    assert stored["model"].startswith("default model")
+    assert stored["model"].startswith("drawing model")  # the class reads with the drawing model by default
     # Ready for the next one: a fresh canvas and no digit chosen; their own drawing and the class totals.
     assert at.pills(key="room.digit").value is None
     assert at.button(key="room.send").disabled
     assert "You sent 1: the digit you meant → what the model read." in labels(at, "caption")
     assert {m.label: m.value for m in at.metric}["Drawings"] == "1"
+
+
+def test_a_room_whose_teacher_chose_the_labs_model_reads_its_students_drawings_with_it(
+    db, read_differently, shipped_model, drawing_model
+):
+    from tests.test_app import shows
+
+    rgba, x = read_differently
+    code = service.create_room(db, start_model=rooms.LAB_MODEL).code
+    at = through_router("draw")  # the router follows the room before every page, as in the browser
+    at.query_params["room"] = code
+    inject_drawing(at, rgba)
+    at.run()
+    assert not at.exception
+    # In a room the line is short (a phone's first screen holds the canvas); the whole of it is the switch's help.
+    assert at.markdown[0].value.endswith(f"Read by the **lab's model**, as room {code}'s teacher chose.")
+    switch = at.button_group(key="draw.model_shown")
+    assert switch.value == rooms.LAB_MODEL and "the lab's network (400-25-15-10) trained on" in switch.proto.help
+    shows(at, shipped_model, x)
+    at.pills(key="room.digit").set_value(7).run()
+    at.button(key="room.send").click().run()
+    stored = db.drawings(code, arrays=True)[0]
+    assert stored["model"].startswith("lab's model")  # the reading is stored with the model that made it
+    np.testing.assert_allclose(np.frombuffer(stored["probabilities"], "<f4"), shipped_model.forward(x).probabilities[0])
+    # The teacher changes the room's starting model: the student's next run reads with it.
+    service.set_room_start_model(db, code, rooms.DRAWING_MODEL)
+    inject_drawing(at, rgba, version=at.session_state["draw.canvas_version"])  # a fresh canvas after sending
+    at.run()
+    assert f"Read by the **drawing model**, as room {code}'s teacher chose" in at.markdown[0].value
+    shows(at, drawing_model, x)
+    # A student who switches reads with their choice, whatever the room starts with.
+    at.button_group(key="draw.model_shown").set_value(rooms.LAB_MODEL).run()
+    service.set_room_start_model(db, code, rooms.DRAWING_MODEL)
+    at.run()
+    assert "Read by the **lab's model**, as you chose" in at.markdown[0].value
+    shows(at, shipped_model, x)
+    # A model taught on the room's drawings wins over both (here: the drawing model's weights, stored as the room's).
+    service.store_room_model(db, code, artifacts.to_bytes(drawing_model.layers, drawing_model.meta))
+    at.run()
+    assert f"Using **room {code}'s model**" in at.markdown[0].value
+    assert "draw.model_shown" not in [b.key for b in at.get("button_group")], "no switch: the taught model reads"
+    shows(at, drawing_model, x)
+
+
+def test_the_teacher_chooses_the_rooms_starting_model_when_creating_it_and_changes_it(db, password):
+    at = teacher(password)
+    assert at.selectbox(key="class.start_model").value == rooms.DRAWING_MODEL, "the drawing model by default"
+    at.selectbox(key="class.start_model").set_value(rooms.LAB_MODEL).run()
+    at.button(key="class.create").click().run()
+    code = at.session_state["class.room"]
+    assert service.get_room(db, code).start_model == rooms.LAB_MODEL
+    assert f"Room {code}'s students read with the lab's model, its starting model" in all_text(at)
+    at.selectbox(key="class.start_model").set_value(rooms.DRAWING_MODEL).run()
+    assert service.get_room(db, code).start_model == rooms.DRAWING_MODEL
+    assert f"Room {code}'s students now read with the drawing model, unless they switch." in labels(at, "success")
+    other = service.create_room(db, start_model=rooms.LAB_MODEL).code
+    at.run()
+    at.selectbox(key="class.room").set_value(other).run()  # the select shows the room's own
+    assert at.selectbox(key="class.start_model").value == rooms.LAB_MODEL
+    assert service.get_room(db, code).start_model == rooms.DRAWING_MODEL
 
 
 def test_a_student_sees_class_totals_but_no_other_names_and_no_teacher_control(db, digits):

@@ -185,6 +185,64 @@ def test_create_list_close_and_reopen_rooms(store):
     assert service.join(store, first.code).room == first.code
 
 
+def test_a_room_starts_its_students_with_the_drawing_model_or_the_teachers_choice(store):
+    """Issue 15: the drawing model by default, the lab's model if the teacher chooses; changed later, the students'
+    pages notice (the room's change counter moves and their view carries it)."""
+    room = service.create_room(store)
+    assert room.start_model == rooms.DRAWING_MODEL
+    lab = service.create_room(store, start_model=rooms.LAB_MODEL)
+    assert service.get_room(store, lab.code).start_model == rooms.LAB_MODEL
+    student = service.join(store, room.code)
+    before = store.board_version(room.code)
+    changed = service.set_room_start_model(store, room.code, rooms.LAB_MODEL)
+    assert changed.start_model == rooms.LAB_MODEL and store.board_version(room.code) > before
+    assert service.student_view(store, student).start_model == rooms.LAB_MODEL
+    # A taught model wins over it, and switching that back leaves the starting model as it was.
+    service.set_room_model(store, room.code, "runs/taught-1")
+    service.set_room_model(store, room.code, None)
+    assert service.get_room(store, room.code).start_model == rooms.LAB_MODEL
+    for wrong in ("keras", None, ""):
+        with pytest.raises(ClassRuleError, match="drawing model .* or the lab's model"):
+            service.set_room_start_model(store, room.code, wrong)
+        with pytest.raises(ClassRuleError, match="drawing model .* or the lab's model"):
+            service.create_room(store, start_model=wrong)
+    with pytest.raises(ClassRuleError, match="There is no room BCDFG"):
+        service.set_room_start_model(store, "BCDFG", rooms.DRAWING_MODEL)
+    assert service.get_room(store, room.code).start_model == rooms.LAB_MODEL
+
+
+def _database_at(class_db, version: int) -> None:
+    """A class database as digitdemo left it at schema ``version``, on either backend, holding room BCD23."""
+    if not str(class_db).startswith("postgresql://"):
+        conn = old_file(class_db, version)
+        conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
+        conn.commit()
+        conn.close()
+        return
+    import psycopg
+
+    from digitdemo.classroom.postgres import postgres_ddl
+
+    with psycopg.connect(class_db) as conn:
+        for statements in MIGRATIONS[:version]:
+            for statement in statements:
+                conn.execute(postgres_ddl(statement))
+        conn.execute("CREATE TABLE digitdemo_schema (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO digitdemo_schema (version) VALUES (%s)", (version,))
+        conn.execute("INSERT INTO rooms (code, created_at) VALUES ('BCD23', 1.0)")
+
+
+def test_the_rooms_of_before_starting_models_start_with_the_drawing_model(class_db):
+    _database_at(class_db, 11)
+    store = ClassStore(class_db)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert service.get_room(store, "BCD23").start_model == rooms.DRAWING_MODEL
+        assert service.set_room_start_model(store, "BCD23", rooms.LAB_MODEL).start_model == rooms.LAB_MODEL
+    finally:
+        store.close()
+
+
 def test_joining_gives_a_random_id_and_a_clean_nickname(store):
     room = service.create_room(store)
     named = service.join(store, room.code.lower(), "<i>Grace</i>")

@@ -1,8 +1,10 @@
 """The command line, run as a user runs it: a subprocess."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,6 +60,33 @@ def test_predict_never_imports_tensorflow(images):
     )
     result = subprocess.run([sys.executable, "-c", code, *paths], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _read(model, path) -> list[float]:
+    from digitdemo.preprocess import preprocess, read_image
+
+    steps = preprocess(read_image(Path(path).read_bytes()), source="image")
+    return model.forward(steps.x).probabilities[0].tolist()
+
+
+def test_predict_reads_with_the_drawing_model_unless_told_another(images, shipped_model, drawing_model, tmp_path):
+    paths, *_ = images
+    (line,) = [json.loads(line) for line in run("predict", "--json", paths[0]).stdout.splitlines()]
+    np.testing.assert_allclose(line["probabilities"], _read(drawing_model, paths[0]), rtol=1e-5, atol=1e-7)
+    lab = run("predict", "--json", "--model", str(config.MODEL_DIR), paths[0])
+    (line,) = [json.loads(text) for text in lab.stdout.splitlines()]
+    np.testing.assert_allclose(line["probabilities"], _read(shipped_model, paths[0]), rtol=1e-5, atol=1e-7)
+    assert "default: the drawing model, models/drawings/" in " ".join(run("predict", "--help").stdout.split())
+    # A broken drawing model: one sentence, and the lab's model reads.
+    (tmp_path / config.WEIGHTS_NAME).write_bytes(b"not a model")
+    env = {**os.environ, config.DRAWING_MODEL_DIR_ENV: str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "digitdemo", "predict", "--json", paths[0]], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("note: the drawing model cannot be used, so the lab's model reads: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    np.testing.assert_allclose(json.loads(done.stdout)["probabilities"], _read(shipped_model, paths[0]), rtol=1e-5)
 
 
 def test_predict_with_a_missing_model(images, tmp_path):

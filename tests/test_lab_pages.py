@@ -247,7 +247,7 @@ def test_model_page_diagram_names_every_layer_with_its_parameters(shipped_model)
     assert _segments_of(figure) == 25 + 25 * 15 + 15 * 10, "every connection between the units"
 
 
-def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(shipped_model):
+def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(drawing_model):
     from digitdemo.drawings import render_drawing
     from digitdemo.preprocess import preprocess
     from tests.apptest import run_with_a_drawing
@@ -258,7 +258,7 @@ def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(shipped_mo
     images, _ = data.load_source()
     x = preprocess(render_drawing(images[9000], np.random.default_rng(0))).x
     assert np.allclose(picture["z"], np.clip(data.row_to_image(x), 0, 1), atol=0.006), "the 20x20 input, upright"
-    out = shipped_model.forward(x)
+    out = drawing_model.forward(x)
     fills = np.array(nodes["marker"]["color"])
     for start, a in [(0, out.hidden[0][0]), (25, out.hidden[1][0]), (40, out.probabilities[0])]:
         level = fills[start : start + len(a)]
@@ -266,7 +266,7 @@ def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(shipped_mo
         if start < 40:
             assert np.array_equal(level == 0, a == 0), "a ReLU unit that is off stays white"
     # The strongest link into the output layer, |weight x activation|, is drawn.
-    contribution = out.hidden[1][0][:, None] * shipped_model.layers[2].W
+    contribution = out.hidden[1][0][:, None] * drawing_model.layers[2].W
     source, unit = np.unravel_index(np.argmax(np.abs(contribution)), contribution.shape)
     x_from, x_to = network._NET_X["layers"][1:]
     start, end = (

@@ -11,7 +11,10 @@ from tests.apptest import captions_of, inject_drawing, page, plot_spec
 
 
 def _drawn(**query):
-    """The Draw page with a held-out digit (images[9000], drawn with rng 0) on its canvas; and its input x (400,)."""
+    """The Draw page with a held-out digit (images[9000], drawn with rng 0) on its canvas; and its input x (400,).
+
+    The drawing model reads it (issue 15), and so explains it: the Predictions page's section is the lab model's.
+    """
     at = page("draw")
     for name, value in query.items():
         at.query_params[name] = value
@@ -43,41 +46,41 @@ def _nearest_by_hand(model, x, exclude=None) -> np.ndarray:
     return np.argsort(distances, kind="stable")[:5]
 
 
-def test_draw_keeps_why_closed_until_asked_then_shows_the_pixels_that_pushed_the_answer(shipped_model):
+def test_draw_keeps_why_closed_until_asked_then_shows_the_pixels_that_pushed_the_answer(drawing_model):
     at, x = _drawn()
     assert at.toggle(key="draw.why").value is False
     assert not [chart for chart in _charts(at) if "why" in chart], "the first screen stays as it was"
     at.toggle(key="draw.why").set_value(True).run()
-    digit = int(shipped_model.forward(x).predicted_digit[0])
+    digit = int(drawing_model.forward(x).predicted_digit[0])
     spec = plot_spec(at, "draw.why_pixels")
     assert captions_of(spec) == [f"why {digit}"]
     (shown,) = _maps(spec)
-    expected = data.row_to_image(why.pixel_pushes(shipped_model.layers, x, digit))
+    expected = data.row_to_image(why.pixel_pushes(drawing_model.layers, x, digit))
     np.testing.assert_allclose(shown, expected, atol=1e-4)  # upright, as the picture is
     assert np.all(shown[data.row_to_image(x) == 0] == 0), "no ink, no colour"
     assert spec["data"][0]["zmin"] == -spec["data"][0]["zmax"], "white is zero: blue up, red down"
     assert at.query_params["why"] == "True"
 
 
-def test_why_not_another_digit_puts_its_map_beside_the_answers(shipped_model):
+def test_why_not_another_digit_puts_its_map_beside_the_answers(drawing_model):
     at, x = _drawn(why="True")
     at.pills(key="draw.why_not").set_value(3).run()
     spec = plot_spec(at, "draw.why_pixels")
-    digit = int(shipped_model.forward(x).predicted_digit[0])
+    digit = int(drawing_model.forward(x).predicted_digit[0])
     assert captions_of(spec) == [f"why {digit}", "why not 3?"]
     answer, three = _maps(spec)
-    np.testing.assert_allclose(three, data.row_to_image(why.pixel_pushes(shipped_model.layers, x, 3)), atol=1e-4)
+    np.testing.assert_allclose(three, data.row_to_image(why.pixel_pushes(drawing_model.layers, x, 3)), atol=1e-4)
     assert answer.sum() > three.sum(), "the ink pushes the answer up more than it pushes 3"
     assert len({trace.get("zmax") for trace in spec["data"] if trace["type"] == "heatmap"}) == 1, "one scale"
 
 
-def test_silencing_units_changes_the_probabilities_at_once_and_goes_in_the_link(shipped_model):
+def test_silencing_units_changes_the_probabilities_at_once_and_goes_in_the_link(drawing_model):
     at, x = _drawn(why="True")
     before = _probabilities(at)
-    np.testing.assert_allclose(before, shipped_model.forward(x).probabilities[0], atol=1e-6)
+    np.testing.assert_allclose(before, drawing_model.forward(x).probabilities[0], atol=1e-6)
     every_l2 = [f"L2.{unit}" for unit in range(15)]
     at.multiselect(key="draw.off").set_value(every_l2).run()
-    b3 = shipped_model.layers[2].b
+    b3 = drawing_model.layers[2].b
     np.testing.assert_allclose(_probabilities(at), softmax(b3), atol=1e-6)  # all of L2 off: the biases decide
     assert next(m.value for m in at.metric if m.label == "Prediction") == str(int(np.argmax(b3)))
     assert at.query_params["off"] == ",".join(every_l2)
@@ -87,26 +90,26 @@ def test_silencing_units_changes_the_probabilities_at_once_and_goes_in_the_link(
     assert "off" not in at.query_params
 
 
-def test_a_teachers_link_opens_the_same_experiment(shipped_model):
+def test_a_teachers_link_opens_the_same_experiment(drawing_model):
     at, x = _drawn(why="True", off="L2.1,L1.7,L1.3")
     assert at.multiselect(key="draw.off").value == ["L1.3", "L1.7", "L2.1"]
-    expected = why.forward(shipped_model.layers, x, ((3, 7), (1,))).probabilities[0]
+    expected = why.forward(drawing_model.layers, x, ((3, 7), (1,))).probabilities[0]
     np.testing.assert_allclose(_probabilities(at), expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("off", ["L1.3,L1.99", "x", "L1.3;L1.7", "L3.1", "L1.-1", "L1.١", "3"])
-def test_a_mangled_link_opens_with_every_unit_on(shipped_model, off):
+def test_a_mangled_link_opens_with_every_unit_on(drawing_model, off):
     at, x = _drawn(why="True", off=off)
     assert not at.exception
     assert at.multiselect(key="draw.off").value == []
-    np.testing.assert_allclose(_probabilities(at), shipped_model.forward(x).probabilities[0], atol=1e-6)
+    np.testing.assert_allclose(_probabilities(at), drawing_model.forward(x).probabilities[0], atol=1e-6)
 
 
-def test_a_sentence_says_how_much_one_unit_of_each_layer_matters(shipped_model):
+def test_a_sentence_says_how_much_one_unit_of_each_layer_matters(drawing_model):
     at, x = _drawn(why="True")
-    layers = shipped_model.layers
-    digit = int(shipped_model.forward(x).predicted_digit[0])
-    p = shipped_model.forward(x).probabilities[0, digit]
+    layers = drawing_model.layers
+    digit = int(drawing_model.forward(x).predicted_digit[0])
+    p = drawing_model.forward(x).probabilities[0, digit]
     (sentence,) = [m.value for m in at.markdown if "How much one unit matters" in m.value]
     assert f"lowers {digit}'s probability ({p:.0%})" in sentence
     for i, layer in enumerate(layers[:-1]):
@@ -123,10 +126,10 @@ def test_a_sentence_says_how_much_one_unit_of_each_layer_matters(shipped_model):
             assert f"by up to {points:.0f} points {said}" in sentence
 
 
-def test_it_looks_like_the_five_nearest_training_digits_with_their_labels(shipped_model):
+def test_it_looks_like_the_five_nearest_training_digits_with_their_labels(drawing_model):
     at, x = _drawn(why="True")
     _, y = data.load_data()
-    rows = _nearest_by_hand(shipped_model, x)
+    rows = _nearest_by_hand(drawing_model, x)
     spec = plot_spec(at, "draw.why_nearest")
     assert captions_of(spec) == [f"a {label}" for label in y[rows, 0]]
     assert len(spec["layout"]["meta"]["tiles"]) == 5

@@ -166,6 +166,13 @@ MAX_IDLE_STUDENTS_PER_ROOM = 400
 MAX_INK_PNG_BYTES = 32 * 1024
 # A model identifier or path, as the metadata names it.
 MAX_MODEL_NAME_CHARS = 300
+# The model a room's students start reading with (issue 15), the teacher's choice: the drawing model (the lab's
+# network trained for drawn digits: it misreads fewer of them) or the lab's model (the lab's recipe and digits, to
+# see it fail on drawings). A taught model of the room wins over either; a student may switch on their Draw page.
+DRAWING_MODEL = "drawing"
+LAB_MODEL = "lab"
+START_MODELS = (DRAWING_MODEL, LAB_MODEL)
+START_MODEL_WORDS = {DRAWING_MODEL: "the drawing model", LAB_MODEL: "the lab's model"}
 # The gallery on the projector shows the latest drawings; more is unreadable from the back.
 LATEST_DRAWINGS = 24
 

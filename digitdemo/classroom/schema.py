@@ -116,6 +116,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 11: "fool the model" rounds (issue 16): agreed is 1 once the teacher marked that the class agrees the drawing
     # is the digit its round asked for (a fooling drawing when the model read another).
     ("ALTER TABLE drawings ADD COLUMN agreed INTEGER NOT NULL DEFAULT 0 CHECK (agreed IN (0, 1))",),
+    # 12: the model a room's students start reading with (issue 15), the teacher's choice (rooms.START_MODELS):
+    # 'drawing' (the drawing model, also for the rooms of before) or 'lab' (the lab's model). rooms.model, a taught
+    # model, wins over it; switching that back leaves this as it was.
+    (
+        "ALTER TABLE rooms ADD COLUMN start_model TEXT NOT NULL DEFAULT 'drawing' "
+        "CHECK (start_model IN ('drawing', 'lab'))",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an

@@ -41,6 +41,8 @@ class Room:
     joined: int  # every student the room keeps: those and the newest who have not sent yet
     drawings: int  # hidden ones included
     version: int  # changes whenever anything in the room does
+    # What its students start reading with (issue 15; rooms.START_MODELS) while it has no taught model.
+    start_model: str = rooms.DRAWING_MODEL
 
     @property
     def is_open(self) -> bool:
@@ -116,6 +118,7 @@ def _room(row) -> Room:
         joined=row["joined"],
         drawings=row["drawings"],
         version=row["version"],
+        start_model=row["start_model"],
     )
 
 
@@ -152,11 +155,22 @@ def _unknown(code: str) -> ClassRuleError:
 
 
 # --- Rooms (the teacher) ---------------------------------------------------------
-def create_room(store: ClassStore) -> Room:
-    """A new open room with a fresh code."""
+def _start_model(start_model: object) -> str:
+    """A room's starting model (rooms.START_MODELS); anything else is refused with a sentence."""
+    if start_model not in rooms.START_MODELS:
+        raise ClassRuleError(
+            f"A room's students start with the drawing model ({rooms.DRAWING_MODEL!r}) or the lab's model "
+            f"({rooms.LAB_MODEL!r}), not {start_model!r}."
+        )
+    return start_model
+
+
+def create_room(store: ClassStore, start_model: str = rooms.DRAWING_MODEL) -> Room:
+    """A new open room with a fresh code, its students reading with ``start_model`` (rooms.START_MODELS)."""
+    start_model = _start_model(start_model)
     for _ in range(20):  # 20 million codes: a clash is rare, twenty in a row never happens
         code = rooms.new_room_code()
-        if store.add_room(code, clock()):
+        if store.add_room(code, clock(), start_model):
             return get_room(store, code)
     raise ClassRuleError("No free room code was found; please try again.")
 
@@ -213,6 +227,14 @@ def set_room_model(store: ClassStore, code: object, model: str | None) -> Room:
     if model is not None and (not isinstance(model, str) or not model or len(model) > rooms.MAX_MODEL_NAME_CHARS):
         raise ClassRuleError("A room's model must be named by a path or identifier of at most 300 characters.")
     if not store.set_room_model(code, model):
+        raise _unknown(code)
+    return get_room(store, code)
+
+
+def set_room_start_model(store: ClassStore, code: object, start_model: str) -> Room:
+    """The model the room's students start reading with (rooms.START_MODELS); a taught model still wins over it."""
+    code = _code(code)
+    if not store.set_room_start_model(code, _start_model(start_model)):
         raise _unknown(code)
     return get_room(store, code)
 
@@ -796,6 +818,7 @@ class StudentView:
     present: bool
     model: str | None
     round_id: int | None  # the running round's id, None when none runs
+    start_model: str = rooms.DRAWING_MODEL  # what the room's students start reading with (rooms.START_MODELS)
 
 
 def student_view(store: ClassStore, student: Student, now: float | None = None) -> StudentView:
@@ -803,7 +826,9 @@ def student_view(store: ClassStore, student: Student, now: float | None = None) 
     row = store.student_view(student.room, student.id, _now(now))
     if row is None:
         return StudentView(exists=False, is_open=False, present=False, model=None, round_id=None)
-    return StudentView(True, row["closed_at"] is None, bool(row["present"]), row["model"], row["round"])
+    return StudentView(
+        True, row["closed_at"] is None, bool(row["present"]), row["model"], row["round"], row["start_model"]
+    )
 
 
 # --- Moderation (the teacher) ---------------------------------------------------------------

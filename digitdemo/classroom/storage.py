@@ -29,7 +29,7 @@ STORED = "stored:"
 # A student takes one of the room's places while a drawing of theirs is in it (drawings_student answers
 # it from the index); one who joined and never sent takes none, so fresh sessions cannot fill a room.
 _SENT = "EXISTS (SELECT 1 FROM drawings WHERE drawings.student = students.id)"
-_ROOM_COLUMNS = f"""code, created_at, closed_at, model, version,
+_ROOM_COLUMNS = f"""code, created_at, closed_at, model, start_model, version,
     (SELECT count(*) FROM students WHERE students.room = rooms.code AND {_SENT}) AS students,
     (SELECT count(*) FROM students WHERE students.room = rooms.code) AS joined,
     (SELECT count(*) FROM drawings WHERE drawings.room = rooms.code) AS drawings"""
@@ -57,7 +57,8 @@ _END_ROUNDS_SQL = (
     "WHERE room = ? AND ended_at IS NULL"
 )
 _STUDENT_VIEW_SQL = (
-    "SELECT closed_at, model, EXISTS (SELECT 1 FROM students WHERE id = ? AND room = rooms.code) AS present, "
+    "SELECT closed_at, model, start_model, "
+    "EXISTS (SELECT 1 FROM students WHERE id = ? AND room = rooms.code) AS present, "
     "(SELECT id FROM rounds WHERE room = rooms.code AND ended_at IS NULL AND (ends_at IS NULL OR ends_at > ?) "
     "AND started_at <= ? ORDER BY started_at DESC, id DESC LIMIT 1) AS round "
     "FROM rooms WHERE code = ?"
@@ -149,11 +150,11 @@ class ClassStore:
             conn.execute("UPDATE sign_in_brake SET failures = 0 WHERE failures != 0")
 
     # --- Rooms ---------------------------------------------------------------------
-    def add_room(self, code: str, now: float) -> bool:
-        """A new open room; False if the code is taken."""
+    def add_room(self, code: str, now: float, start_model: str = "drawing") -> bool:
+        """A new open room whose students start reading with ``start_model``; False if the code is taken."""
         with self.db.write() as conn:
-            sql = "INSERT INTO rooms (code, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
-            return conn.execute(sql, (code, now)).rowcount == 1
+            sql = "INSERT INTO rooms (code, created_at, start_model) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+            return conn.execute(sql, (code, now, start_model)).rowcount == 1
 
     def room(self, code: str) -> Row | None:
         with self.db.read() as conn:
@@ -178,6 +179,12 @@ class ClassStore:
             if not (model or "").startswith(STORED):
                 conn.execute("DELETE FROM room_models WHERE room = ?", (code,))
             return True
+
+    def set_room_start_model(self, code: str, start_model: str) -> bool:
+        """The model the room's students start reading with (rooms.START_MODELS); False if there is no such room."""
+        with self.db.write() as conn:
+            sql = "UPDATE rooms SET start_model = ?, version = version + 1 WHERE code = ?"
+            return conn.execute(sql, (start_model, code)).rowcount == 1
 
     def store_room_model(self, code: str, weights: bytes, sha256: str, now: float) -> bool:
         """Keep a model's weights.npz bytes in the database and point the room at it (``stored:<sha256>``)."""
@@ -489,7 +496,7 @@ class ClassStore:
             return changed == 1
 
     def student_view(self, code: str, student_id: str, now: float) -> Row | None:
-        """What a student's Draw page shows of their room: (closed_at, model, present, round: the running
+        """What a student's Draw page shows of their room: (closed_at, model, start_model, present, round: the running
         round's id or NULL), or None
         if there is no such room. By primary keys and the rounds index: the live check asks it when the room moved.
         """

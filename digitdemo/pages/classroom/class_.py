@@ -6,7 +6,7 @@ import time
 import streamlit as st
 
 from digitdemo import jobs, state
-from digitdemo.classroom import export, links, service
+from digitdemo.classroom import export, links, rooms, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.pages import progress as live_progress
 from digitdemo.pages.classroom import board, room, signin, teaching
@@ -19,6 +19,8 @@ CONFIRM = "class.confirm"  # (room code, action, target) of a deletion waiting f
 NOTICE = "class.notice"  # (section, kind, sentence, when) of the last moderation or room action
 FOLDED = "class.folded"  # the room whose way in (code, link, QR) is folded: students have joined it
 NOTICE_S = 8.0  # how long that sentence stays: long enough to read, through the board's refreshes
+START = "class.start_model"  # the room's starting model as the select shows it; a new room gets it too
+STARTS = rooms.START_MODEL_WORDS
 
 
 def render() -> None:
@@ -67,7 +69,7 @@ def _student(sign_in_open: bool = False) -> None:
 def _teacher() -> None:
     presenting = state.presenting()
     if not presenting:
-        picker, create, alone = _top_row()
+        picker, start, create, alone = _top_row()
     try:
         every = service.list_rooms(room.store())
     except ClassError as error:
@@ -80,14 +82,17 @@ def _teacher() -> None:
         _board_only(st.session_state[ROOM])
         return
     if presenting:  # no room to show alone yet: the controls, to create one
-        picker, create, alone = _top_row()
+        picker, start, create, alone = _top_row()
     if create.button("Create a room", key="class.create", type="primary", width="stretch"):
         try:
-            st.session_state[ROOM] = service.create_room(room.store()).code
+            chosen = st.session_state.get(START, rooms.DRAWING_MODEL)
+            st.session_state[ROOM] = service.create_room(room.store(), start_model=chosen).code
         except ClassError as error:
             say("error", str(error))
         st.rerun()
     if not codes:
+        with start:
+            _start_model(None)
         st.info("Create a room: students then join with its code, link or QR code.")
         return
     status = {r.code: f"{r.code} ({'open' if r.is_open else 'closed'})" for r in every}
@@ -95,6 +100,8 @@ def _teacher() -> None:
     with alone:
         _present_link("The board alone", "📽️", present=True)
     current = next(r for r in every if r.code == code)
+    with start:
+        _start_model(current)
     st.session_state[FOLDED] = code if current.joined or current.drawings else None
     if st.session_state[FOLDED] == code:
         # Running: the board takes the first screen; the way in stays one click away for latecomers.
@@ -108,12 +115,46 @@ def _teacher() -> None:
 
 
 def _top_row() -> tuple:
-    """One row: the room, a new one, the board alone for the projector, sign out; so the board starts high."""
-    picker, create, alone, out = st.columns([3, 1.4, 1.6, 1], vertical_alignment="bottom")
+    """One row: the room, the model its students read with, a new one, the board alone for the projector, sign out;
+    so the board starts high."""
+    picker, start, create, alone, out = st.columns([2.4, 2, 1.4, 1.6, 1], vertical_alignment="bottom")
     with out:
         signin.sign_out_button()
     st.caption("Signed in as the teacher, in this browser tab.")
-    return picker, create, alone
+    return picker, start, create, alone
+
+
+def _start_model(current: service.Room | None) -> None:
+    """The model the room's students start reading with (issue 15), and that a new room gets: the drawing model by
+    default, or the lab's model to see the lab's recipe misread drawings."""
+    if current is not None:
+        st.session_state[START] = current.start_model  # the room's, as the database has it
+    elif START not in st.session_state:
+        st.session_state[START] = rooms.DRAWING_MODEL
+    st.selectbox(
+        "Students read with",
+        list(STARTS),
+        key=START,
+        format_func=STARTS.get,
+        on_change=_start_model_changed,
+        args=(None if current is None else current.code,),
+        help="The model this room's students read their drawings with, and a new room's: the drawing model (the lab's "
+        "network trained for drawn digits) or the lab's model. A student can switch on their Draw page; a model "
+        "taught on the room's drawings (below) wins over it.",
+    )
+    _notice("start")
+
+
+def _start_model_changed(code: str | None) -> None:
+    if code is not None:
+        chosen = st.session_state[START]
+        _act(
+            service.set_room_start_model,
+            code,
+            chosen,
+            done=f"Room {code}'s students now read with {STARTS[chosen]}, unless they switch.",
+            where="start",
+        )
 
 
 def _board_only(code: str) -> None:

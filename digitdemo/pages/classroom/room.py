@@ -129,6 +129,7 @@ def join_from_link() -> None:
 def leave() -> None:
     st.session_state.pop(STUDENT, None)
     st.session_state.pop(state.ROOM_MODEL, None)
+    st.session_state.pop(state.ROOM_START, None)
     st.session_state.pop(FOLLOWED, None)
     st.session_state.pop(DIGIT, None)
     st.session_state.pop(SENT_IDS, None)
@@ -172,7 +173,8 @@ def check_room() -> service.RoomStatus | None:
 
 
 def follow_model() -> None:
-    """Use the model the teacher chose for this student's room (state.current_model), or stop using it.
+    """Use the model the teacher chose for this student's room (state.current_model), or stop using it; and the
+    model the room starts reading drawings with (state.reader: the drawing model or the lab's).
 
     The router calls it before every page, so every page reads with the room's model. It costs one indexed
     lookup of the room's change counter per run; the room's model is read again only when that moved.
@@ -180,13 +182,16 @@ def follow_model() -> None:
     current = student()
     if current is None:
         st.session_state.pop(state.ROOM_MODEL, None)
+        st.session_state.pop(state.ROOM_START, None)
         st.session_state.pop(FOLLOWED, None)
         return
     try:
         seen = (current.room, service.board_version(store(), current.room))
         if seen == st.session_state.get(FOLLOWED):
             return
-        chosen = service.get_room_model(store(), current.room)
+        found = service.get_room(store(), current.room)
+        chosen = found.model
+        st.session_state[state.ROOM_START] = (current.room, found.start_model)
     except ClassError:
         seen, chosen = None, None  # the Draw page's header says why the class features are off
     st.session_state[FOLLOWED] = seen
@@ -200,19 +205,22 @@ def follow_model() -> None:
         return
     if isinstance(model, artifacts.ModelError):
         st.session_state.pop(state.ROOM_MODEL, None)
-        say("warning", f"The room's model cannot be read, so the default model is in use: {model}")
+        say("warning", f"The room's model cannot be read, so its starting model reads: {model}")
         return
     st.session_state[state.ROOM_MODEL] = (current.room, model)
 
 
 def model_of_room(code: str) -> artifacts.TrainedModel:
-    """The model room ``code``'s students read with (the teacher's view of it): its own, else the default."""
+    """The model room ``code``'s students read their drawings with (the teacher's view of it): its taught model,
+    else its starting model (the drawing model or the lab's)."""
+    start = rooms.DRAWING_MODEL
     try:
-        chosen = service.get_room_model(store(), code)
-        model = None if chosen is None else _model_named(chosen, code)
+        found = service.get_room(store(), code)
+        start = found.start_model
+        model = None if found.model is None else _model_named(found.model, code)
     except (ClassError, _ChangedError):
         model = None
-    return state.default_model() if model is None or isinstance(model, artifacts.ModelError) else model
+    return state.starting_model(start) if model is None or isinstance(model, artifacts.ModelError) else model
 
 
 def _model_named(chosen: str, code: str) -> artifacts.TrainedModel | artifacts.ModelError:
@@ -262,17 +270,19 @@ def header() -> None:
 
 
 def model_name() -> str:
-    """Which model read the drawing, in words (stored with it)."""
-    model = state.current_model()
+    """Which model read the drawing, in words (stored with it): the one state.reader says reads it."""
+    reader = state.reader()
+    model = reader.model
     recipe = model.meta.get("recipe", {})
-    if st.session_state.get(state.SESSION_MODEL) is not None:
+    if reader.kind == "retrained":
         return (
             f"retrained in a session: {recipe.get('epochs')} epochs, learning rate {recipe.get('learning_rate')}, "
             f"units {recipe.get('hidden_units')}, seed {recipe.get('seed')}"
         )
-    if st.session_state.get(state.ROOM_MODEL) is not None:
+    if reader.kind == "taught":
         return f"room {st.session_state[state.ROOM_MODEL][0]}'s taught model (trained {model.meta.get('trained_at')})"
-    return f"default model (trained {model.meta.get('trained_at', 'unknown')})"
+    name = "drawing model" if reader.kind == rooms.DRAWING_MODEL else "lab's model"
+    return f"{name} (trained {model.meta.get('trained_at', 'unknown')})"
 
 
 def send_panel(steps: Steps | None, out: Forward | None) -> None:

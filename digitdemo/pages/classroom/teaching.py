@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, figures, state, teach
-from digitdemo.classroom import export, service
+from digitdemo.classroom import export, rooms, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
@@ -229,21 +229,23 @@ def _use(taught: Taught) -> None:
 
 
 def _room_model(code: str) -> None:
-    """Which model the room's students draw against, and the way back to the lab model."""
+    """Which model the room's students read with, and the way back to the room's starting model."""
     try:
-        chosen = service.get_room_model(room.store(), code)
+        found = service.get_room(room.store(), code)
     except ClassError as error:
         say("warning", str(error))
         return
-    if chosen is None:
-        st.caption(f"Room {code}'s students draw against the default model.")
+    start = rooms.START_MODEL_WORDS.get(found.start_model, found.start_model)
+    if found.model is None:
+        st.caption(f"Room {code}'s students read with {start}, its starting model (chosen at the top of the page).")
         return
-    st.info(f"Room {code}'s students draw against the model taught on its drawings.")
-    if st.button("Switch back to the lab model", key="class.teach.back"):
+    st.info(f"Room {code}'s students read with the model taught on its drawings.")
+    if st.button(f"Switch back to {start}", key="class.teach.back"):
         try:
             service.set_room_model(room.store(), code, None)
         except ClassError as error:
             st.session_state[NOTICE] = ("error", str(error))
         else:  # a model stored in the database goes with it; a folder named by hand stays
-            st.session_state[NOTICE] = ("success", f"Room {code}'s students draw against the default model again.")
+            again = f"Room {code}'s students read with its starting model again, {start}."
+            st.session_state[NOTICE] = ("success", again)
         st.rerun()

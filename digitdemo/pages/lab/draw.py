@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import config, figures, state, why
+from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL
 from digitdemo.nn import Forward
 from digitdemo.pages import explain
 from digitdemo.pages.classroom import room
@@ -20,13 +21,24 @@ INTRO = (
 )
 SWITCHES = "Preprocessing steps: turn one off and watch the answer change."
 IN_A_ROOM = "Draw a digit, choose which one you drew, and send it to the class. "
+# Which model reads (issue 15): the same network trained on other data, a lesson in itself.
+READERS = {DRAWING_MODEL: "Drawing model", LAB_MODEL: "Lab's model"}
+READER_SHOWN = "draw.model_shown"  # the switch; the student's own choice is state.READER
+READ_BY = "draw.read_by"  # the model the page's line names: in a room the switch is in the fragment, which follows it
 
 
 def render() -> None:
     st.title("Draw a digit")
     room.join_from_link()  # /draw?room=CODE: a student joins the class (the router follows the room's model)
     in_room = room.student() is not None
-    st.markdown((IN_A_ROOM if in_room else INTRO) + state.model_caption())
+    state.from_link(state.READER, None, state.parse_choice(list(READERS)))  # /draw?model=lab: the lab's model reads
+    reader = state.reader()
+    st.session_state[READ_BY] = reader.kind
+    # In a room, the short line: on a phone the canvas stays in the first screen (the whole one is the switch's help).
+    line = "" if reader.problem else reader.short if in_room else reader.line
+    st.markdown((IN_A_ROOM if in_room else INTRO) + line)
+    if reader.problem:  # the drawing model cannot be used: one sentence, and the lab's model reads
+        say("warning", reader.line)
     room.header()
     room.live_check()  # in a room: the round's digit, large; a round, a closed room, a removal followed live
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
@@ -34,23 +46,49 @@ def render() -> None:
     keys = [state.from_link(f"draw.{step}", True, state.parse_choice([True, False])) for step in STEPS]
     if in_room:
         # A student in a room: input and switches on one line, so on a phone the canvas is in the first screen.
+        # The switch between the drawing model and the lab's waits below the canvas (_live).
         with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
             source = _source()
             with st.popover("Preprocessing steps", width="content"):
                 st.caption(SWITCHES)
                 switches = _switches(keys, st.container(), st.container(), st.container())
     else:
-        source = _source()
+        with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
+            source = _source()
+            _reader_switch(reader)
         st.caption(SWITCHES)
         switches = _switches(keys, *st.columns(3))
     state.to_link(*keys)
     st.space("small")  # room for the canvas's floating toolbar
-    _live(source, switches)
+    _live(source, switches, in_room)
     room.my_drawings()
 
 
 def _source() -> str:
     return st.radio("Input", SOURCES, key="draw.source", horizontal=True, label_visibility="collapsed", width="content")
+
+
+def _reader_switch(reader: state.Reader, help: str | None = None, labelled: bool = False) -> None:
+    """The drawing model or the lab's: switching reruns the page, so the same drawing is read again by the other."""
+    if not reader.switchable:  # a retrained or taught model reads: the line above says so
+        return
+    st.session_state[READER_SHOWN] = reader.kind  # the student's choice, else the room's starting model
+    st.segmented_control(
+        "Which model reads your drawing",
+        list(READERS),
+        format_func=READERS.get,
+        key=READER_SHOWN,
+        required=True,
+        on_change=_chose_reader,
+        label_visibility="visible" if labelled else "collapsed",  # below the canvas, away from the line it follows
+        help=help or "The same network (400-25-15-10) trained on other data: switch to see what each reads in it.",
+    )
+    if st.session_state.get(state.READER) in READERS:
+        st.query_params["model"] = st.session_state[state.READER]  # in the link, as the other Draw settings
+
+
+def _chose_reader() -> None:
+    st.session_state[state.READER] = st.session_state[READER_SHOWN]
 
 
 def _switches(keys: list[str], crop, fit, centre) -> dict[str, bool]:
@@ -68,8 +106,11 @@ def _switches(keys: list[str], crop, fit, centre) -> dict[str, bool]:
 
 
 @st.fragment
-def _live(source: str, switches: dict[str, bool]) -> None:
+def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None:
     # A fragment: a stroke reruns only this part of the page.
+    reader = state.reader() if in_room else None  # in a room the model switch is in here: asked on every run
+    if reader is not None and reader.kind != st.session_state.get(READ_BY):
+        st.rerun(scope="app")  # the student switched below the canvas: the page's line follows
     left, right = st.columns([1, 1.25], gap="large")
     with left:
         image = _canvas() if source == SOURCES[0] else _upload()
@@ -78,7 +119,9 @@ def _live(source: str, switches: dict[str, bool]) -> None:
             _canvas_controls()
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
-    model = None if steps is None or steps.x is None else state.current_model()  # once: each call costs 0.4 ms
+    if reader is None and steps is not None and steps.x is not None:
+        reader = state.reader()  # once, and only for a drawing: each call costs 0.3 ms
+    model = None if reader is None or steps is None or steps.x is None else reader.model
     out = None if model is None else model.forward(steps.x)
     off = why.NONE if model is None else explain.silenced("draw", model.layers)  # "Why this answer?": units off
     shown = out if not any(off) else why.forward(model.layers, steps.x, off)
@@ -88,6 +131,9 @@ def _live(source: str, switches: dict[str, bool]) -> None:
         st.markdown(f"**Prediction: {digit}**")
     with left:
         room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
+        if in_room:
+            whole = state.plain(reader.line) if reader.problem else reader.line  # the problem's words are a file's
+            _reader_switch(reader, help=whole, labelled=True)  # the whole line, a click away
     with right:
         _prediction(steps, shown, kind)
         if out is not None:  # closed by default: open, it costs a few ms a stroke (bench.draw_cost)
