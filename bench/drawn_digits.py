@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import artifacts, config, handwriting
+from digitdemo.drawn import answers
 from digitdemo.preprocess import read_canvas
 
 CANVAS_KEY = "draw.canvas."  # the Draw page's canvas widget key, then its version
@@ -108,7 +109,7 @@ class Canvas:
             send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": ox + x, "y": oy + y}]})
         send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
-    def draw(self, strokes: list[np.ndarray]) -> np.ndarray:
+    def draw(self, strokes: list[np.ndarray], clear: bool = True) -> np.ndarray:
         """Draw the strokes; the canvas's picture as the Draw page reads it, (280, 280, 4) uint8 RGBA; then clear."""
         # The page moves as its answer grows and shrinks below the canvas: where the canvas is now.
         box = self.surface.bounding_box()
@@ -119,15 +120,20 @@ class Canvas:
         png = self.feed.wait_for(self.page, len(strokes), start)
         rgba = read_canvas(png, (handwriting.CANVAS_PX, handwriting.CANVAS_PX))  # what the Draw page does
         check_placed(rgba, strokes)
+        if clear:
+            self.clear()
+        return rgba
+
+    def clear(self) -> None:
+        """Empty the canvas with its toolbar's bin, pressed as the writer would; returns once the page is told."""
         cleared = len(self.feed.sent)
         reset = self.reset.bounding_box()
         at = (reset["x"] + reset["width"] / 2, reset["y"] + reset["height"] / 2)
-        if self.touch is None:  # the canvas toolbar's bin, pressed as the writer would
+        if self.touch is None:
             self.page.mouse.click(*at)
         else:
             self.page.touchscreen.tap(*at)
         self.feed.wait_for(self.page, 0, cleared)
-        return rgba
 
 
 def browser_contexts(browser):
@@ -227,20 +233,13 @@ def record(n_writers: int, repetitions: int, out: Path, parts: int) -> None:
 # --- The benchmark ----------------------------------------------------------------------------------
 
 
-def predictions(model: artifacts.TrainedModel, drawn: handwriting.DrawnDigits) -> np.ndarray:
-    """(n,) the digit the model reads in each drawing; -1 where preprocessing found no digit."""
-    predicted = np.full(len(drawn.labels), -1)
-    predicted[drawn.readable] = model.forward(drawn.X[drawn.readable]).predicted_digit
-    return predicted
-
-
 def _accuracy(right: np.ndarray) -> str:
     return f"{right.mean():6.1%}" if len(right) else "     —"
 
 
 def report(models: dict[str, artifacts.TrainedModel], drawn: handwriting.DrawnDigits) -> None:
     names = list(models)
-    read = {name: predictions(model, drawn) == drawn.labels for name, model in models.items()}
+    read = {name: answers(model.layers, drawn).predicted == drawn.labels for name, model in models.items()}
     header = "".join(f"{name:>14}" for name in names)
     for split in ("development", "final", "all"):
         chosen = np.ones(len(drawn.labels), bool) if split == "all" else drawn.splits == split
@@ -269,6 +268,12 @@ def report(models: dict[str, artifacts.TrainedModel], drawn: handwriting.DrawnDi
     print(f"\n{unread} drawings where preprocessing found no digit (counted wrong)")
 
 
+def _name(folder: str) -> str:
+    """models/drawings rather than /work/.../models/drawings: the column's header."""
+    path = Path(folder).resolve()
+    return str(path.relative_to(config.REPO_DIR)) if path.is_relative_to(config.REPO_DIR) else folder
+
+
 def _load_model(directory: str) -> artifacts.TrainedModel | None:
     try:
         return artifacts.load(directory)
@@ -292,7 +297,7 @@ def main() -> None:
     if not handwriting.DRAWN_DIGITS_FILE.is_file():
         sys.exit(f"{handwriting.DRAWN_DIGITS_FILE} is missing: record it with python -m bench.drawn_digits --record")
     folders = args.model or [str(artifacts.model_dir()), str(artifacts.drawing_model_dir())]
-    models = {Path(folder).name or folder: _load_model(folder) for folder in folders}
+    models = {_name(folder): _load_model(folder) for folder in folders}
     models = {name: model for name, model in models.items() if model is not None}
     if not models:
         sys.exit("No model could be loaded.")
