@@ -240,30 +240,30 @@ def _accuracy(right: np.ndarray) -> str:
 def report(models: dict[str, artifacts.TrainedModel], drawn: handwriting.DrawnDigits) -> None:
     names = list(models)
     read = {name: answers(model.layers, drawn).predicted == drawn.labels for name, model in models.items()}
-    header = "".join(f"{name:>14}" for name in names)
+    header = "".join(f"{name:>18}" for name in names)
     for split in ("development", "final", "all"):
         chosen = np.ones(len(drawn.labels), bool) if split == "all" else drawn.splits == split
         writers = len(np.unique(drawn.writers[chosen]))
-        print(f"\n{split} writers ({writers} writers, {chosen.sum()} drawings)        {header}")
-        print(f"  {'overall':<36}" + "".join(f"{_accuracy(read[n][chosen]):>14}" for n in names))
+        print(f"\n{split} writers ({writers} writers, {chosen.sum()} drawings)\n  {'':<36}{header}")
+        print(f"  {'overall':<36}" + "".join(f"{_accuracy(read[n][chosen]):>18}" for n in names))
         for digit in range(config.N_CLASSES):
             rows = chosen & (drawn.labels == digit)
             label = f"digit {digit} ({rows.sum()})"
-            print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>14}" for n in names))
+            print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>18}" for n in names))
         worst = {n: min(read[n][chosen & (drawn.labels == d)].mean() for d in range(10)) for n in names}
-        print(f"  {'lowest digit':<36}" + "".join(f"{worst[n]:>14.1%}" for n in names))
-    print(f"\nper device, all writers{'':<13}{header}")
+        print(f"  {'lowest digit':<36}" + "".join(f"{worst[n]:>18.1%}" for n in names))
+    print(f"\nper device, all writers\n  {'':<36}{header}")
     for device in handwriting.DEVICES:
         rows = drawn.devices == device
         label = f"{device} ({rows.sum()} drawings, {len(np.unique(drawn.writers[rows]))} writers)"
-        print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>14}" for n in names))
-    print(f"\nper style, all writers{'':<14}{header}")
+        print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>18}" for n in names))
+    print(f"\nper style, all writers (drawings)\n  {'':<36}{header}")
     for digit in range(config.N_CLASSES):
         for style in handwriting.STYLES[digit]:
             rows = (drawn.labels == digit) & (drawn.styles == style)
             if rows.any():
                 label = f"{digit} {style} ({rows.sum()})"
-                print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>14}" for n in names))
+                print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>18}" for n in names))
     unread = int((~drawn.readable).sum())
     print(f"\n{unread} drawings where preprocessing found no digit (counted wrong)")
 
