@@ -142,7 +142,8 @@ def _misread(digits, read, digit: int, shown: bool, key: str) -> None:
     wrong = drawn.misread(digits, read, digit)
     of = int(np.sum(digits.labels == digit))
     st.metric(f"{digit}s read right", f"{of - len(wrong)} of {of}")
-    st.caption(f"All drawn digits: {overall:.1%} right; its weakest digit: {right.min():.0%} ({int(right.argmin())}).")
+    weakest = int(right.argmin())
+    st.caption(f"All drawn digits: {overall:.1%} read right; its weakest digit: {right[weakest]:.0%} ({weakest}).")
     if len(wrong) == 0:
         st.success(f"Every drawn {digit} read right.")
         return
