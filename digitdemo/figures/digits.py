@@ -85,6 +85,11 @@ def digit_mosaic(X: np.ndarray, captions: list[str], wrong=None, columns: int = 
     return mosaic(row_to_image(X), captions, columns, wrong, **options)
 
 
+def drawing_mosaic(images: np.ndarray, captions: list[str], columns: int = 4) -> dict:
+    """Drawings as drawn, (n, h, w) floats in [0, 1] (canvases made small), each a misreading: captioned and marked."""
+    return mosaic(images, captions, columns, wrong=[True] * len(images))
+
+
 def weight_images(W1: np.ndarray) -> dict:
     """The first layer's weights (400, units): each unit's 400 weights as an upright 20x20 image."""
     units = W1.shape[1]

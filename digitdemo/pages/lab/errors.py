@@ -3,10 +3,12 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import figures, metrics, state
+from digitdemo import artifacts, drawn, figures, handwriting, metrics, state
 from digitdemo.pages.common import answers_shown, for_screen, show_plot
 
 GALLERY_LIMIT = 64
+DRAWN_LIMIT = 24  # misread drawings shown per model: each is a 56x56 picture of the canvas
+TABS = ["The lab's digits", "Drawn digits"]
 
 
 def _cell_clicked(which: str) -> None:
@@ -18,6 +20,14 @@ def _cell_clicked(which: str) -> None:
 
 def render() -> None:
     st.title("Errors")
+    lab_digits, drawn_digits = st.tabs(TABS)
+    with lab_digits:
+        _lab_digits()
+    with drawn_digits:
+        _drawn_digits()
+
+
+def _lab_digits() -> None:
     st.markdown(
         "Which digits does the model get wrong? On its own training data, few (the lab counts **15 of "
         "5000**); on digits it has never seen, more. " + state.model_caption()
@@ -90,4 +100,65 @@ def _guess_first(X: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> No
     st.caption(
         f"{len(mistakes)} digits the model gets wrong, each with its label. What did the model read instead? "
         "Guess, then reveal."
+    )
+
+
+def _drawn_digits() -> None:
+    """The drawn-digit benchmark's misreadings, per digit, for the lab's model and the drawing model side by side."""
+    try:
+        digits = handwriting.load_drawn_digits()
+    except (OSError, ValueError, KeyError) as error:
+        st.error(state.plain(f"The drawn digits cannot be read ({error})."))
+        return
+    writers = len(np.unique(digits.writers))
+    st.markdown(
+        f"**{len(digits.labels)} digits drawn on this page's canvas** by {writers} writers neither model saw, "
+        "with the mouse and with a finger, in the ways people are taught to write them (a crossed 7, a 1 with "
+        "a flag and a base, open and closed 4s). The writers are made up, from school handwriting forms; the "
+        "drawings were drawn in a real browser. Which ones does each model misread?"
+    )
+    digit = st.segmented_control("Digit drawn", list(range(10)), default=7, key="errors.drawn.digit")
+    if digit is None:  # a click on the chosen digit unselects it
+        st.caption("Choose a digit to see the drawings of it each model misread.")
+        return
+    shown = st.session_state.get("errors.reveal", True)  # the first tab's "Show the model's answers"
+    models = {"The lab's model": state.default_model(), "The drawing model": _drawing_model()}
+    for column, (title, model) in zip(st.columns(2, gap="large"), models.items(), strict=True):
+        with column:
+            st.subheader(title)
+            if isinstance(model, artifacts.ModelError):
+                st.info(state.plain(f"The drawing model cannot be loaded. {model}"))
+                continue
+            _misread(digits, drawn.answers(model.layers, digits), digit, shown, key=title)
+
+
+def _drawing_model():
+    return state.saved_model(str(artifacts.drawing_model_dir()))
+
+
+def _misread(digits, read, digit: int, shown: bool, key: str) -> None:
+    right = drawn.per_digit_accuracy(digits, read)
+    overall = float(np.mean(read.predicted == digits.labels))
+    wrong = drawn.misread(digits, read, digit)
+    of = int(np.sum(digits.labels == digit))
+    st.metric(f"{digit}s read right", f"{of - len(wrong)} of {of}")
+    weakest = int(right.argmin())
+    st.caption(f"All drawn digits: {overall:.1%} read right; its weakest digit: {right[weakest]:.0%} ({weakest}).")
+    if len(wrong) == 0:
+        st.success(f"Every drawn {digit} read right.")
+        return
+    chosen = wrong[:DRAWN_LIMIT]
+
+    def caption(i: int) -> str:
+        if not shown:
+            return f"{digit}→?"
+        if read.predicted[i] == drawn.NO_DIGIT:
+            return f"{digit}→none"
+        return f"{digit}→{read.predicted[i]}<br>{read.confidence[i]:.0%}"
+
+    figure = figures.digits.drawing_mosaic(drawn.thumbnails(digits.images[chosen]), [caption(i) for i in chosen])
+    show_plot(figure, key=f"errors.drawn.{'lab' if 'lab' in key else 'drawing'}")
+    more = f" (the first {DRAWN_LIMIT})" if len(wrong) > DRAWN_LIMIT else ""
+    st.caption(
+        f"{len(wrong)} misread{more}, as drawn: digit drawn → digit read, with the probability the model gave it."
     )
