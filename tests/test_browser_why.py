@@ -29,15 +29,15 @@ def test_drawing_a_seven_and_asking_why_shows_its_pixels_and_the_sevens_it_looks
     no_errors(page)
 
 
-def test_a_link_that_silences_every_unit_of_l1_leaves_the_network_only_its_biases(page, server, shipped_model):
+def test_a_link_that_silences_every_unit_of_l1_leaves_the_network_only_its_biases(page, server, drawing_model):
     """/draw?why=True&off=L1.0,...,L1.24 as a teacher shares it: the drawing no longer reaches the output, so every
-    drawing gets the same probabilities, those of relu(b2) through L3 (7 at 20% for the shipped model)."""
+    drawing gets the same probabilities, those of relu(b2) through L3 of the model that reads (the drawing model)."""
     from digitdemo import why
 
     units = ",".join(f"L1.{u}" for u in range(25))
     canvas = open_draw(page, server, f"/draw?why=True&off={units}")
     draw(page, canvas, SEVEN)
-    constant = why.forward(shipped_model.layers, [0.0] * 400, (tuple(range(25)), ())).probabilities[0]
+    constant = why.forward(drawing_model.layers, [0.0] * 400, (tuple(range(25)), ())).probabilities[0]
     top, second = constant.argsort()[::-1][:2]
     expected = f"The model is unsure: {constant[top]:.0%} for {top}, {constant[second]:.0%} for {second}."
     expect(page.get_by_text(expected)).to_be_visible(timeout=15_000)  # a 7 it read at 98% with every unit on

@@ -10,9 +10,11 @@ expect = pytest.importorskip("playwright.sync_api").expect
 # An iPhone 12-14's width, and the height Safari leaves between its bars.
 PHONE = {"viewport": {"width": 390, "height": 664}, "has_touch": True, "is_mobile": True}
 
-# Each grid image's box and each caption's box, in page pixels, from plotly's own axes.
+# Each grid image's box and each caption's box, in page pixels, from plotly's own axes: the grids in view (a
+# closed tab's are laid out with no size).
 GRID_BOXES = """
-() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g.layout.meta && g.layout.meta.tiles).map(g => {
+() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter(g => g.layout.meta && g.layout.meta.tiles && g.getBoundingClientRect().width > 0).map(g => {
   const xa = g._fullLayout.xaxis, ya = g._fullLayout.yaxis;
   const svg = g.querySelector('svg.main-svg').getBoundingClientRect();
   const px = x => svg.left + xa._offset + xa.l2p(x), py = y => svg.top + ya._offset + ya.l2p(y);
