@@ -34,6 +34,10 @@ MAX_MODEL_BYTES = 64_000_000
 class ModelError(ValueError):
     """A model file that cannot be used; the message says what is wrong and how to get out."""
 
+    def without_hint(self) -> str:
+        """What is wrong, without RESTORE_HINT (which is about the lab's model, not another one)."""
+        return str(self).replace(RESTORE_HINT, "").strip()
+
 
 @dataclass(frozen=True)
 class TrainedModel:

@@ -27,7 +27,7 @@ def _predict_model(folder: str | None) -> artifacts.TrainedModel:
     try:
         return artifacts.load(artifacts.drawing_model_dir())
     except artifacts.ModelError as error:
-        reason = str(error).replace(artifacts.RESTORE_HINT, "").strip()
+        reason = error.without_hint()
         print(f"note: the drawing model cannot be used, so the lab's model reads: {reason}", file=sys.stderr)
         return artifacts.load()
 

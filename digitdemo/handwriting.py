@@ -56,6 +56,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from digitdemo import config
+from digitdemo.files import atomic_write_bytes
 
 CANVAS_PX = 280  # the Draw page's canvas (digitdemo/pages/lab/draw.py)
 BRUSH_PX = 18  # the Draw page's default brush, which the recording keeps
@@ -639,9 +640,7 @@ def save_drawn_digits(arrays: dict[str, np.ndarray], path: Path = DRAWN_DIGITS_F
     """Write the set, compressed (np.savez_compressed), atomically."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(buffer.getvalue())
-    partial.replace(path)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 @functools.cache

@@ -163,7 +163,7 @@ def reader() -> Reader:
             line, short = f"{named}: {about}.", f"Read by the **drawing model**{whose}."
             return Reader(found, DRAWING_MODEL, line, short=short)
         # The loader's hint (train, git checkout models/) is about the lab's model: not said here.
-        reason = str(found).replace(artifacts.RESTORE_HINT, "").strip().rstrip(".")
+        reason = found.without_hint().rstrip(".")
         reason = reason[:1].lower() + reason[1:]  # "There is no model at ..." inside the sentence
         line = f"The lab's model reads your drawings: the drawing model cannot be used ({reason})."
         return Reader(default_model(), LAB_MODEL, line, problem=True, short=line)

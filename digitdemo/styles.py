@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from digitdemo.augment import bilinear
-from digitdemo.preprocess import preprocess
+from digitdemo.preprocess import ink_box, preprocess
 
 WORK_HEIGHT = 64  # px: the digit's height while it is redrawn
 SOURCE_SIZE = 28  # MNIST's field
@@ -141,10 +141,12 @@ def _wobble(size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
 
 
 def _crop(mask: np.ndarray) -> np.ndarray | None:
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    """A boolean glyph cut to its ink's box (preprocess.ink_box), or None if it has no ink."""
+    box = ink_box(mask)
+    if box is None:
         return None
-    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    top, left, bottom, right = box
+    return mask[top:bottom, left:right]
 
 
 def _to_height(mask: np.ndarray, height: int) -> np.ndarray:

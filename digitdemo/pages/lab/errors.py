@@ -122,18 +122,17 @@ def _drawn_digits() -> None:
         st.caption("Choose a digit to see the drawings of it each model misread.")
         return
     shown = st.session_state.get("errors.reveal", True)  # the first tab's "Show the model's answers"
-    models = {"The lab's model": state.default_model(), "The drawing model": _drawing_model()}
-    for column, (title, model) in zip(st.columns(2, gap="large"), models.items(), strict=True):
+    models = [
+        ("lab", "The lab's model", state.default_model()),
+        ("drawing", "The drawing model", state.drawing_model()),
+    ]
+    for column, (key, title, model) in zip(st.columns(2, gap="large"), models, strict=True):
         with column:
             st.subheader(title)
             if isinstance(model, artifacts.ModelError):
                 st.info(state.plain(f"The drawing model cannot be loaded. {model}"))
                 continue
-            _misread(digits, drawn.answers(model.layers, digits), digit, shown, key=title)
-
-
-def _drawing_model():
-    return state.saved_model(str(artifacts.drawing_model_dir()))
+            _misread(digits, drawn.answers(model.layers, digits), digit, shown, key=key)
 
 
 def _misread(digits, read, digit: int, shown: bool, key: str) -> None:
@@ -157,7 +156,7 @@ def _misread(digits, read, digit: int, shown: bool, key: str) -> None:
         return f"{digit}→{read.predicted[i]}<br>{read.confidence[i]:.0%}"
 
     figure = figures.digits.drawing_mosaic(drawn.thumbnails(digits.images[chosen]), [caption(i) for i in chosen])
-    show_plot(figure, key=f"errors.drawn.{'lab' if 'lab' in key else 'drawing'}")
+    show_plot(figure, key=f"errors.drawn.{key}")
     more = f" (the first {DRAWN_LIMIT})" if len(wrong) > DRAWN_LIMIT else ""
     st.caption(
         f"{len(wrong)} misread{more}, as drawn: digit drawn → digit read, with the probability the model gave it."
