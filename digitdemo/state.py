@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, data, jobs
-from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL
+from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, START_MODELS
 from digitdemo.text import plural
 
 SESSION_MODEL = "model.session"  # this student's retrained model, if any
@@ -107,7 +107,7 @@ class Reader:
     @property
     def switchable(self) -> bool:
         """Whether the student may switch between the drawing model and the lab's (no retrained or taught model)."""
-        return self.kind in (DRAWING_MODEL, LAB_MODEL)
+        return self.kind in START_MODELS
 
 
 def architecture_words(model: artifacts.TrainedModel) -> str:
@@ -151,7 +151,7 @@ def reader() -> Reader:
         kind = "retrained" if st.session_state.get(SESSION_MODEL) is not None else "taught"
         caption = model_caption()
         return Reader(model, kind, caption, short=caption)
-    own = st.session_state.get(READER) in (DRAWING_MODEL, LAB_MODEL)
+    own = st.session_state.get(READER) in START_MODELS
     room_start = st.session_state.get(ROOM_START)
     choice = st.session_state[READER] if own else (room_start[1] if room_start else DRAWING_MODEL)
     whose = _whose(room_start, own)
