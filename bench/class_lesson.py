@@ -84,7 +84,7 @@ class Client:
         self.canvas_id: str | None = None
         self.fragment_id: str | None = None  # the last fragment the page drew (on the Class page: the board)
         self.alerts: list[str] = []
-        self.strokes: list[float] = []  # this session's stroke replies, seconds
+        self.strokes: list[tuple[float, float]] = []  # this session's strokes: (sent, perf_counter; reply, seconds)
 
     async def connect(self) -> None:
         cookies = await asyncio.get_running_loop().run_in_executor(None, first_visit_cookies, self.url)
@@ -183,8 +183,9 @@ async def lesson(
         await asyncio.sleep(rng.uniform(0, 8))
         while time.perf_counter() < deadline:
             try:
-                client.strokes.append(await client.send(frames["stroke"]))
-                times["stroke"].append(client.strokes[-1])
+                sent = time.perf_counter()
+                client.strokes.append((sent, await client.send(frames["stroke"])))
+                times["stroke"].append(client.strokes[-1][1])
                 await asyncio.sleep(rng.uniform(1, 3))  # choosing the digit
                 times["digit"].append(await client.send(frames["digit"]))
                 await asyncio.sleep(rng.uniform(0.5, 1.5))
@@ -206,17 +207,26 @@ async def lesson(
                 await again(board)
             await asyncio.sleep(1.5)
 
+    killed_at = None
+
     async def kill() -> None:
+        nonlocal killed_at
         await asyncio.sleep(kill_after)
+        killed_at = time.perf_counter()
         worker = next(pid for pid in pids if b"streamlit" in Path(f"/proc/{pid}/cmdline").read_bytes())
         os.kill(worker, signal.SIGKILL)
         print(f"  killed worker {worker} with -9 at {kill_after:.0f} s")
 
     await asyncio.gather(projector(), *(student(c) for c in room), *([kill()] if kill_after else []))
     if kill_after:
-        others = [t for c in room if id(c) not in dropped for t in c.strokes]
+        others = [(sent, t) for c in room if id(c) not in dropped for sent, t in c.strokes]
         print(f"  {len(dropped)} sessions were dropped and connected again: {p50_p95(reconnected)}")
-        print(f"  the other workers' students' strokes, the whole lesson: {p50_p95(others)}")
+        print(f"  the other workers' students' strokes, the whole lesson: {p50_p95([t for _, t in others])}")
+        # What they notice: the dropped sessions' pages run anew on their worker, all within a few seconds.
+        for start, end, when in [(-10, 0, "the 10 s before the kill"), (0, 10, "the 10 s after it"),
+                                 (10, 30, "10-30 s after it")]:  # fmt: skip
+            chosen = [t for sent, t in others if start <= sent - killed_at < end]
+            print(f"  the other workers' students' strokes, {when:<24} {p50_p95(chosen)}")
     wall = time.perf_counter() - wall
     live = [(pid, c) for pid, c in zip(pids, cpu, strict=True) if Path(f"/proc/{pid}").exists()]
     pids = [pid for pid, _ in live]  # a killed worker's figures are gone with it

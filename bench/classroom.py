@@ -108,14 +108,16 @@ class Student:
         await self.ws.close()
 
 
-def summary(name: str, latencies: list[float], wrong: int, cpu: list[float], wall: float, rss: list[float]) -> None:
+def summary(
+    name: str, latencies: list[float], wrong: int, cpu: list[float], wall: float, rss: list[float], own: float
+) -> None:
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
     shares = " + ".join(f"{c / wall:.0%}" for c in cpu)
     print(
         f"{name:<28} {len(latencies):5d} drawings  p50 {statistics.median(ordered) * 1000:6.0f} ms  "
         f"p95 {p95 * 1000:6.0f} ms  max {ordered[-1] * 1000:6.0f} ms  server CPU {shares} of a core  "
-        f"RSS {' + '.join(f'{r:.0f}' for r in rss)} MB  wrong or lost {wrong}"
+        f"RSS {' + '.join(f'{r:.0f}' for r in rss)} MB  wrong or lost {wrong}  load generator {own / wall:.0%}"
     )
 
 
@@ -130,11 +132,12 @@ async def classroom(url: str, pids: list[int], strokes: dict[str, bytes], studen
     async def phase(name: str, body) -> None:
         for s in class_:
             s.latencies, s.wrong = [], 0
-        wall, cpu = time.perf_counter(), [cpu_seconds(pid) for pid in pids]
+        wall, cpu, own = time.perf_counter(), [cpu_seconds(pid) for pid in pids], time.process_time()
         await body()
         wall, cpu = time.perf_counter() - wall, [cpu_seconds(pid) - c for pid, c in zip(pids, cpu, strict=True)]
+        own = time.process_time() - own  # the light clients' own CPU: on this machine they share its cores
         latencies = [t for s in class_ for t in s.latencies]
-        summary(name, latencies, sum(s.wrong for s in class_), cpu, wall, [rss_mb(pid) for pid in pids])
+        summary(name, latencies, sum(s.wrong for s in class_), cpu, wall, [rss_mb(pid) for pid in pids], own)
 
     async def in_turn():
         for _ in range(2):
