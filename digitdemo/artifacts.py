@@ -25,6 +25,11 @@ from digitdemo.nn import ACTIVATIONS, Forward, Layer, forward
 RESTORE_HINT = (
     "Run `python -m digitdemo train` to train a new one, or `git checkout models/` to restore the shipped model."
 )
+# The same for the drawing model (issue 15), said instead where that one cannot be used.
+DRAWING_RESTORE_HINT = (
+    "Run `python -m digitdemo train --recipe drawings` to make it again, or `git checkout models/drawings/` to "
+    "restore the shipped one."
+)
 
 
 # A model file, and all its arrays unpacked, stay under this: the lab's is 53 KB, 1024 units per layer 6 MB.

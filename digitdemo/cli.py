@@ -27,7 +27,7 @@ def _predict_model(folder: str | None) -> artifacts.TrainedModel:
     try:
         return artifacts.load(artifacts.drawing_model_dir())
     except artifacts.ModelError as error:
-        reason = error.without_hint()
+        reason = f"{error.without_hint()} {artifacts.DRAWING_RESTORE_HINT}"
         print(f"note: the drawing model cannot be used, so the lab's model reads: {reason}", file=sys.stderr)
         return artifacts.load()
 

@@ -85,6 +85,7 @@ def test_predict_reads_with_the_drawing_model_unless_told_another(images, shippe
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr
     assert done.stderr.startswith("note: the drawing model cannot be used, so the lab's model reads: ")
+    assert "--recipe drawings" in done.stderr and artifacts.RESTORE_HINT not in done.stderr, "this model's way back"
     assert len(done.stderr.strip().splitlines()) == 1
     np.testing.assert_allclose(json.loads(done.stdout)["probabilities"], _read(shipped_model, paths[0]), rtol=1e-5)
 

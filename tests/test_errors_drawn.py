@@ -2,14 +2,19 @@
 
 import numpy as np
 
-from digitdemo import artifacts, drawn, handwriting
+from digitdemo import artifacts, config, drawn, handwriting
 from tests.apptest import captions_of, page, plot_spec
 
 
 def test_the_drawn_digits_tab_shows_each_models_misread_drawings_of_the_chosen_digit():
     at = page("errors").run()
     assert [t.label for t in at.tabs] == ["The lab's digits", "Drawn digits"]
+    assert not [m for m in at.metric if "read right" in m.label], "a tab not chosen is not run"
+    at.session_state["errors.tab"] = "Drawn digits"  # what a click on the tab sets, then the page runs again
+    at.run()
     assert not at.exception
+    assert at.query_params["tab"] == "Drawn digits", "the link opens this tab"
+    assert not [m for m in at.metric if "misclassified" in m.label], "the lab's tab waits until chosen again"
     digits = handwriting.load_drawn_digits()
     for digit in (7, 4):
         at.segmented_control(key="errors.drawn.digit").set_value(digit).run()
@@ -27,5 +32,34 @@ def test_the_drawn_digits_tab_shows_each_models_misread_drawings_of_the_chosen_d
                 assert [c.split("→")[1].split("<br>")[0] for c in captions] == [
                     "none" if read.predicted[i] == drawn.NO_DIGIT else str(read.predicted[i]) for i in shown
                 ]
-    # The first tab is the lab's, as before.
+    at.session_state["errors.tab"] = "The lab's digits"
+    at.run()
     assert any("Training set: misclassified" in m.label for m in at.metric)
+
+
+def test_a_link_opens_the_drawn_digits_tab_with_the_answers_hidden_as_the_first_tab_hides_them():
+    at = page("errors")
+    at.query_params["tab"] = "Drawn digits"
+    at.query_params["reveal"] = "False"  # the first tab's "Show the model's answers", off: the class guesses first
+    at.run()
+    assert not at.exception and [m for m in at.metric if m.label == "7s read right"]
+    for digit in (4, 9):  # the first a click away, when the first tab's switch has not been drawn for a run
+        at.segmented_control(key="errors.drawn.digit").set_value(digit).run()
+        captions = captions_of(plot_spec(at, "errors.drawn.lab"))
+        assert captions and all(c.endswith("→?") for c in captions)
+    at.session_state["errors.tab"] = "The lab's digits"
+    at.run()
+    assert not at.toggle(key="errors.reveal").value, "back on the first tab, its switch is as it was"
+
+
+def test_a_broken_drawing_model_is_said_with_its_own_way_back(tmp_path, monkeypatch):
+    (tmp_path / "weights.npz").write_bytes(b"not a model")
+    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))
+    at = page("errors")
+    at.query_params["tab"] = "Drawn digits"
+    at.run()
+    assert not at.exception
+    said = [i.value for i in at.info if "drawing model cannot be loaded" in i.value]
+    assert said and "--recipe drawings" in said[0] and "models/drawings/" in said[0]
+    assert artifacts.RESTORE_HINT not in said[0], "the lab's way back is not this model's"
+    assert [m for m in at.metric if m.label == "7s read right"], "the lab's model's column still shows"

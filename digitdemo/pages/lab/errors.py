@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, drawn, figures, handwriting, metrics, state
-from digitdemo.pages.common import answers_shown, for_screen, show_plot
+from digitdemo.pages.common import answers_revealed, answers_shown, for_screen, show_plot
 
 GALLERY_LIMIT = 64
 DRAWN_LIMIT = 24  # misread drawings shown per model: each is a 56x56 picture of the canvas
@@ -20,11 +20,17 @@ def _cell_clicked(which: str) -> None:
 
 def render() -> None:
     st.title("Errors")
-    lab_digits, drawn_digits = st.tabs(TABS)
-    with lab_digits:
-        _lab_digits()
-    with drawn_digits:
-        _drawn_digits()
+    # Only the chosen tab runs: the drawn digits are read in once per server process (about 1.5 s).
+    # The tab is in the page's link, as the other settings: /errors?tab=Drawn+digits opens on it.
+    key = state.from_link("errors.tab", TABS[0], state.parse_choice(TABS))
+    lab_digits, drawn_digits = st.tabs(TABS, key=key, on_change="rerun")
+    state.to_link(key)
+    if lab_digits.open:
+        with lab_digits:
+            _lab_digits()
+    if drawn_digits.open:
+        with drawn_digits:
+            _drawn_digits()
 
 
 def _lab_digits() -> None:
@@ -121,7 +127,7 @@ def _drawn_digits() -> None:
     if digit is None:  # a click on the chosen digit unselects it
         st.caption("Choose a digit to see the drawings of it each model misread.")
         return
-    shown = st.session_state.get("errors.reveal", True)  # the first tab's "Show the model's answers"
+    shown = answers_revealed("errors")  # the first tab's "Show the model's answers"
     models = [
         ("lab", "The lab's model", state.default_model()),
         ("drawing", "The drawing model", state.drawing_model()),
@@ -129,8 +135,9 @@ def _drawn_digits() -> None:
     for column, (key, title, model) in zip(st.columns(2, gap="large"), models, strict=True):
         with column:
             st.subheader(title)
-            if isinstance(model, artifacts.ModelError):
-                st.info(state.plain(f"The drawing model cannot be loaded. {model}"))
+            if isinstance(model, artifacts.ModelError):  # the lab's model, broken, stops the page (default_model)
+                way_back = artifacts.DRAWING_RESTORE_HINT  # not the lab's (RESTORE_HINT)
+                st.info(state.plain(f"The drawing model cannot be loaded. {model.without_hint()} {way_back}"))
                 continue
             _misread(digits, drawn.answers(model.layers, digits), digit, shown, key=key)
 
