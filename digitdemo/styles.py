@@ -45,7 +45,8 @@ HEIGHT_RANGE = (90, 250)  # px on the 280 px canvas
 MIN_STROKE = 2.0  # px at WORK_HEIGHT
 
 # How often each style is drawn on a digit that allows it.
-STYLE_CHANCE = {1: 0.6, 4: 0.4, 7: 0.5, 9: 0.4}
+STYLE_CHANCE = {1: 0.6, 4: 0.4, 7: 0.5, 9: 0.2}  # 9: a curled tail
+SMALL_HEAD_CHANCE = 0.4  # of 9s: a smaller head, a longer tail
 PROPORTION_CHANCE = 0.3  # any digit: its upper part a little smaller or larger than MNIST's
 
 
@@ -89,7 +90,7 @@ def _hand(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray
     r, c = rows - centre, cols - centre
     # Proportions first (in the digit's own frame): a 9 with a small head and a long tail; any digit's
     # upper part a little smaller or larger.
-    if label == 9 and rng.random() < STYLE_CHANCE[9]:
+    if label == 9 and rng.random() < SMALL_HEAD_CHANCE:
         r, c = _shrink_head(r, c, rng.uniform(0.55, 0.8))
     elif rng.random() < PROPORTION_CHANCE:
         r, c = _shrink_head(r, c, rng.uniform(0.85, 1.15), split=0.0, narrow=False)
@@ -219,7 +220,7 @@ Segment = tuple[tuple[float, float], tuple[float, float]]  # ((row, col), (row, 
 
 def _style_segments(mask: np.ndarray, label: int, rng: np.random.Generator) -> list[Segment]:
     """The style's strokes for this glyph, as segments in its pixels (none if none fits)."""
-    add = {1: _flag_and_base, 4: _closed_top, 7: _crossbar}.get(label)
+    add = {1: _flag_and_base, 4: _closed_top, 7: _crossbar, 9: _curled_tail}.get(label)
     return [] if add is None else add(mask, rng)
 
 
@@ -271,6 +272,20 @@ def _flag_and_base(mask: np.ndarray, rng: np.random.Generator) -> list[Segment]:
         half = h * rng.uniform(0.15, 0.32)
         lines.append(((foot[0], foot[1] - half), (foot[0], foot[1] + half)))
     return lines
+
+
+def _curled_tail(mask: np.ndarray, rng: np.random.Generator) -> list[Segment]:
+    """A 9's tail curled to the left at its foot, as in a g (continental hands): three short segments."""
+    h, w = mask.shape
+    bottom = np.flatnonzero(mask[-1])
+    if bottom.size == 0:  # no ink on the last row (a glyph cut by the resize): no foot to curl from
+        return []
+    foot = np.array([h - 1.0, bottom.mean()])
+    reach = max(w, 0.5 * h) * rng.uniform(0.3, 0.6)  # how far left the curl ends
+    rise = h * rng.uniform(0.04, 0.16)  # and how far back up
+    bend = [(0.35, 0.25 * rise), (0.7, 0.05 * rise), (1.0, rise)]  # down a little more, then round and up
+    points = [foot] + [foot + np.array([0.1 * h * (1 - t) - up, -t * reach]) for t, up in bend]
+    return [(tuple(a), tuple(b)) for a, b in zip(points, points[1:], strict=False)]
 
 
 def _closed_top(mask: np.ndarray, rng: np.random.Generator) -> list[Segment]:

@@ -70,7 +70,7 @@ def about(recipe: Recipe) -> str:
     return (
         f"the lab's network, loss and optimiser on {digits} MNIST digits, each also redrawn "
         f"{plural(recipe.redrawn, 'time')} as drawn on the canvas (other slants, widths and brushes; crossed 7s, "
-        f"flagged 1s, closed 4s, small-headed 9s){turned}"
+        f"flagged 1s, closed 4s, small-headed and curled 9s){turned}"
     )
 
 

@@ -69,6 +69,19 @@ def test_a_flagged_one_has_its_flag_down_and_left_of_its_top():
             assert r0 == r1 == glyph.shape[0] - 1  # a base lies level across the foot
 
 
+def test_a_curled_nine_has_its_tail_turn_left_and_back_up_from_its_foot():
+    rng = np.random.default_rng(2)
+    for digit in _digits(9, 20):
+        glyph = _glyph(digit)
+        segments = styles._curled_tail(glyph, rng)
+        (start, _), (_, end) = segments[0], segments[-1]
+        h = glyph.shape[0]
+        assert start[0] == h - 1 and glyph[-1, round(start[1])]  # from the foot of the stem
+        assert end[1] < start[1] - 0.15 * h and end[0] < start[0]  # to the left, and back up
+        lowest = max(max(a[0], b[0]) for a, b in segments)
+        assert lowest > start[0], "round: below the foot before it turns up"
+
+
 def test_an_open_four_is_closed_at_the_top_and_a_closed_one_is_left_alone():
     open_four = np.zeros((40, 30), dtype=bool)
     open_four[0:25, 2:5] = True  # the arm
