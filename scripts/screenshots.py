@@ -34,10 +34,10 @@ def main(url: str) -> None:
             page.screenshot(path=OUT / f"{name}.png")
             if name == "model":
                 _diagram(page, "10,025 params", "model_diagram.png")  # the lab's figure, static
-        # The Errors page's second tab: the drawn 4s each model misreads (issue 15).
+        # The Errors page's second tab: the drawn 1s each model misreads (issue 15).
         page.goto(f"{url}/errors?tab=Drawn+digits")
-        page.get_by_role("radio", name="4", exact=True).or_(page.get_by_role("button", name="4", exact=True)).click()
-        page.get_by_text("4s read right").first.wait_for(timeout=60_000)
+        page.get_by_role("radio", name="1", exact=True).or_(page.get_by_role("button", name="1", exact=True)).click()
+        page.get_by_text("1s read right").first.wait_for(timeout=60_000)
         page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)  # both models' mosaics
         time.sleep(3)
         page.screenshot(path=OUT / "errors-drawn.png")
