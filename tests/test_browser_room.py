@@ -3,9 +3,11 @@
 The server runs on a temporary class database; the rooms are made through the service, as the teacher's page does.
 """
 
+import time
+
 import pytest
 
-from digitdemo.classroom import service, storage
+from digitdemo.classroom import rooms, service, storage
 from tests.browser import SEVEN, canvas_on, draw, open_draw, prediction, streamlit_server
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -144,3 +146,25 @@ def test_a_reload_finds_the_student_and_the_same_link_in_another_browser_does_no
     finally:
         ada_context.close()
         other_context.close()
+
+
+def test_the_teachers_change_of_the_rooms_model_reaches_a_students_page_by_itself(in_room, classroom):
+    """The teacher picks the room's starting model on the Class page; a student's open page follows within a check
+    (room.CHECK_S), without a stroke or a reload, and their drawing is read again by the new model."""
+    _, store = classroom
+    page, canvas, code = in_room(LAPTOP)
+    service.set_room_start_model(store, code, rooms.LAB_MODEL)
+    page.reload()
+    canvas = canvas_on(page)
+    expect(page.get_by_text("Read by the lab's model, as room")).to_be_visible(timeout=15_000)
+    draw(page, canvas, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=15_000)
+    sure = page.get_by_text("sure; next best")
+    by_lab = sure.inner_text()
+    service.set_room_start_model(store, code, rooms.DRAWING_MODEL)
+    started = time.monotonic()
+    expect(page.get_by_text("Read by the drawing model, as room")).to_be_visible(timeout=10_000)
+    print(f"followed in {time.monotonic() - started:.1f} s")
+    expect(prediction(page)).to_have_text("7", timeout=15_000)  # the same drawing, read by the drawing model
+    expect(sure).not_to_have_text(by_lab)
+    expect(page.get_by_role("radio", name="Drawing model")).to_be_checked()
