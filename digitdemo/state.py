@@ -311,6 +311,9 @@ def from_link(key: str, default, parse=str) -> str:
     The link name is the key's last part. ``parse`` turns the text into a valid value or raises
     ValueError, and then the default is used: a mangled link still opens the page. Call
     ``to_link`` after the widget so the link follows what the user sets.
+
+    Call it in the run that draws the widget: a key seeded in a run without its widget outlives the widget's own
+    value, and a choice the user made comes back as the link's old one once the widget is gone for a run.
     """
     if key not in st.session_state:
         text = st.query_params.get(_link_name(key))

@@ -509,3 +509,9 @@ def test_a_draw_link_can_switch_preprocessing_off():
     assert metric(at, "Prediction") == str(labels[9000])
     assert at.toggle(key="draw.centre").value, "the link's choice is back with the fit"
     assert at.query_params["crop"] == "True" and at.query_params["fit"] == "True"
+    # Centring turned off, then fit off and on again: it stays off (a try-out found it back on).
+    at.toggle(key="draw.centre").set_value(False).run()
+    at.toggle(key="draw.fit").set_value(False).run()
+    assert at.query_params["centre"] == "False", "the link keeps centring's choice while it cannot apply"
+    at.toggle(key="draw.fit").set_value(True).run()
+    assert not at.toggle(key="draw.centre").value and at.query_params["centre"] == "False"

@@ -47,9 +47,25 @@ def test_a_link_opens_the_drawn_digits_tab_with_the_answers_hidden_as_the_first_
         at.segmented_control(key="errors.drawn.digit").set_value(digit).run()
         captions = captions_of(plot_spec(at, "errors.drawn.lab"))
         assert captions and all(c.endswith("→?") for c in captions)
+        assert any("digit drawn → ? until the answers are shown" in c.value for c in at.caption)
+    # The same switch and Reveal button as the first tab's: the class guesses here too, then reveals.
+    assert not at.toggle(key="errors.reveal").value and at.button(key="errors.reveal_now")
     at.session_state["errors.tab"] = "The lab's digits"
     at.run()
     assert not at.toggle(key="errors.reveal").value, "back on the first tab, its switch is as it was"
+    # Revealed there, the drawn tab shows the answers, and back again the switch is still on (a try-out found it
+    # off again, and the link with it: the link's "off" had been kept as a value of its own by the drawn tab).
+    at.toggle(key="errors.reveal").set_value(True).run()
+    at.session_state["errors.tab"] = "Drawn digits"
+    at.run()
+    assert not any(c.endswith("→?") for c in captions_of(plot_spec(at, "errors.drawn.lab")))
+    at.session_state["errors.tab"] = "The lab's digits"
+    at.run()
+    assert at.toggle(key="errors.reveal").value and at.query_params["reveal"] == "True"
+    at.session_state["errors.tab"] = "Drawn digits"
+    at.run()
+    assert at.segmented_control(key="errors.drawn.digit").value == 9, "the digit chosen before, back with the tab"
+    assert at.query_params["digit"] == "9"
 
 
 def test_a_broken_drawing_model_is_said_with_its_own_way_back(tmp_path, monkeypatch):

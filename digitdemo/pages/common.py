@@ -104,21 +104,12 @@ def answers_shown(page: str) -> bool:
 
     With the answers hidden the class guesses first; the button, or the switch, shows them.
     """
-    key = _reveal_key(page)
+    key = state.from_link(f"{page}.reveal", True, state.parse_choice([True, False]))
     shown = st.toggle("Show the model's answers", key=key, help="Off: the class guesses first, then reveal.")
     state.to_link(key)
     if not shown:
         st.button("Reveal the model's answers", key=f"{page}.reveal_now", type="primary", on_click=_reveal, args=(key,))
     return shown
-
-
-def answers_revealed(page: str) -> bool:
-    """The page's answers_shown switch as it stands, read where the switch itself is not drawn (another tab)."""
-    return st.session_state[_reveal_key(page)]
-
-
-def _reveal_key(page: str) -> str:
-    return state.from_link(f"{page}.reveal", True, state.parse_choice([True, False]))
 
 
 def _reveal(key: str) -> None:

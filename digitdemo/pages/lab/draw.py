@@ -15,6 +15,8 @@ CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
 SOURCES = ["Draw", "Upload a picture"]
 STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
+CENTRE = "draw.centre"
+ON_OFF = state.parse_choice([True, False])
 INTRO = (
     "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "
     "into **10 numbers (logits)**, and softmax turns those into **probabilities**. "
@@ -43,7 +45,9 @@ def render() -> None:
     room.live_check()  # in a room: the round's digit, large; a round, a closed room, a removal followed live
     # Controls that rarely change sit outside the fragment, so a stroke does not resend them.
     # The switches are in the page's link: /draw?crop=False&fit=False shows a plain resize.
-    keys = [state.from_link(f"draw.{step}", True, state.parse_choice([True, False])) for step in STEPS]
+    # Centring is seeded where its switch is drawn (_switches): seeded in a run without it, its key would outlive
+    # the switch's own value, and a student's "off" would come back on once fit was off and on again.
+    keys = [state.from_link(f"draw.{step}", True, ON_OFF) for step in STEPS[:2]]
     if in_room:
         # A student in a room: input and switches on one line, so on a phone the canvas is in the first screen.
         # The switch between the drawing model and the lab's waits below the canvas (_live).
@@ -58,7 +62,7 @@ def render() -> None:
             _reader_switch(reader)
         st.caption(SWITCHES)
         switches = _switches(keys, *st.columns(3))
-    state.to_link(*keys)
+    state.to_link(*keys)  # and centring, where it is drawn
     st.space("small")  # room for the canvas's floating toolbar
     _live(source, switches, in_room)
     room.my_drawings()
@@ -98,7 +102,9 @@ def _switches(keys: list[str], crop, fit, centre) -> dict[str, bool]:
         "fit": fit.toggle("Fit in a 20x20 box", key=keys[1]),
     }
     if switches["fit"]:
-        switches["centre"] = centre.toggle("Centre of mass to the centre", key=keys[2])
+        key = state.from_link(CENTRE, True, ON_OFF)
+        switches["centre"] = centre.toggle("Centre of mass to the centre", key=key)
+        state.to_link(key)
     else:  # centring needs the fitted box: shown off, while the link keeps the choice for when fit is back
         centre.toggle("Centre of mass to the centre", False, key="draw.centre_unavailable", disabled=True)
         switches["centre"] = False

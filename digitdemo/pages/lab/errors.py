@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, drawn, figures, handwriting, metrics, state
-from digitdemo.pages.common import answers_revealed, answers_shown, for_screen, show_plot
+from digitdemo.pages.common import answers_shown, for_screen, show_plot
 
 GALLERY_LIMIT = 64
 DRAWN_LIMIT = 24  # misread drawings shown per model: each is a 56x56 picture of the canvas
@@ -35,8 +35,9 @@ def render() -> None:
 
 def _lab_digits() -> None:
     st.markdown(
-        "Which digits does the model get wrong? On its own training data, few (the lab counts **15 of "
-        "5000**); on digits it has never seen, more. " + state.model_caption()
+        "Which digits does the model get wrong? On its own training data, few (the lab's notebook counted **15 of "
+        "5000** with its own training run; every run counts a few more or less); on digits it has never seen, more. "
+        + state.model_caption()
     )
     model = state.current_model()
     results = {}
@@ -123,11 +124,14 @@ def _drawn_digits() -> None:
         "a flag and a base, open and closed 4s). The writers are made up, from school handwriting forms; the "
         "drawings were drawn in a real browser. Which ones does each model misread?"
     )
-    digit = st.segmented_control("Digit drawn", list(range(10)), default=7, key="errors.drawn.digit")
+    shown = answers_shown("errors")  # the first tab's switch (one tab runs at a time): the class guesses first here too
+    # In the link (?digit=4), so the chosen digit is back after a visit to the other tab, and a link opens on it.
+    key = state.from_link("errors.drawn.digit", 7, state.parse_choice(list(range(10))))
+    digit = st.segmented_control("Digit drawn", list(range(10)), key=key)
     if digit is None:  # a click on the chosen digit unselects it
         st.caption("Choose a digit to see the drawings of it each model misread.")
         return
-    shown = answers_revealed("errors")  # the first tab's "Show the model's answers"
+    state.to_link(key)
     models = [
         ("lab", "The lab's model", state.default_model()),
         ("drawing", "The drawing model", state.drawing_model()),
@@ -165,6 +169,5 @@ def _misread(digits, read, digit: int, shown: bool, key: str) -> None:
     figure = figures.digits.drawing_mosaic(drawn.thumbnails(digits.images[chosen]), [caption(i) for i in chosen])
     show_plot(figure, key=f"errors.drawn.{key}")
     more = f" (the first {DRAWN_LIMIT})" if len(wrong) > DRAWN_LIMIT else ""
-    st.caption(
-        f"{len(wrong)} misread{more}, as drawn: digit drawn → digit read, with the probability the model gave it."
-    )
+    answer = "digit read, with the probability the model gave it" if shown else "? until the answers are shown"
+    st.caption(f"{len(wrong)} misread{more}, as drawn: digit drawn → {answer}.")
