@@ -152,7 +152,7 @@ def test_the_teachers_change_of_the_rooms_model_reaches_a_students_page_by_itsel
     """The teacher picks the room's starting model on the Class page; a student's open page follows within a check
     (room.CHECK_S), without a stroke or a reload, and their drawing is read again by the new model."""
     _, store = classroom
-    page, canvas, code = in_room(LAPTOP)
+    page, _, code = in_room(LAPTOP)
     service.set_room_start_model(store, code, rooms.LAB_MODEL)
     page.reload()
     canvas = canvas_on(page)

@@ -15,7 +15,7 @@ CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
 SOURCES = ["Draw", "Upload a picture"]
 STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
-CENTRE = "draw.centre"
+CENTRE = f"draw.{STEPS[2]}"  # seeded apart from the others (render)
 ON_OFF = state.parse_choice([True, False])
 INTRO = (
     "Draw a digit from 0 to 9 with your mouse, finger or stylus. The network turns its **400 pixels** "

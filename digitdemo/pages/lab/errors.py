@@ -126,12 +126,12 @@ def _drawn_digits() -> None:
     )
     shown = answers_shown("errors")  # the first tab's switch (one tab runs at a time): the class guesses first here too
     # In the link (?digit=4), so the chosen digit is back after a visit to the other tab, and a link opens on it.
-    key = state.from_link("errors.drawn.digit", 7, state.parse_choice(list(range(10))))
-    digit = st.segmented_control("Digit drawn", list(range(10)), key=key)
+    digit_key = state.from_link("errors.drawn.digit", 7, state.parse_choice(list(range(10))))
+    digit = st.segmented_control("Digit drawn", list(range(10)), key=digit_key)
     if digit is None:  # a click on the chosen digit unselects it
         st.caption("Choose a digit to see the drawings of it each model misread.")
         return
-    state.to_link(key)
+    state.to_link(digit_key)
     models = [
         ("lab", "The lab's model", state.default_model()),
         ("drawing", "The drawing model", state.drawing_model()),
