@@ -148,6 +148,33 @@ def test_a_reload_finds_the_student_and_the_same_link_in_another_browser_does_no
         other_context.close()
 
 
+# The Draw page's blocks, in order: what a rerun on a new session (a reconnect, another worker) lays out anew.
+PAGE_SHAPE = """
+() => [...document.querySelector('[data-testid=stMainBlockContainer] > [data-testid=stVerticalBlock]').children]
+  .map(child => child.getAttribute('data-testid') + ' ' + [...child.querySelectorAll(':scope > [class*=st-key-]')]
+                                                          .map(e => e.className.match(/st-key-[\\w-]+/)[0]))
+"""
+
+
+def test_a_students_page_has_one_shape_whether_or_not_the_browser_has_its_cookie(browser, classroom):
+    """Found by CI (a worker killed mid-lesson): the page that set the cookie kept its hidden line, the same page
+    on a new session (the cookie sent) had none, so every block below moved, and on reconnecting the old room line
+    stayed beside the new one, faded, until the run ended."""
+    url, store = classroom
+    code = service.create_room(store).code
+    context = browser.new_context(**LAPTOP)
+    try:
+        first = context.new_page()
+        open_draw(first, url, f"/draw?room={code}")  # its session set the cookie
+        first.wait_for_function("document.cookie.includes('digitdemo_browser=')")
+        second = context.new_page()
+        open_draw(second, url, f"/draw?room={code}")  # a new session, the cookie sent: the same student
+        assert nickname_on(second) == nickname_on(first)
+        assert second.evaluate(PAGE_SHAPE) == first.evaluate(PAGE_SHAPE)
+    finally:
+        context.close()
+
+
 def test_the_teachers_change_of_the_rooms_model_reaches_a_students_page_by_itself(in_room, classroom):
     """The teacher picks the room's starting model on the Class page; a student's open page follows within a check
     (room.CHECK_S), without a stroke or a reload, and their drawing is read again by the new model."""

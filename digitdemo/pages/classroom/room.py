@@ -63,18 +63,19 @@ def browser_secret() -> str:
 
 
 def remember_browser() -> None:
-    """Keep this browser's secret in its cookie, so a reload finds the student; say once that one was made.
+    """Keep this browser's secret in its cookie, so a reload finds the student.
 
     A cookie, not the link: the link is seen (projector, shared, history), and another browser that opens it
     joins as a new student. Streamlit reads cookies but cannot set one: a line of JavaScript does.
     """
     if student() is None:
         return
-    secret = browser_secret()
-    if st.context.cookies.get(COOKIE) != secret:
-        cookie = f"{COOKIE}={secret}; path=/; max-age={COOKIE_SECONDS}; samesite=strict"
-        with st.container(key="room-browser"):  # hidden by style.css: it shows nothing
-            st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
+    # On every run, even when the browser sent the cookie: the page keeps one shape. (A session's cookies are those
+    # of its first request, so the page that set the cookie kept this line and the same page on a new session did
+    # not: every block below moved, and on reconnecting the old room line stayed beside the new one, faded.)
+    cookie = f"{COOKIE}={browser_secret()}; path=/; max-age={COOKIE_SECONDS}; samesite=strict"
+    with st.container(key="room-browser"):  # hidden by style.css: it shows nothing
+        st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
 
 
 def join(code_text: object) -> bool:
