@@ -2,6 +2,7 @@
 
     python -m bench.drawn_digits [--model DIR ...]      # accuracy: overall, per digit, per style, per device
     python -m bench.drawn_digits --record               # draw the set again, in the browser (about 15 min)
+    python -m bench.drawn_digits --export room.zip      # the same figures on a real class's drawings
 
 Recording starts the app, opens the Draw page, and has every writer of ``digitdemo.handwriting``
 draw every digit: with the mouse (down, moves, up per stroke) or with a finger (touch events), on
@@ -12,19 +13,28 @@ the page as ``image_bytes``), decoded by the page's own ``read_canvas``. Then th
 
 The benchmark reads the stored set through the app's ``preprocess`` and runs each model in NumPy;
 a drawing where preprocessing finds no digit counts as wrong.
+
+``--export`` reads a room's export instead (the Class page's zip, or the folder ``python -m digitdemo
+class export`` writes): drawings by real students, each as the input their page read, with the digit
+they meant. Neither shipped model saw them: the yardstick issue 15 asks for, once a class has drawn.
 """
 
 import argparse
 import base64
+import csv
+import io
 import json
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from digitdemo import artifacts, config, handwriting
+from digitdemo.classroom import export
 from digitdemo.drawn import answers
+from digitdemo.nn import forward
 from digitdemo.preprocess import read_canvas
 
 CANVAS_KEY = "draw.canvas."  # the Draw page's canvas widget key, then its version
@@ -268,6 +278,50 @@ def report(models: dict[str, artifacts.TrainedModel], drawn: handwriting.DrawnDi
     print(f"\n{unread} drawings where preprocessing found no digit (counted wrong)")
 
 
+class ExportError(Exception):
+    """Not a room's export, in one sentence."""
+
+
+def read_export(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A room's export (its zip or its folder): X (n, 400) as read, the digits meant (n,), the students (n,)."""
+    try:
+        if path.is_dir():
+            files = {name: (path / name).read_bytes() for name in (export.X_NAME, export.Y_NAME, export.CSV_NAME)}
+        else:
+            with zipfile.ZipFile(path) as archive:
+                files = {name: archive.read(name) for name in (export.X_NAME, export.Y_NAME, export.CSV_NAME)}
+        X = np.load(io.BytesIO(files[export.X_NAME]), allow_pickle=False)
+        y = np.load(io.BytesIO(files[export.Y_NAME]), allow_pickle=False)
+        rows = list(csv.DictReader(io.StringIO(files[export.CSV_NAME].decode("utf-8"))))
+        students = np.array([int(row["student"]) for row in rows], dtype=np.int64)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise ExportError(f"{path} is not a room's export (X.npy, y.npy and drawings.csv): {error}") from None
+    n = len(students)
+    if n == 0:
+        raise ExportError(f"{path} holds no drawings.")
+    if X.shape != (n, config.N_PIXELS) or y.shape != (n, 1) or not np.isin(y, range(config.N_CLASSES)).all():
+        raise ExportError(f"{path} is not a room's export: X {X.shape}, y {y.shape} for {n} drawings.")
+    return X.astype(np.float32), y[:, 0].astype(np.int64), students
+
+
+def report_export(models: dict[str, artifacts.TrainedModel], X: np.ndarray, y: np.ndarray, students: np.ndarray):
+    """Each model on a real class's drawings: overall, per digit, its lowest digit, and per student."""
+    names = list(models)
+    right = {name: forward(model.layers, X).predicted_digit == y for name, model in models.items()}
+    header = "".join(f"{name:>18}" for name in names)
+    print(f"\na class's drawings ({len(np.unique(students))} students, {len(y)} drawings)\n  {'':<36}{header}")
+    print(f"  {'overall':<36}" + "".join(f"{_accuracy(right[n]):>18}" for n in names))
+    drawn = [d for d in range(config.N_CLASSES) if (y == d).any()]
+    for digit in range(config.N_CLASSES):
+        rows = y == digit
+        print(f"  {f'digit {digit} ({rows.sum()})':<36}" + "".join(f"{_accuracy(right[n][rows]):>18}" for n in names))
+    worst = {n: min(right[n][y == d].mean() for d in drawn) for n in names}
+    print(f"  {'lowest digit drawn':<36}" + "".join(f"{worst[n]:>18.1%}" for n in names))
+    each = {n: [right[n][students == s].mean() for s in np.unique(students)] for n in names}
+    for label, pick in (("lowest student", np.min), ("median student", np.median)):
+        print(f"  {label:<36}" + "".join(f"{pick(each[n]):>18.1%}" for n in names))
+
+
 def _name(folder: str) -> str:
     """models/drawings rather than /work/.../models/drawings: the column's header."""
     path = Path(folder).resolve()
@@ -290,17 +344,24 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=handwriting.REPETITIONS, help="with --record")
     parser.add_argument("--out", type=Path, default=handwriting.DRAWN_DIGITS_FILE, help="with --record")
     parser.add_argument("--browsers", type=int, default=3, help="with --record: browsers drawing at once")
+    parser.add_argument("--export", type=Path, help="a room's export (zip or folder) to read instead of the set")
     args = parser.parse_args()
     if args.record:
         record(args.writers, args.repetitions, args.out, args.browsers)
         return
-    if not handwriting.DRAWN_DIGITS_FILE.is_file():
-        sys.exit(f"{handwriting.DRAWN_DIGITS_FILE} is missing: record it with python -m bench.drawn_digits --record")
     folders = args.model or [str(artifacts.model_dir()), str(artifacts.drawing_model_dir())]
     models = {_name(folder): _load_model(folder) for folder in folders}
     models = {name: model for name, model in models.items() if model is not None}
     if not models:
         sys.exit("No model could be loaded.")
+    if args.export is not None:
+        try:
+            report_export(models, *read_export(args.export))
+        except ExportError as error:
+            sys.exit(str(error))
+        return
+    if not handwriting.DRAWN_DIGITS_FILE.is_file():
+        sys.exit(f"{handwriting.DRAWN_DIGITS_FILE} is missing: record it with python -m bench.drawn_digits --record")
     started = time.perf_counter()
     drawn = handwriting.load_drawn_digits()
     print(f"{len(drawn.labels)} drawings read and preprocessed in {time.perf_counter() - started:.1f} s")

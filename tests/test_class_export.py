@@ -166,3 +166,29 @@ def test_cli_uses_the_environment_variable(store, lesson):
         [sys.executable, "-m", "digitdemo", "class", "list"], capture_output=True, text=True, env=env
     )
     assert code in result.stdout
+
+
+# --- Read by the benchmark (issue 15's yardstick, from a real class) ---------------------
+def test_the_drawn_digits_benchmark_reads_an_export_zip_or_folder(store, lesson, tmp_path, shipped_model):
+    code, sent = lesson
+    (tmp_path / "room.zip").write_bytes(export.zip_bytes(store, code))
+    export.write_folder(store, code, tmp_path / "folder")
+    meant = np.array([s["meant"] for s in shown(sent)])
+    right = shipped_model.forward(np.stack([s["steps"].x for s in shown(sent)])).predicted_digit == meant
+    for source in ("room.zip", "folder"):
+        bench = subprocess.run(
+            [sys.executable, "-m", "bench.drawn_digits", "--model", "models", "--export", str(tmp_path / source)],
+            capture_output=True,
+            text=True,
+        )
+        assert bench.returncode == 0, bench.stderr
+        assert "a class's drawings (3 students, 11 drawings)" in bench.stdout
+        overall = next(line for line in bench.stdout.splitlines() if line.strip().startswith("overall"))
+        assert overall.split()[-1] == f"{right.mean():.1%}"
+    (tmp_path / "notes.zip").write_bytes(b"not a zip")
+    wrong = subprocess.run(
+        [sys.executable, "-m", "bench.drawn_digits", "--export", str(tmp_path / "notes.zip")],
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode == 1 and "is not a room's export" in wrong.stderr and "Traceback" not in wrong.stderr
