@@ -259,8 +259,11 @@ def _crossbar(mask: np.ndarray, rng: np.random.Generator) -> list[Segment]:
 def _flag_and_base(mask: np.ndarray, rng: np.random.Generator) -> list[Segment]:
     """A 1's flag from its top, down and to the left of its stem; a base across its foot on some."""
     h, _ = mask.shape
-    top = np.array([0.0, np.flatnonzero(mask[0]).mean()])
-    foot = np.array([h - 1.0, np.flatnonzero(mask[-1]).mean()])
+    first, last = np.flatnonzero(mask[0]), np.flatnonzero(mask[-1])
+    if first.size == 0 or last.size == 0:  # no ink on the first or last row (as in _curled_tail): no top or foot
+        return []
+    top = np.array([0.0, first.mean()])
+    foot = np.array([h - 1.0, last.mean()])
     down = foot - top
     stem = np.degrees(np.arctan2(down[0], -down[1]))  # the stem's angle below the horizontal, to the left
     below = rng.uniform(15, 55)  # the flag's, as people draw it: down and to the left

@@ -82,6 +82,14 @@ def test_a_curled_nine_has_its_tail_turn_left_and_back_up_from_its_foot():
         assert lowest > start[0], "round: below the foot before it turns up"
 
 
+def test_a_glyph_without_ink_on_its_first_or_last_row_gets_no_flag_or_tail():
+    """A resize can leave an edge row empty: no top or foot to start from, so no style (before: NaN points)."""
+    stem = np.zeros((40, 12), dtype=bool)
+    stem[1:39, 5:8] = True  # a 1 (or a 9's stem) whose first and last rows hold no ink
+    for add in (styles._flag_and_base, styles._curled_tail):
+        assert add(stem, np.random.default_rng(0)) == []
+
+
 def test_an_open_four_is_closed_at_the_top_and_a_closed_one_is_left_alone():
     open_four = np.zeros((40, 30), dtype=bool)
     open_four[0:25, 2:5] = True  # the arm
