@@ -72,6 +72,33 @@ def test_the_zip_holds_the_labs_arrays_pictures_and_a_csv(store, lesson):
     assert sorted(set(numbers.values())) == [1, 2, 3]
 
 
+def test_each_drawing_names_the_round_it_was_sent_in_numbered_as_on_the_board(store, drawings, shipped_model):
+    images, labels = drawings
+    code = service.create_room(store).code
+    ada = service.join(store, code, "Ada")
+    t0 = 2e6
+
+    def send(i: int, now: float) -> None:
+        steps = preprocess(images[i])
+        out = shipped_model.forward(steps.x)
+        read, p = int(out.predicted_digit[0]), out.probabilities[0]
+        ink = service.ink_picture(steps.cropped)
+        service.send_drawing(store, ada, code, int(labels[i]), steps.x, ink, read, p, "shipped", now=now)
+
+    send(0, t0)  # before any round
+    service.start_round(store, code, now=t0 + 10)
+    send(1, t0 + 20)
+    service.end_round(store, code, now=t0 + 30)
+    service.start_round(store, code, now=t0 + 40)
+    send(2, t0 + 50)
+    service.end_round(store, code, now=t0 + 60)
+    send(3, t0 + 70)  # after both
+    rows = list(
+        csv.DictReader(io.StringIO(export.export_files(export.room_data(store, code))["drawings.csv"].decode()))
+    )
+    assert [r["round"] for r in rows] == ["", "1", "2", ""]
+
+
 def test_nicknames_and_hidden_drawings_only_when_asked(store, lesson):
     code, sent = lesson
     archive = zipfile.ZipFile(io.BytesIO(export.zip_bytes(store, code, include_nicknames=True, include_hidden=True)))

@@ -34,6 +34,7 @@ class ClassData:
     students: np.ndarray  # (n,) int64: 1, 2, ... per student in order of first drawing (a split by student)
     drawing_ids: np.ndarray  # (n,) int64
     created_at: np.ndarray  # (n,) float64, seconds since the epoch
+    rounds: np.ndarray  # (n,) int64: the round sent in, numbered as the board numbers them (1 the first); 0 none
     nicknames: list[str]
     pngs: list[bytes]
 
@@ -51,6 +52,8 @@ def room_data(store: ClassStore, code: object, include_hidden: bool = False) -> 
     numbers: dict[str, int] = {}
     for row in rows:
         numbers.setdefault(row["student"], len(numbers) + 1)
+    rounds = [r.id for r, _ in service.list_rounds(store, room.code)]  # newest first
+    round_numbers = {round_id: len(rounds) - i for i, round_id in enumerate(rounds)}
     return ClassData(
         code=room.code,
         X=X.astype(np.float32),  # '<f4' is float32 on every machine NumPy runs on; the copy is writable
@@ -59,6 +62,7 @@ def room_data(store: ClassStore, code: object, include_hidden: bool = False) -> 
         students=np.array([numbers[row["student"]] for row in rows], dtype=np.int64),
         drawing_ids=np.array([row["id"] for row in rows], dtype=np.int64),
         created_at=np.array([row["created_at"] for row in rows], dtype=np.float64),
+        rounds=np.array([round_numbers.get(row["round_id"], 0) for row in rows], dtype=np.int64),
         nicknames=[row["nickname"] for row in rows],
         pngs=[bytes(row["ink_png"]) for row in rows],
     )
@@ -74,11 +78,12 @@ def _csv(data: ClassData, include_nicknames: bool) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["file", "digit_meant", "digit_read", "time", "student"] + (["nickname"] if include_nicknames else [])
+        ["file", "digit_meant", "digit_read", "time", "student", "round"] + (["nickname"] if include_nicknames else [])
     )
     for i in range(len(data.y)):
         when = datetime.fromtimestamp(data.created_at[i], tz=UTC).isoformat(timespec="seconds")
-        row = [data.png_name(i), int(data.y[i, 0]), int(data.read[i]), when, int(data.students[i])]
+        sent_in = int(data.rounds[i]) or ""  # blank: sent outside any round
+        row = [data.png_name(i), int(data.y[i, 0]), int(data.read[i]), when, int(data.students[i]), sent_in]
         writer.writerow(row + ([data.nicknames[i]] if include_nicknames else []))
     return out.getvalue().encode("utf-8")
 
