@@ -8,7 +8,7 @@ import time
 import pytest
 
 from digitdemo.classroom import rooms, service, storage
-from tests.browser import SEVEN, canvas_on, draw, open_draw, prediction, streamlit_server
+from tests.browser import ONE, SEVEN, canvas_on, draw, open_draw, prediction, streamlit_server
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -98,6 +98,29 @@ def test_tapping_the_chosen_digit_again_keeps_it_and_send_stays_ready(in_room):
     page.wait_for_timeout(1500)
     expect(seven).to_have_attribute("aria-checked", "true")
     expect(send).to_be_enabled()
+
+
+def test_after_a_send_no_digit_is_chosen_so_the_next_drawing_is_not_sent_as_the_last_ones(in_room, classroom):
+    """Found by a try-out: the keypad kept the 7 just sent, Send stayed ready, and a 1 drawn next went to the class
+    as a 7 (the server forgot the choice, the browser did not)."""
+    _, store = classroom
+    page, canvas, code = in_room(LAPTOP)
+    keypad = page.locator(".st-key-room-digit")
+    send = page.get_by_role("button", name="Send to the class")
+    draw(page, canvas, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=30_000)
+    keypad.get_by_role("radio", name="7", exact=True).click()
+    send.click()
+    expect(page.get_by_text("Sent your 7 to the class")).to_be_visible(timeout=30_000)
+    expect(keypad.locator("[aria-checked=true]")).to_have_count(0)
+    draw(page, canvas_on(page), ONE)
+    expect(prediction(page)).to_have_text("1", timeout=30_000)
+    expect(page.get_by_text("Choose the digit you drew: Send waits for it.")).to_be_visible()
+    expect(send).to_be_disabled()
+    keypad.get_by_role("radio", name="1", exact=True).click()
+    send.click()
+    expect(page.get_by_text("Sent your 1 to the class")).to_be_visible(timeout=30_000)
+    assert [d.meant for d in service.room_drawings(store, code)] == [1, 7]  # newest first
 
 
 def test_on_a_phone_in_a_room_the_canvas_is_in_the_first_screen(in_room):

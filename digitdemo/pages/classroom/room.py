@@ -23,6 +23,7 @@ SAID = "room.said"  # the sentence beside Send in this run (a database fault is 
 TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not join again
 SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
 DIGIT = "room.digit"  # "Which digit did you draw?"
+SEND_CLICKED = "room.send_clicked"  # set by Send's callback: the run it starts sends, at the top of the panel
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
 SENT_IDS = "room.sent_ids"  # the drawings this session sent, to notice the teacher removing them
@@ -299,6 +300,13 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
             st.rerun(scope="app")
         return
     closed = status is not None and not status.is_open
+    # Sent before the keypad is drawn: only then can its choice be undone (undone after it was drawn, the choice
+    # stayed in the browser, and the next drawing went to the class as the last one's digit). The drawing and the
+    # digit are this run's, the newest the browser sent.
+    clicked = st.session_state.pop(SEND_CLICKED, False)
+    if clicked and out is not None and not closed and st.session_state.get(DIGIT) in DIGITS:
+        _send(current, st.session_state[DIGIT], steps, out)
+        st.rerun()  # the fresh canvas (drawn above this panel) and the empty keypad
     notice = st.session_state.pop(SENT, None)
     running, asked = (None, None) if closed else _asked_digit(current)
     if asked is not None and running.kind == rooms.EVERY_DIGIT:  # the other kinds' digit is large above the canvas
@@ -325,9 +333,13 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         disabled=closed,
     )
     ready = out is not None and meant in DIGITS and not closed
-    if st.button("Send to the class", key="room.send", type="primary", disabled=not ready):
-        _send(current, meant, steps, out)
-        st.rerun()
+    st.button(
+        "Send to the class",
+        key="room.send",
+        type="primary",
+        disabled=not ready,
+        on_click=_clicked_send,
+    )
     st.session_state[SAID] = notice and notice[1]
     if notice is not None:
         getattr(st, notice[0])(notice[1])
@@ -416,6 +428,10 @@ def _round_banner(current: Student, running: service.Round | None) -> None:
         st.caption(" · ".join(words))
 
 
+def _clicked_send() -> None:
+    st.session_state[SEND_CLICKED] = True
+
+
 def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
     st.session_state.pop(JOINED, None)  # said until their first drawing
     try:
@@ -439,7 +455,7 @@ def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
     st.session_state[SENT] = ("success", f"Sent your {meant} to the class: {verdict}.")
     # A fresh canvas and no digit chosen: ready for the next drawing.
     st.session_state["draw.canvas_version"] = st.session_state.get("draw.canvas_version", 0) + 1
-    st.session_state.pop(DIGIT, None)
+    st.session_state[DIGIT] = None
 
 
 def my_drawings() -> None:
