@@ -123,6 +123,19 @@ def test_after_a_send_no_digit_is_chosen_so_the_next_drawing_is_not_sent_as_the_
     assert [d.meant for d in service.room_drawings(store, code)] == [1, 7]  # newest first
 
 
+@pytest.mark.parametrize("width", [1000, 1024, 1100])
+def test_the_whole_canvas_shows_on_a_narrow_laptop_window_with_the_sidebar_open(in_room, width):
+    """Found by a try-out: at 1000 px the canvas's column was 208 px wide, and cut off the canvas's right side."""
+    page, canvas, _ = in_room({"viewport": {"width": width, "height": 900}})
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    column = page.locator('[data-testid="stColumn"]:has(.st-key-draw-verdict)')
+    drawn, shown = canvas.bounding_box(), column.bounding_box()
+    assert drawn["width"] == 280 and shown["x"] <= drawn["x"] and drawn["x"] + 280 <= shown["x"] + shown["width"]
+    expect(page.get_by_role("button", name="Clear", exact=True)).to_have_text("Clear")
+    clear = page.get_by_role("button", name="Clear", exact=True).locator("p")
+    assert clear.evaluate("e => e.scrollWidth <= e.clientWidth"), "the button's word is cut short"
+
+
 def test_on_a_phone_in_a_room_the_canvas_is_in_the_first_screen(in_room):
     page, canvas, code = in_room(PHONE)
     expect(page.get_by_text(f"Room {code}", exact=True)).to_be_visible()
