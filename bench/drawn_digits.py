@@ -36,6 +36,7 @@ from digitdemo.classroom import export
 from digitdemo.drawn import answers
 from digitdemo.nn import forward
 from digitdemo.preprocess import read_canvas
+from digitdemo.text import plural
 
 CANVAS_KEY = "draw.canvas."  # the Draw page's canvas widget key, then its version
 WAIT_S = 10.0  # for the canvas's picture after the last stroke: it sends 0.2 s after the last pen-up
@@ -282,25 +283,64 @@ class ExportError(Exception):
     """Not a room's export, in one sentence."""
 
 
+EXPORT_FILES = (export.X_NAME, export.Y_NAME, export.CSV_NAME)
+MAX_EXPORT_BYTES = 64 * 2**20  # per file: X of 40,000 drawings; a room holds at most 3000
+
+
+def _export_files(path: Path) -> dict[str, bytes]:
+    """X.npy, y.npy and drawings.csv of an export folder or zip, each read only if it is a file of sane size."""
+    if path.is_dir():
+        sizes = {name: (path / name).stat().st_size for name in EXPORT_FILES if (path / name).is_file()}
+        _check_sizes(path, sizes)
+        return {name: (path / name).read_bytes() for name in EXPORT_FILES}
+    if not (path.is_file() and zipfile.is_zipfile(path)):
+        raise ExportError(f"{path} is neither a folder nor a zip file (a room's export is one or the other).")
+    with zipfile.ZipFile(path) as archive:
+        _check_sizes(path, {i.filename: i.file_size for i in archive.infolist() if i.filename in EXPORT_FILES})
+        return {name: archive.read(name) for name in EXPORT_FILES}
+
+
+def _check_sizes(path: Path, sizes: dict[str, int]) -> None:
+    missing = [name for name in EXPORT_FILES if name not in sizes]
+    if missing:
+        raise ExportError(f"{path} is not a room's export: it has no {' or '.join(missing)}.")
+    large = [name for name in EXPORT_FILES if sizes[name] > MAX_EXPORT_BYTES]
+    if large:
+        raise ExportError(f"{path} is not a room's export: its {large[0]} is {sizes[large[0]] / 2**20:.0f} MB.")
+
+
+def _array(files: dict[str, bytes], name: str, kind: str) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(files[name]), allow_pickle=False)
+    except (ValueError, OSError, EOFError):
+        array = None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in kind:
+        raise ExportError(f"{name} is not the export's plain array of {'numbers' if kind == 'f' else 'digits'}.")
+    return array
+
+
 def read_export(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A room's export (its zip or its folder): X (n, 400) as read, the digits meant (n,), the students (n,)."""
     try:
-        if path.is_dir():
-            files = {name: (path / name).read_bytes() for name in (export.X_NAME, export.Y_NAME, export.CSV_NAME)}
-        else:
-            with zipfile.ZipFile(path) as archive:
-                files = {name: archive.read(name) for name in (export.X_NAME, export.Y_NAME, export.CSV_NAME)}
-        X = np.load(io.BytesIO(files[export.X_NAME]), allow_pickle=False)
-        y = np.load(io.BytesIO(files[export.Y_NAME]), allow_pickle=False)
+        files = _export_files(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ExportError(f"{path} could not be read ({getattr(error, 'strerror', None) or 'a broken zip'}).") from None
+    X, y = _array(files, export.X_NAME, "f"), _array(files, export.Y_NAME, "iu")
+    try:
         rows = list(csv.DictReader(io.StringIO(files[export.CSV_NAME].decode("utf-8"))))
         students = np.array([int(row["student"]) for row in rows], dtype=np.int64)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as error:
-        raise ExportError(f"{path} is not a room's export (X.npy, y.npy and drawings.csv): {error}") from None
+    except (UnicodeDecodeError, KeyError, TypeError, ValueError):
+        raise ExportError(f"{export.CSV_NAME} has no student number on every row, as the export writes.") from None
     n = len(students)
     if n == 0:
         raise ExportError(f"{path} holds no drawings.")
-    if X.shape != (n, config.N_PIXELS) or y.shape != (n, 1) or not np.isin(y, range(config.N_CLASSES)).all():
-        raise ExportError(f"{path} is not a room's export: X {X.shape}, y {y.shape} for {n} drawings.")
+    if X.shape != (n, config.N_PIXELS) or y.shape != (n, 1):
+        raise ExportError(f"{path} is not a room's export: X {X.shape} and y {y.shape} for {n} drawings.")
+    if not np.isfinite(X).all():  # its range is the lab's, a little beyond 0-1 (the resampling overshoots)
+        raise ExportError(f"{export.X_NAME} holds values that are not numbers (NaN or infinite).")
+    bad = sorted(set(y[:, 0].tolist()) - set(range(config.N_CLASSES)))
+    if bad:
+        raise ExportError(f"{export.Y_NAME} holds {bad[0]}, which is not a digit from 0 to 9.")
     return X.astype(np.float32), y[:, 0].astype(np.int64), students
 
 
@@ -309,7 +349,8 @@ def report_export(models: dict[str, artifacts.TrainedModel], X: np.ndarray, y: n
     names = list(models)
     right = {name: forward(model.layers, X).predicted_digit == y for name, model in models.items()}
     header = "".join(f"{name:>18}" for name in names)
-    print(f"\na class's drawings ({len(np.unique(students))} students, {len(y)} drawings)\n  {'':<36}{header}")
+    counts = f"{plural(len(np.unique(students)), 'student')}, {plural(len(y), 'drawing')}"
+    print(f"\na class's drawings ({counts})\n  {'':<36}{header}")
     print(f"  {'overall':<36}" + "".join(f"{_accuracy(right[n]):>18}" for n in names))
     drawn = [d for d in range(config.N_CLASSES) if (y == d).any()]
     for digit in range(config.N_CLASSES):

@@ -287,7 +287,8 @@ def _class_list(args) -> int:
         created = datetime.fromtimestamp(room.created_at).strftime("%Y-%m-%d %H:%M")
         state = "open" if room.is_open else "closed"
         print(
-            f"{room.code}  {state:6}  {room.students:3} students sent {room.drawings:4} drawings "
+            f"{room.code}  {state:6}  {room.students:3} {'student ' if room.students == 1 else 'students'} sent "
+            f"{room.drawings:4} {'drawing ' if room.drawings == 1 else 'drawings'} "
             f"({room.joined} joined)  created {created}"
         )
     return 0

@@ -152,9 +152,15 @@ def run(*args: str) -> subprocess.CompletedProcess:
 def test_cli_list_and_export(store, lesson, tmp_path):
     code, sent = lesson
     service.join(store, code, "Idle")  # joined, never sent: not one of the students who sent
+    small = service.create_room(store).code  # one student, one drawing: in the singular
+    first = sent[0]
+    ink = service.ink_picture(first["steps"].cropped)
+    p = np.full(10, 0.1, dtype=np.float32)
+    service.send_drawing(store, service.join(store, small, "Ada"), small, 7, first["steps"].x, ink, 7, p, "shipped")
     listed = run("--db", str(store.location), "list")
     assert listed.returncode == 0
     assert f"{code}  open      3 students sent   12 drawings (4 joined)" in listed.stdout
+    assert f"{small}  open      1 student  sent    1 drawing  (1 joined)" in listed.stdout
     out = tmp_path / "lab"
     exported = run("--db", str(store.location), "export", code.lower(), "--out", str(out))
     assert exported.returncode == 0, exported.stderr
@@ -212,10 +218,47 @@ def test_the_drawn_digits_benchmark_reads_an_export_zip_or_folder(store, lesson,
         assert "a class's drawings (3 students, 11 drawings)" in bench.stdout
         overall = next(line for line in bench.stdout.splitlines() if line.strip().startswith("overall"))
         assert overall.split()[-1] == f"{right.mean():.1%}"
-    (tmp_path / "notes.zip").write_bytes(b"not a zip")
-    wrong = subprocess.run(
-        [sys.executable, "-m", "bench.drawn_digits", "--export", str(tmp_path / "notes.zip")],
+
+
+def _npy(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=True)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("change", "sentence"),
+    [
+        ({"y.npy": None}, "is not a room's export: it has no y.npy."),
+        ({"y.npy": lambda y: np.where(np.arange(len(y))[:, None] == 3, 12, y)}, "y.npy holds 12, which is not a digit"),
+        ({"X.npy": lambda X: X.astype(object)}, "X.npy is not the export's plain array of numbers."),
+        ({"X.npy": lambda X: X[:, :300]}, "X (11, 300) and y (11, 1) for 11 drawings."),
+        ({"X.npy": lambda X: X * np.nan}, "X.npy holds values that are not numbers (NaN or infinite)."),
+        ({"drawings.csv": lambda text: text.replace(",1,", ",one,")}, "drawings.csv has no student number on every"),
+        ({"whole": b"not a zip"}, "is neither a folder nor a zip file"),
+    ],
+    ids=["no y", "digit 12", "pickled X", "X of 300", "NaN", "student 'one'", "not a zip"],
+)
+def test_the_benchmark_says_in_one_sentence_why_a_file_is_not_an_export(store, lesson, tmp_path, change, sentence):
+    code, _ = lesson
+    files = export.export_files(export.room_data(store, code))
+    target = tmp_path / "room.zip"
+    if "whole" in change:
+        target.write_bytes(change["whole"])
+    else:
+        with zipfile.ZipFile(target, "w") as archive:
+            for name, payload in files.items():
+                if name in change and change[name] is None:
+                    continue
+                if name in change and name.endswith(".npy"):
+                    payload = _npy(change[name](np.load(io.BytesIO(payload))))
+                elif name in change:
+                    payload = change[name](payload.decode()).encode()
+                archive.writestr(name, payload)
+    bench = subprocess.run(
+        [sys.executable, "-m", "bench.drawn_digits", "--model", "models", "--export", str(target)],
         capture_output=True,
         text=True,
     )
-    assert wrong.returncode == 1 and "is not a room's export" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert bench.returncode == 1 and bench.stdout == ""
+    assert sentence in bench.stderr and "Traceback" not in bench.stderr and len(bench.stderr.splitlines()) == 1
