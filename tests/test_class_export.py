@@ -66,6 +66,7 @@ def test_the_zip_holds_the_labs_arrays_pictures_and_a_csv(store, lesson):
     assert [int(r["digit_meant"]) for r in rows] == y[:, 0].tolist()
     assert [int(r["digit_read"]) for r in rows] == [s["read"] for s in expected]
     assert all(r["time"].endswith("+00:00") for r in rows)
+    assert {r["model"] for r in rows} == {"shipped"}  # the model that read each, as the page named it
     assert "nickname" not in rows[0] and "Ada" not in payload.decode("latin-1")
     # Students are numbered, not named: enough to split by student (issue 8), nothing personal.
     numbers = {s["student"].id: int(r["student"]) for s, r in zip(expected, rows, strict=True)}

@@ -35,6 +35,7 @@ class ClassData:
     drawing_ids: np.ndarray  # (n,) int64
     created_at: np.ndarray  # (n,) float64, seconds since the epoch
     rounds: np.ndarray  # (n,) int64: the round sent in, numbered as the board numbers them (1 the first); 0 none
+    models: list[str]  # which model read each drawing, in words ("drawing model (trained ...)")
     nicknames: list[str]
     pngs: list[bytes]
 
@@ -63,6 +64,7 @@ def room_data(store: ClassStore, code: object, include_hidden: bool = False) -> 
         drawing_ids=np.array([row["id"] for row in rows], dtype=np.int64),
         created_at=np.array([row["created_at"] for row in rows], dtype=np.float64),
         rounds=np.array([round_numbers.get(row["round_id"], 0) for row in rows], dtype=np.int64),
+        models=[row["model"] for row in rows],
         nicknames=[row["nickname"] for row in rows],
         pngs=[bytes(row["ink_png"]) for row in rows],
     )
@@ -78,12 +80,14 @@ def _csv(data: ClassData, include_nicknames: bool) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        ["file", "digit_meant", "digit_read", "time", "student", "round"] + (["nickname"] if include_nicknames else [])
+        ["file", "digit_meant", "digit_read", "time", "student", "round", "model"]
+        + (["nickname"] if include_nicknames else [])
     )
     for i in range(len(data.y)):
         when = datetime.fromtimestamp(data.created_at[i], tz=UTC).isoformat(timespec="seconds")
         sent_in = int(data.rounds[i]) or ""  # blank: sent outside any round
         row = [data.png_name(i), int(data.y[i, 0]), int(data.read[i]), when, int(data.students[i]), sent_in]
+        row += [data.models[i]]
         writer.writerow(row + ([data.nicknames[i]] if include_nicknames else []))
     return out.getvalue().encode("utf-8")
 
