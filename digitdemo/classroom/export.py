@@ -53,8 +53,7 @@ def room_data(store: ClassStore, code: object, include_hidden: bool = False) -> 
     numbers: dict[str, int] = {}
     for row in rows:
         numbers.setdefault(row["student"], len(numbers) + 1)
-    rounds = [r.id for r, _ in service.list_rounds(store, room.code)]  # newest first
-    round_numbers = {round_id: len(rounds) - i for i, round_id in enumerate(rounds)}
+    round_numbers = service.round_numbers(service.list_rounds(store, room.code))
     return ClassData(
         code=room.code,
         X=X.astype(np.float32),  # '<f4' is float32 on every machine NumPy runs on; the copy is writable
@@ -86,8 +85,15 @@ def _csv(data: ClassData, include_nicknames: bool) -> bytes:
     for i in range(len(data.y)):
         when = datetime.fromtimestamp(data.created_at[i], tz=UTC).isoformat(timespec="seconds")
         sent_in = int(data.rounds[i]) or ""  # blank: sent outside any round
-        row = [data.png_name(i), int(data.y[i, 0]), int(data.read[i]), when, int(data.students[i]), sent_in]
-        row += [data.models[i]]
+        row = [
+            data.png_name(i),
+            int(data.y[i, 0]),
+            int(data.read[i]),
+            when,
+            int(data.students[i]),
+            sent_in,
+            data.models[i],
+        ]
         writer.writerow(row + ([data.nicknames[i]] if include_nicknames else []))
     return out.getvalue().encode("utf-8")
 

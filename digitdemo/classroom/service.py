@@ -691,6 +691,11 @@ def list_rounds(store: ClassStore, code: object) -> list[tuple[Round, int]]:
     return [(_round(row), row["drawings"]) for row in store.rounds(_code(code))]
 
 
+def round_numbers(listed: list[tuple[Round, int]]) -> dict[int, int]:
+    """Each round's number in its room, by round id, as the board shows it: 1 the first (list_rounds: newest first)."""
+    return {r.id: len(listed) - i for i, (r, _) in enumerate(listed)}
+
+
 def _room_round(store: ClassStore, code: str, round_id: int) -> Round | None:
     """One of the room's rounds by its id, or None if the room has no such round."""
     return next((r for r, _ in list_rounds(store, code) if r.id == round_id), None)

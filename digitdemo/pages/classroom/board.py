@@ -305,7 +305,7 @@ def _rounds(code: str, running_id: int | None, teacher: bool = False) -> None:
         st.session_state[SHOWN] = st.session_state[FOLLOWED_ROUND] = running_id  # a new round: show it
     if st.session_state.get(SHOWN) not in ids:
         st.session_state[SHOWN] = ids[0]
-    numbers = {r.id: len(listed) - i for i, (r, _) in enumerate(listed)}
+    numbers = service.round_numbers(listed)
     names = {
         r.id: f"Round {numbers[r.id]}: {r.title} · {time.strftime('%H:%M', time.localtime(r.started_at))} · "
         f"{'running' if r.id == running_id else 'ended'} · {plural(n, 'drawing')}"
