@@ -248,6 +248,19 @@ def _accuracy(right: np.ndarray) -> str:
     return f"{right.mean():6.1%}" if len(right) else "     —"
 
 
+def _per_digit(read: dict[str, np.ndarray], labels: np.ndarray, chosen: np.ndarray) -> None:
+    """The overall line, one line per digit and the lowest digit (of those drawn), for each model's right answers."""
+    names = list(read)
+    print(f"  {'overall':<36}" + "".join(f"{_accuracy(read[n][chosen]):>18}" for n in names))
+    for digit in range(config.N_CLASSES):
+        rows = chosen & (labels == digit)
+        label = f"digit {digit} ({rows.sum()})"
+        print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>18}" for n in names))
+    drawn = [d for d in range(config.N_CLASSES) if (chosen & (labels == d)).any()]
+    worst = {n: min(read[n][chosen & (labels == d)].mean() for d in drawn) for n in names}
+    print(f"  {'lowest digit':<36}" + "".join(f"{worst[n]:>18.1%}" for n in names))
+
+
 def report(models: dict[str, artifacts.TrainedModel], drawn: handwriting.DrawnDigits) -> None:
     names = list(models)
     read = {name: answers(model.layers, drawn).predicted == drawn.labels for name, model in models.items()}
@@ -256,13 +269,7 @@ def report(models: dict[str, artifacts.TrainedModel], drawn: handwriting.DrawnDi
         chosen = np.ones(len(drawn.labels), bool) if split == "all" else drawn.splits == split
         writers = len(np.unique(drawn.writers[chosen]))
         print(f"\n{split} writers ({writers} writers, {chosen.sum()} drawings)\n  {'':<36}{header}")
-        print(f"  {'overall':<36}" + "".join(f"{_accuracy(read[n][chosen]):>18}" for n in names))
-        for digit in range(config.N_CLASSES):
-            rows = chosen & (drawn.labels == digit)
-            label = f"digit {digit} ({rows.sum()})"
-            print(f"  {label:<36}" + "".join(f"{_accuracy(read[n][rows]):>18}" for n in names))
-        worst = {n: min(read[n][chosen & (drawn.labels == d)].mean() for d in range(10)) for n in names}
-        print(f"  {'lowest digit':<36}" + "".join(f"{worst[n]:>18.1%}" for n in names))
+        _per_digit(read, drawn.labels, chosen)
     print(f"\nper device, all writers\n  {'':<36}{header}")
     for device in handwriting.DEVICES:
         rows = drawn.devices == device
@@ -351,13 +358,7 @@ def report_export(models: dict[str, artifacts.TrainedModel], X: np.ndarray, y: n
     header = "".join(f"{name:>18}" for name in names)
     counts = f"{plural(len(np.unique(students)), 'student')}, {plural(len(y), 'drawing')}"
     print(f"\na class's drawings ({counts})\n  {'':<36}{header}")
-    print(f"  {'overall':<36}" + "".join(f"{_accuracy(right[n]):>18}" for n in names))
-    drawn = [d for d in range(config.N_CLASSES) if (y == d).any()]
-    for digit in range(config.N_CLASSES):
-        rows = y == digit
-        print(f"  {f'digit {digit} ({rows.sum()})':<36}" + "".join(f"{_accuracy(right[n][rows]):>18}" for n in names))
-    worst = {n: min(right[n][y == d].mean() for d in drawn) for n in names}
-    print(f"  {'lowest digit drawn':<36}" + "".join(f"{worst[n]:>18.1%}" for n in names))
+    _per_digit(right, y, np.ones(len(y), bool))
     each = {n: [right[n][students == s].mean() for s in np.unique(students)] for n in names}
     for label, pick in (("lowest student", np.min), ("median student", np.median)):
         print(f"  {label:<36}" + "".join(f"{pick(each[n]):>18.1%}" for n in names))
@@ -390,16 +391,17 @@ def main() -> None:
     if args.record:
         record(args.writers, args.repetitions, args.out, args.browsers)
         return
+    try:  # a file that is no export is refused before any model is read
+        exported = None if args.export is None else read_export(args.export)
+    except ExportError as error:
+        sys.exit(str(error))
     folders = args.model or [str(artifacts.model_dir()), str(artifacts.drawing_model_dir())]
     models = {_name(folder): _load_model(folder) for folder in folders}
     models = {name: model for name, model in models.items() if model is not None}
     if not models:
         sys.exit("No model could be loaded.")
-    if args.export is not None:
-        try:
-            report_export(models, *read_export(args.export))
-        except ExportError as error:
-            sys.exit(str(error))
+    if exported is not None:
+        report_export(models, *exported)
         return
     if not handwriting.DRAWN_DIGITS_FILE.is_file():
         sys.exit(f"{handwriting.DRAWN_DIGITS_FILE} is missing: record it with python -m bench.drawn_digits --record")
