@@ -17,23 +17,26 @@ from digitdemo.classroom.errors import ClassError, ClassRuleError
 from digitdemo.preprocess import preprocess
 
 
+def send(store, student, code: str, canvas: np.ndarray, meant: int, model, now: float) -> dict:
+    """A canvas drawing read by the model and sent as the Draw page sends it: what was sent."""
+    steps = preprocess(canvas)
+    out = model.forward(steps.x)
+    read, p = int(out.predicted_digit[0]), out.probabilities[0]
+    ink = service.ink_picture(steps.cropped)
+    drawing_id = service.send_drawing(store, student, code, meant, steps.x, ink, read, p, "shipped", now=now)
+    return {"id": drawing_id, "steps": steps, "meant": meant, "read": read, "student": student}
+
+
 @pytest.fixture
 def lesson(store, drawings, shipped_model):
     """Twelve real canvas drawings sent by three students, read by the shipped model; one hidden."""
     images, labels = drawings
     room = service.create_room(store)
     students = [service.join(store, room.code, name) for name in ("Ada", "Alan", "Grace")]
-    sent = []
-    for i in range(12):
-        steps = preprocess(images[i])
-        out = shipped_model.forward(steps.x)
-        read, p = int(out.predicted_digit[0]), out.probabilities[0]
-        student = students[i % 3]
-        ink = service.ink_picture(steps.cropped)
-        drawing_id = service.send_drawing(
-            store, student, room.code, int(labels[i]), steps.x, ink, read, p, "shipped", now=1e6 + 20 * i
-        )
-        sent.append({"id": drawing_id, "steps": steps, "meant": int(labels[i]), "read": read, "student": student})
+    sent = [
+        send(store, students[i % 3], room.code, images[i], int(labels[i]), shipped_model, now=1e6 + 20 * i)
+        for i in range(12)
+    ]
     service.hide_drawing(store, room.code, sent[4]["id"])
     return room.code, sent
 
@@ -79,21 +82,17 @@ def test_each_drawing_names_the_round_it_was_sent_in_numbered_as_on_the_board(st
     ada = service.join(store, code, "Ada")
     t0 = 2e6
 
-    def send(i: int, now: float) -> None:
-        steps = preprocess(images[i])
-        out = shipped_model.forward(steps.x)
-        read, p = int(out.predicted_digit[0]), out.probabilities[0]
-        ink = service.ink_picture(steps.cropped)
-        service.send_drawing(store, ada, code, int(labels[i]), steps.x, ink, read, p, "shipped", now=now)
+    def send_one(i: int, now: float) -> None:
+        send(store, ada, code, images[i], int(labels[i]), shipped_model, now)
 
-    send(0, t0)  # before any round
+    send_one(0, t0)  # before any round
     service.start_round(store, code, now=t0 + 10)
-    send(1, t0 + 20)
+    send_one(1, t0 + 20)
     service.end_round(store, code, now=t0 + 30)
     service.start_round(store, code, now=t0 + 40)
-    send(2, t0 + 50)
+    send_one(2, t0 + 50)
     service.end_round(store, code, now=t0 + 60)
-    send(3, t0 + 70)  # after both
+    send_one(3, t0 + 70)  # after both
     rows = list(
         csv.DictReader(io.StringIO(export.export_files(export.room_data(store, code))["drawings.csv"].decode()))
     )
@@ -150,14 +149,11 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "digitdemo", "class", *args], capture_output=True, text=True)
 
 
-def test_cli_list_and_export(store, lesson, tmp_path):
+def test_cli_list_and_export(store, lesson, drawings, shipped_model, tmp_path):
     code, sent = lesson
     service.join(store, code, "Idle")  # joined, never sent: not one of the students who sent
     small = service.create_room(store).code  # one student, one drawing: in the singular
-    first = sent[0]
-    ink = service.ink_picture(first["steps"].cropped)
-    p = np.full(10, 0.1, dtype=np.float32)
-    service.send_drawing(store, service.join(store, small, "Ada"), small, 7, first["steps"].x, ink, 7, p, "shipped")
+    send(store, service.join(store, small, "Ada"), small, drawings[0][0], int(drawings[1][0]), shipped_model, 2e6)
     listed = run("--db", str(store.location), "list")
     assert listed.returncode == 0
     assert f"{code}  open      3 students sent   12 drawings (4 joined)" in listed.stdout
