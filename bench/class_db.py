@@ -25,7 +25,7 @@ from bench.postgres import PostgresServer
 from digitdemo import artifacts, data
 from digitdemo.classroom import export, service, storage
 from digitdemo.classroom.storage import ClassStore
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import preprocess
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from digitdemo import data
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 
 
 def run(*args: str) -> float:

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from digitdemo import artifacts, data
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import plain_resize, preprocess
 
 VARIANTS = {

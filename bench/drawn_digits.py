@@ -4,7 +4,7 @@
     python -m bench.drawn_digits --record               # draw the set again, in the browser (about 15 min)
     python -m bench.drawn_digits --export room.zip      # the same figures on a real class's drawings
 
-Recording starts the app, opens the Draw page, and has every writer of ``digitdemo.handwriting``
+Recording starts the app, opens the Draw page, and has every writer of ``digitdemo.handwriting.scripted``
 draw every digit: with the mouse (down, moves, up per stroke) or with a finger (touch events), on
 the real canvas. What it stores of each drawing is the picture the Draw page receives: the canvas's
 PNG as the browser sends it to the server (read off the websocket, the widget state st_canvas hands
@@ -31,9 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitdemo import artifacts, config, handwriting
+from digitdemo import artifacts, config
 from digitdemo.classroom import export
-from digitdemo.drawn import answers
+from digitdemo.handwriting import canvas
+from digitdemo.handwriting import scripted as handwriting
+from digitdemo.handwriting.yardstick import answers
 from digitdemo.nn import forward
 from digitdemo.preprocess import read_canvas
 from digitdemo.text import plural
@@ -91,9 +93,9 @@ class Canvas:
         surface.scroll_into_view_if_needed()
         box = surface.bounding_box()
         self.origin = (box["x"], box["y"])
-        assert round(box["width"]) == round(box["height"]) == handwriting.CANVAS_PX, box
+        assert round(box["width"]) == round(box["height"]) == canvas.CANVAS_PX, box
         # Nothing (the canvas's toolbar) lies over the corners a stroke may reach.
-        for x, y in [(1, handwriting.TOOLBAR_PX), (278, handwriting.TOOLBAR_PX), (1, 278), (278, 278)]:
+        for x, y in [(1, canvas.TOOLBAR_PX), (278, canvas.TOOLBAR_PX), (1, 278), (278, 278)]:
             on_top = surface.evaluate(
                 "(c, [x, y]) => c.getRootNode().elementFromPoint(x, y) === c", [box["x"] + x, box["y"] + y]
             )
@@ -129,7 +131,7 @@ class Canvas:
         for points in strokes:
             self.stroke(points)
         png = self.feed.wait_for(self.page, len(strokes), start)
-        rgba = read_canvas(png, (handwriting.CANVAS_PX, handwriting.CANVAS_PX))  # what the Draw page does
+        rgba = read_canvas(png, (canvas.CANVAS_PX, canvas.CANVAS_PX))  # what the Draw page does
         check_placed(rgba, strokes)
         if clear:
             self.clear()
@@ -161,7 +163,7 @@ def check_placed(rgba: np.ndarray, strokes: list[np.ndarray], tolerance: float =
 
     box = ink_box(to_ink(rgba))
     points = np.vstack(strokes)
-    half = handwriting.BRUSH_PX / 2
+    half = canvas.BRUSH_PX / 2
     (left, top), (right, bottom) = points.min(axis=0) - half, points.max(axis=0) + half
     expected = (top, left, bottom, right)
     if box is None or max(abs(a - b) for a, b in zip(box, expected, strict=True)) > tolerance:
@@ -220,7 +222,7 @@ def record(n_writers: int, repetitions: int, out: Path, parts: int) -> None:
     from bench import harness
 
     plan = plan_of(n_writers, repetitions)
-    images = np.zeros((len(plan), handwriting.CANVAS_PX, handwriting.CANVAS_PX), dtype=np.uint8)
+    images = np.zeros((len(plan), canvas.CANVAS_PX, canvas.CANVAS_PX), dtype=np.uint8)
     started = time.perf_counter()
     with harness.streamlit_server() as (_, url, _), ProcessPoolExecutor(parts, mp_context=get_context("spawn")) as pool:
         jobs = [pool.submit(record_part, url, n_writers, repetitions, part, parts) for part in range(parts)]

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitdemo import artifacts, config, data, metrics, teach
-from digitdemo.augment import bilinear
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.augment import bilinear
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import preprocess
 from digitdemo.train import ExtraData, Recipe, train
 

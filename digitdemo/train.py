@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from digitdemo import artifacts, config, data, metrics
-from digitdemo.augment import augment as augment_rows
+from digitdemo.handwriting.augment import augment as augment_rows
 from digitdemo.model import build_model, tf, to_layers
 from digitdemo.text import plural
 
@@ -32,7 +32,7 @@ class Recipe:
     augment: bool = False  # a fresh random rotation, shift and scale of every digit each epoch
     name: str = "lab"
     # The drawing recipe's data: the lab's 5000 and 2500 more bundled digits (data.load_drawing_split), each
-    # kept as it is and redrawn this many times as the canvas would show it (styles.redraw).
+    # kept as it is and redrawn this many times as the canvas would show it (handwriting.mnist_styles.redraw).
     redrawn: int = 0
 
     def check(self) -> None:
@@ -193,7 +193,7 @@ def train(
 
 def _drawing_data(recipe: Recipe) -> tuple:
     """The drawing recipe's data: its 7500 digits X, y; those and their redrawings X_fit, y_fit; its check set."""
-    from digitdemo import styles  # Pillow work, only for this recipe
+    from digitdemo.handwriting import mnist_styles as styles  # Pillow work, only for this recipe
 
     images, X, y, X_test, y_test = data.load_drawing_split()
     X_drawn, y_drawn = styles.redraw_many(images, y.ravel(), recipe.redrawn, np.random.default_rng(recipe.seed))

@@ -60,7 +60,7 @@ def run_with_a_drawing(name: str) -> AppTest:
     at = page(name)
     if name == "draw":
         from digitdemo import data
-        from digitdemo.drawings import render_drawing
+        from digitdemo.handwriting.canvas import render_drawing
 
         images, _ = data.load_source()
         inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))

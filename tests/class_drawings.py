@@ -12,7 +12,7 @@ from digitdemo import artifacts, data
 from digitdemo.classroom import service, storage
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.schema import MIGRATIONS
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import preprocess
 
 

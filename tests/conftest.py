@@ -5,7 +5,7 @@ import pytest
 
 from digitdemo import artifacts, data
 from digitdemo.classroom import auth, storage
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import preprocess
 
 

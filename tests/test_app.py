@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digitdemo import artifacts, config, data, notebook, state
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from tests.apptest import (
     PAGES,
     captions_of,

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitdemo import augment, data, state
+from digitdemo import data, state
+from digitdemo.handwriting import augment
 from digitdemo.preprocess import preprocess
 from tests.apptest import page, plot_spec, wait_for_training
 

@@ -75,7 +75,7 @@ def test_a_canvas_payload_of_any_png_mode_is_read(color_type):
 
 def test_an_la_mode_drawing_is_recognised(shipped_model):
     from digitdemo import data
-    from digitdemo.drawings import render_drawing
+    from digitdemo.handwriting.canvas import render_drawing
 
     images, labels = data.load_source()
     rgba = render_drawing(images[9000], np.random.default_rng(0))

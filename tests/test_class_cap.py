@@ -14,7 +14,7 @@ from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.schema import SCHEMA_VERSION
 from digitdemo.classroom.storage import ClassStore
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from tests.apptest import page
 from tests.class_drawings import old_file, race
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher_with_a_lesson

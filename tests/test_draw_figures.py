@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from digitdemo import data
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.pages import common
 from tests.apptest import inject_drawing, page, plot_spec
 

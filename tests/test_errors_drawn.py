@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from digitdemo import artifacts, config, drawn, handwriting
+from digitdemo import artifacts, config
+from digitdemo.handwriting import scripted as handwriting
+from digitdemo.handwriting import yardstick as drawn
 from tests.apptest import captions_of, page, plot_spec
 
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from digitdemo import handwriting as hw
+from digitdemo.handwriting import canvas
+from digitdemo.handwriting import scripted as hw
 
 
 def _segments_cross(a: np.ndarray, b: np.ndarray) -> bool:
@@ -92,15 +93,15 @@ def test_strokes_stay_on_the_canvas_below_its_toolbar_and_are_in_sizes_people_dr
     for writer in hw.writers():
         for digit in range(10):
             points = np.vstack(writer.draw(digit, 0).strokes)
-            assert points.min() >= 1 and points.max() <= hw.CANVAS_PX - 1
-            assert points[:, 1].min() >= hw.TOOLBAR_PX
+            assert points.min() >= 1 and points.max() <= canvas.CANVAS_PX - 1
+            assert points[:, 1].min() >= canvas.TOOLBAR_PX
             heights.append(np.ptp(points[:, 1]))
     assert np.percentile(heights, 5) > 60 and np.percentile(heights, 95) < 250
 
 
 def test_the_rasteriser_draws_the_strokes_with_a_round_brush_and_nothing_else():
     strokes = _writer_with(7, "crossed").draw(7, 0).strokes
-    rgba = hw.render(strokes)
+    rgba = canvas.render(strokes)
     assert rgba.shape == (280, 280, 4) and rgba.dtype == np.uint8
     assert np.all(rgba[..., 3] == 255) and np.array_equal(rgba[..., 0], rgba[..., 2])
     grey = rgba[..., 0]
@@ -113,9 +114,10 @@ def test_the_rasteriser_draws_the_strokes_with_a_round_brush_and_nothing_else():
     rows, cols = np.mgrid[0:280:2, 0:280:2]
     pixels = np.column_stack([cols.ravel(), rows.ravel()]) + 0.5
     nearest = np.min(np.linalg.norm(pixels[:, None, :] - points[None, :, :], axis=2), axis=1)
-    far = nearest > hw.BRUSH_PX / 2 + 2
+    far = nearest > canvas.BRUSH_PX / 2 + 2
     assert np.all(grey[rows.ravel()[far], cols.ravel()[far]] == 0), "black away from the strokes"
-    assert np.all(grey[rows.ravel()[nearest < hw.BRUSH_PX / 2 - 2], cols.ravel()[nearest < hw.BRUSH_PX / 2 - 2]] > 240)
+    near = nearest < canvas.BRUSH_PX / 2 - 2
+    assert np.all(grey[rows.ravel()[near], cols.ravel()[near]] > 240)
 
 
 def _halves(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -152,5 +154,5 @@ def test_the_stored_strokes_are_the_frozen_writers_and_the_canvas_drew_them(draw
         for a, b in zip(expected.strokes, drawn.strokes[i], strict=True):
             assert np.allclose(a, b)
         # The canvas's picture is the strokes with the page's brush: the rasteriser's within its antialiasing.
-        ink, imitation = drawn.images[i] > 127, hw.render(drawn.strokes[i])[..., 0] > 127
+        ink, imitation = drawn.images[i] > 127, canvas.render(drawn.strokes[i])[..., 0] > 127
         assert (ink & imitation).sum() / (ink | imitation).sum() > 0.85

@@ -248,7 +248,7 @@ def test_model_page_diagram_names_every_layer_with_its_parameters(shipped_model)
 
 
 def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(drawing_model):
-    from digitdemo.drawings import render_drawing
+    from digitdemo.handwriting.canvas import render_drawing
     from digitdemo.preprocess import preprocess
     from tests.apptest import run_with_a_drawing
 

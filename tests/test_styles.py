@@ -1,9 +1,10 @@
-"""The drawing model's data: MNIST digits redrawn as people draw them (digitdemo.styles)."""
+"""The drawing model's data: MNIST digits redrawn as people draw them (digitdemo.handwriting.mnist_styles)."""
 
 import numpy as np
 import pytest
 
-from digitdemo import config, data, styles
+from digitdemo import config, data
+from digitdemo.handwriting import mnist_styles as styles
 
 
 def _digits(label: int, n: int) -> np.ndarray:

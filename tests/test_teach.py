@@ -109,7 +109,10 @@ def test_a_digit_drawn_by_one_student_only_is_named():
 
 
 def test_no_tensorflow_in_teach_or_augment():
-    code = "import sys, digitdemo.teach, digitdemo.augment; assert 'tensorflow' not in sys.modules, 'TF imported'"
+    code = (
+        "import sys, digitdemo.teach, digitdemo.handwriting.augment; "
+        "assert 'tensorflow' not in sys.modules, 'TF imported'"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digitdemo import data, nn, why
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import preprocess
 
 tf = pytest.importorskip("digitdemo.model").tf

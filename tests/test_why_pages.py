@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from digitdemo import config, data, why
-from digitdemo.drawings import render_drawing
+from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.nn import softmax
 from digitdemo.preprocess import preprocess
 from tests.apptest import captions_of, inject_drawing, page, plot_spec

@@ -3,7 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, drawn, figures, handwriting, metrics, state
+from digitdemo import artifacts, figures, metrics, state
+from digitdemo.handwriting import scripted as handwriting
+from digitdemo.handwriting import yardstick as drawn
 from digitdemo.pages.common import answers_shown, for_screen, show_plot
 
 GALLERY_LIMIT = 64

@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import artifacts, augment, config, figures, jobs, notebook, state
+from digitdemo import artifacts, config, figures, jobs, notebook, state
+from digitdemo.handwriting import augment
 from digitdemo.jobs import BudgetError, BusyError, TrainingJob
 from digitdemo.pages import progress as live_progress
 from digitdemo.pages.classroom import signin

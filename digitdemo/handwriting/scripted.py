@@ -53,16 +53,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from digitdemo import config
 from digitdemo.files import atomic_write_bytes
+from digitdemo.handwriting.canvas import BRUSH_PX, CANVAS_PX, TOOLBAR_PX, grey_to_rgba
 
-CANVAS_PX = 280  # the Draw page's canvas (digitdemo/pages/lab/draw.py)
-BRUSH_PX = 18  # the Draw page's default brush, which the recording keeps
-# The canvas's toolbar floats over its top-right corner (its box: x 139-280, y 0-31 px, taking the
-# pointer): a writer starts no stroke there (it would press a button), so pointer events stay below this line.
-TOOLBAR_PX = 32
 DRAWN_DIGITS_FILE = config.PACKAGE_DIR / "data" / "drawn_digits.npz"
 SEED = 15  # the benchmark's writers (issue 15); frozen with the recorded set
 N_WRITERS = 40
@@ -554,33 +549,6 @@ def make_writer(writer_id: int, seed: int = SEED) -> Writer:
 def writers(n: int = N_WRITERS, seed: int = SEED) -> list[Writer]:
     """The benchmark's writers, 0..n-1."""
     return [make_writer(i, seed) for i in range(n)]
-
-
-# --- The canvas, imitated -----------------------------------------------------------------------------
-
-
-def render(strokes: list[np.ndarray], brush: float = BRUSH_PX, size: int = CANVAS_PX) -> np.ndarray:
-    """Strokes (canvas px) -> (size, size, 4) uint8 RGBA: a white brush, round caps and joins, on opaque black.
-
-    Like the canvas, antialiased (drawn 4 times larger, then reduced).
-    """
-    k = 4
-    board = Image.new("L", (size * k, size * k), 0)
-    pen = ImageDraw.Draw(board)
-    radius = brush * k / 2
-    for stroke in strokes:
-        points = [(float(x) * k, float(y) * k) for x, y in stroke]
-        if len(points) > 1:
-            pen.line(points, fill=255, width=round(brush * k))
-        for x, y in points:  # round caps, and round joins even at sharp turns
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    grey = np.asarray(board.resize((size, size), Image.Resampling.BOX))
-    return grey_to_rgba(grey)
-
-
-def grey_to_rgba(grey: np.ndarray) -> np.ndarray:
-    """(H, W) uint8 grey -> (H, W, 4) uint8 RGBA, opaque: the canvas's white-on-black picture."""
-    return np.dstack([grey, grey, grey, np.full_like(grey, 255)])
 
 
 # --- The recorded set ------------------------------------------------------------------------------------

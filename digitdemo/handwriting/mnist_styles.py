@@ -21,7 +21,7 @@ smaller is 16x cheaper to draw. A digit takes about 3 ms.
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from digitdemo.augment import bilinear
+from digitdemo.handwriting.augment import bilinear
 from digitdemo.preprocess import ink_box, preprocess
 
 WORK_HEIGHT = 64  # px: the digit's height while it is redrawn

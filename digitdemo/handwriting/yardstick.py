@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from digitdemo import config
-from digitdemo.handwriting import DrawnDigits
+from digitdemo.handwriting.scripted import DrawnDigits
 from digitdemo.nn import Layer, forward
 
 NO_DIGIT = -1
