@@ -34,7 +34,11 @@ def main() -> None:
     parser.add_argument("--model", nargs="+", help="model folders (default: models/ and models/drawings/)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="one class of 30 per seed")
     args = parser.parse_args()
-    folders = args.model or [str(artifacts.model_dir()), str(artifacts.drawing_model_dir())]
+    folders = args.model or [
+        str(artifacts.model_dir()),
+        str(artifacts.drawing_model_dir()),
+        str(artifacts.wide_model_dir()),
+    ]
     models = {folder: artifacts.load(folder) for folder in folders}
 
     images, labels = data.load_source()

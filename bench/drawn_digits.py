@@ -397,7 +397,11 @@ def main() -> None:
         exported = None if args.export is None else read_export(args.export)
     except ExportError as error:
         sys.exit(str(error))
-    folders = args.model or [str(artifacts.model_dir()), str(artifacts.drawing_model_dir())]
+    folders = args.model or [
+        str(artifacts.model_dir()),
+        str(artifacts.drawing_model_dir()),
+        str(artifacts.wide_model_dir()),
+    ]
     models = {_name(folder): _load_model(folder) for folder in folders}
     models = {name: model for name, model in models.items() if model is not None}
     if not models:

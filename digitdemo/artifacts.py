@@ -30,6 +30,10 @@ DRAWING_RESTORE_HINT = (
     "Run `python -m digitdemo train --recipe drawings` to make it again, or `git checkout models/drawings/` to "
     "restore the shipped one."
 )
+WIDE_RESTORE_HINT = (
+    "Run `python -m digitdemo train --recipe wide` to make it again, or `git checkout models/wide/` to restore the "
+    "shipped one."
+)
 
 
 # A model file, and all its arrays unpacked, stay under this: the lab's is 53 KB, 1024 units per layer 6 MB.
@@ -67,6 +71,23 @@ def model_dir(directory: Path | str | None = None) -> Path:
 def drawing_model_dir() -> Path:
     """$DIGITDEMO_DRAWING_MODEL_DIR, else the shipped models/drawings/: what the Draw page and the class read with."""
     return Path(os.environ.get(config.DRAWING_MODEL_DIR_ENV) or config.DRAWING_MODEL_DIR)
+
+
+def wide_model_dir() -> Path:
+    """$DIGITDEMO_WIDE_MODEL_DIR, else the shipped models/wide/: the wider network beside the lab's."""
+    return Path(os.environ.get(config.WIDE_MODEL_DIR_ENV) or config.WIDE_MODEL_DIR)
+
+
+def reader_dir(name: str) -> Path:
+    """The folder of the model named config.LAB_MODEL, DRAWING_MODEL or WIDE_MODEL (each moved by its variable)."""
+    return {config.LAB_MODEL: model_dir, config.DRAWING_MODEL: drawing_model_dir, config.WIDE_MODEL: wide_model_dir}[
+        name
+    ]()
+
+
+def restore_hint(name: str) -> str:
+    """How to make or restore the model named ``name`` again."""
+    return {config.DRAWING_MODEL: DRAWING_RESTORE_HINT, config.WIDE_MODEL: WIDE_RESTORE_HINT}.get(name, RESTORE_HINT)
 
 
 def architecture_of(layers: list[Layer]) -> dict:

@@ -19,16 +19,23 @@ from digitdemo.text import plural
 DESCRIPTION = "Read digits from images, train and evaluate the lab's model, rebuild the bundled data."
 
 
-def _predict_model(folder: str | None) -> artifacts.TrainedModel:
-    """--model's folder, else the drawing model (it reads drawings and photos best), else, broken, the lab's with a
-    sentence on stderr; ModelError if the model asked for cannot be used."""
-    if folder is not None:
-        return artifacts.load(folder)
+def _predict_model(choice: str | None) -> artifacts.TrainedModel:
+    """--model's name (lab, drawing, wide) or folder, else the default reader (the Draw page's), else, broken, the
+    lab's with a sentence on stderr; ModelError if the model asked for cannot be used."""
+    from digitdemo.classroom.rooms import DEFAULT_START_MODEL, START_MODEL_WORDS, START_MODELS
+
+    if choice in START_MODELS:
+        return artifacts.load(artifacts.reader_dir(choice))
+    if choice is not None:
+        return artifacts.load(choice)
     try:
-        return artifacts.load(artifacts.drawing_model_dir())
+        return artifacts.load(artifacts.reader_dir(DEFAULT_START_MODEL))
     except artifacts.ModelError as error:
-        reason = f"{error.without_hint()} {artifacts.DRAWING_RESTORE_HINT}"
-        print(f"note: the drawing model cannot be used, so the lab's model reads: {reason}", file=sys.stderr)
+        reason = f"{error.without_hint()} {artifacts.restore_hint(DEFAULT_START_MODEL)}"
+        print(
+            f"note: {START_MODEL_WORDS[DEFAULT_START_MODEL]} cannot be used, so the lab's model reads: {reason}",
+            file=sys.stderr,
+        )
         return artifacts.load()
 
 
@@ -94,9 +101,13 @@ def _out_problem(out: str | None) -> str | None:
     return None
 
 
+# The recipes whose model has a folder of its own (artifacts.reader_dir); the lab's goes to models/.
+RECIPE_FOLDERS = {"drawings": config.DRAWING_MODEL, "wide": config.WIDE_MODEL}
+
+
 def _train(args) -> int:
-    if args.recipe == "drawings" and args.out is None:
-        args.out = str(artifacts.drawing_model_dir())
+    if args.recipe in RECIPE_FOLDERS and args.out is None:
+        args.out = str(artifacts.reader_dir(RECIPE_FOLDERS[args.recipe]))
     problem = _out_problem(args.out)
     if problem is not None:
         if args.progress == "json":
@@ -127,6 +138,7 @@ def _train(args) -> int:
         "seed": args.seed,
         "augment": args.augment or None,
         "redrawn": args.redrawn,
+        "pen_redrawn": args.pen_redrawn,
     }
     recipe = dataclasses.replace(RECIPES[args.recipe], **{k: v for k, v in given.items() if v is not None})
     extra = None
@@ -355,20 +367,21 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument(
         "--model",
-        metavar="DIR",
-        help="model directory (default: the drawing model, models/drawings/ or $DIGITDEMO_DRAWING_MODEL_DIR; "
-        "the lab's model is in models/)",
+        metavar="NAME|DIR",
+        help="lab, drawing or wide (the lab's model, the drawing model, the wider network), or a model directory "
+        "(default: the one the Draw page reads with)",
     )
     predict.set_defaults(run=_predict)
 
     train = sub.add_parser("train", help="train the lab's model and save it")
     train.add_argument(
         "--recipe",
-        choices=["lab", "drawings"],
+        choices=["lab", "drawings", "wide"],
         default="lab",
-        help="lab: the lab's (default); drawings: the Draw page's model, the lab's network on more digits, redrawn",
+        help="lab: the lab's (default); drawings: the drawing model, the lab's network on more digits, redrawn, and "
+        "real writers' pen strokes; wide: the wider network on the same data",
     )
-    train.add_argument("--out", metavar="DIR", help="where to save (default: models/, or models/drawings/)")
+    train.add_argument("--out", metavar="DIR", help="where to save (default: models/, models/drawings/, models/wide/)")
     train.add_argument("--epochs", type=int, help="default: the recipe's (the lab's 40)")
     train.add_argument("--learning-rate", type=float, help=f"default: the recipe's ({config.LEARNING_RATE})")
     train.add_argument("--hidden-units", type=int, nargs="+", help="default: the recipe's (25 15)")
@@ -387,6 +400,9 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--augment", action="store_true", help="random small rotations, shifts and scales each epoch")
     train.add_argument(
         "--redrawn", type=int, metavar="N", help="the drawings recipe: each digit also redrawn N times (default 6)"
+    )
+    train.add_argument(
+        "--pen-redrawn", type=int, metavar="N", help="the drawings recipe: each real pen digit drawn N times"
     )
     train.set_defaults(run=_train)
 

@@ -48,6 +48,12 @@ MODEL_DIR_ENV = "DIGITDEMO_MODEL_DIR"
 # Its own folder, beside the lab's model: the lab's pages keep the lab's model and numbers.
 DRAWING_MODEL_DIR = MODEL_DIR / "drawings"
 DRAWING_MODEL_DIR_ENV = "DIGITDEMO_DRAWING_MODEL_DIR"
+# The wider network (issue 26): dense ReLU layers of 256 and 128 units on the drawing model's data, to show what
+# capacity adds to data. Its own folder too.
+WIDE_MODEL_DIR = MODEL_DIR / "wide"
+WIDE_MODEL_DIR_ENV = "DIGITDEMO_WIDE_MODEL_DIR"
+# The three models that may read a drawing, by the names links (?model=), rooms and `predict --model` use.
+LAB_MODEL, DRAWING_MODEL, WIDE_MODEL = "lab", "drawing", "wide"
 
 # --- Teaching ---------------------------------------------------------------
 # The lab's walk-through example: X[1015] is a "2".

@@ -15,14 +15,15 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, config, data, jobs
-from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, START_MODELS
+from digitdemo.classroom.rooms import DEFAULT_START_MODEL, DRAWING_MODEL, LAB_MODEL, START_MODELS, WIDE_MODEL
+from digitdemo.handwriting import yardstick
 from digitdemo.text import plural
 
 SESSION_MODEL = "model.session"  # this student's retrained model, if any
 ROOM_MODEL = "model.room"  # (room code, TrainedModel): the model the teacher chose for this student's room
-# (room code, DRAWING_MODEL | LAB_MODEL): what the teacher chose this student's room starts reading with (issue 15)
+# (room code, one of START_MODELS): what the teacher chose this student's room starts reading with (issue 15)
 ROOM_START = "model.room_start"
-# This student's own choice of the model reading their drawings (DRAWING_MODEL | LAB_MODEL), if they made one:
+# This student's own choice of the model reading their drawings (one of START_MODELS), if they made one:
 # kept for the session and in the Draw page's link (?model=lab); without one, the room's starting model reads.
 READER = "draw.model"
 LAST_LOGITS = "draw.logits"  # the current drawing's logits, for the Softmax page
@@ -94,19 +95,46 @@ def drawing_model() -> artifacts.TrainedModel | artifacts.ModelError:
     return saved_model(str(artifacts.drawing_model_dir()))
 
 
+@st.cache_resource(show_spinner="Drawing the real writers' digits on the canvas…")
+def real_writers() -> yardstick.RealDrawings:
+    """The final real writers' digits as drawn on the canvas (handwriting.yardstick), made once per server (4 s)."""
+    return yardstick.real_writers()
+
+
+def wide_model() -> artifacts.TrainedModel | artifacts.ModelError:
+    """The wider network (models/wide/ or $DIGITDEMO_WIDE_MODEL_DIR), read once per change of its file."""
+    return saved_model(str(artifacts.wide_model_dir()))
+
+
+def reading_model(name: str) -> artifacts.TrainedModel | artifacts.ModelError:
+    """One of START_MODELS by name; the lab's model stops the page with a sentence if broken (default_model)."""
+    if name == LAB_MODEL:
+        return default_model()
+    return drawing_model() if name == DRAWING_MODEL else wide_model()
+
+
+# What each model that may read a drawing is, in the words of the Draw page's switch (issue 26: two levers).
+READER_NAMES = {WIDE_MODEL: "wider network", DRAWING_MODEL: "drawing model", LAB_MODEL: "lab's model"}
+READER_LEVERS = {
+    WIDE_MODEL: "more units: a wider network on the drawing model's data",
+    DRAWING_MODEL: "more data: the lab's network on MNIST, MNIST redrawn as drawn and real writers' pen strokes",
+    LAB_MODEL: "the lab's network on the lab's 5000 digits, as on the lab's pages",
+}
+
+
 @dataclass(frozen=True)
 class Reader:
     """The model that reads this student's drawings (the Draw page, Why this answer, the class's sending), and why."""
 
     model: artifacts.TrainedModel
-    kind: str  # "retrained", "taught", DRAWING_MODEL or LAB_MODEL
+    kind: str  # "retrained", "taught" or one of START_MODELS
     line: str  # one line of markdown: which model reads, and why
-    problem: bool = False  # the drawing model cannot be used: the lab's reads, and the line (plain text) says why
+    problem: bool = False  # the chosen model cannot be used: the lab's reads, and the line (plain text) says why
     short: str = ""  # the line without what the model is (a phone in a room has little room): which, and whose choice
 
     @property
     def switchable(self) -> bool:
-        """Whether the student may switch between the drawing model and the lab's (no retrained or taught model)."""
+        """Whether the student may switch between the models of START_MODELS (no retrained or taught model)."""
         return self.kind in START_MODELS
 
 
@@ -116,9 +144,10 @@ def architecture_words(model: artifacts.TrainedModel) -> str:
 
 
 def about_drawing_model(model: artifacts.TrainedModel) -> str:
-    """What the drawing model is, in a clause: its metadata's own words (recipe "about"), else said from its recipe."""
+    """What a drawing model (the drawing model or the wider network) is, in a clause: its metadata's own words
+    (recipe "about"), else said from its recipe."""
     recipe, described = model.meta.get("recipe", {}), model.meta.get("data", {})
-    about = recipe.get("about") if recipe.get("name") == "drawings" else None
+    about = recipe.get("about") if recipe.get("name") in ("drawings", "wide") else None
     if isinstance(about, str) and about.strip():
         return plain(about).rstrip(". ")
     words = f"the lab's network trained on the lab's {described.get('examples')} digits"
@@ -141,10 +170,10 @@ def _whose(room_start: tuple | None, own: bool) -> str:
 
 def reader() -> Reader:
     """Who reads this student's drawings: their retrained model, else their room's taught model, else the student's
-    own choice or their room's starting model (the drawing model unless the teacher chose the lab's).
+    own choice or their room's starting model (DEFAULT_START_MODEL unless the teacher chose another).
 
     A drawing model that cannot be read gives one sentence, and the lab's model reads. The lab's pages keep
-    current_model(): they never read with the drawing model.
+    current_model(): they never read with the drawing models.
     """
     if st.session_state.get(SESSION_MODEL) is not None or st.session_state.get(ROOM_MODEL) is not None:
         model = current_model()
@@ -153,36 +182,35 @@ def reader() -> Reader:
         return Reader(model, kind, caption, short=caption)
     own = st.session_state.get(READER) in START_MODELS
     room_start = st.session_state.get(ROOM_START)
-    choice = st.session_state[READER] if own else (room_start[1] if room_start else DRAWING_MODEL)
+    choice = st.session_state[READER] if own else (room_start[1] if room_start else DEFAULT_START_MODEL)
     whose = _whose(room_start, own)
-    if choice == DRAWING_MODEL:
-        found = drawing_model()
+    name = READER_NAMES.get(choice, READER_NAMES[DEFAULT_START_MODEL])
+    if choice != LAB_MODEL:
+        found = reading_model(choice)
         if not isinstance(found, artifacts.ModelError):
-            about = about_drawing_model(found)
-            named = f"Read by the **drawing model** ({architecture_words(found)}){whose}"
-            line, short = f"{named}: {about}.", f"Read by the **drawing model**{whose}."
-            return Reader(found, DRAWING_MODEL, line, short=short)
+            named = f"Read by the **{name}** ({architecture_words(found)}){whose}"
+            line, short = f"{named}: {about_drawing_model(found)}.", f"Read by the **{name}**{whose}."
+            return Reader(found, choice, line, short=short)
         # The loader's hint (train, git checkout models/) is about the lab's model: not said here.
         reason = found.without_hint().rstrip(".")
         reason = reason[:1].lower() + reason[1:]  # "There is no model at ..." inside the sentence
-        line = f"The lab's model reads your drawings: the drawing model cannot be used ({reason})."
+        line = f"The lab's model reads your drawings: the {name} cannot be used ({reason})."
         return Reader(default_model(), LAB_MODEL, line, problem=True, short=line)
-    lab = default_model()  # loaded only when it reads: a broken lab model leaves the drawing model reading
+    lab = default_model()  # loaded only when it reads: a broken lab model leaves the drawing models reading
     n = lab.meta.get("data", {}).get("examples")
     return Reader(
         lab,
         LAB_MODEL,
         f"Read by the **lab's model**{whose}: the lab's network ({architecture_words(lab)}) trained on the lab's "
-        f"{n} digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, other data.",
+        f"{n} digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, more data.",
         short=f"Read by the **lab's model**{whose}.",
     )
 
 
 def starting_model(choice: str) -> artifacts.TrainedModel:
-    """The model a room starting with ``choice`` reads with: the drawing model (the lab's, if it cannot be read) or
-    the lab's (rooms.START_MODELS)."""
-    if choice == DRAWING_MODEL:
-        found = drawing_model()
+    """The model a room starting with ``choice`` (rooms.START_MODELS) reads with; the lab's if it cannot be read."""
+    if choice != LAB_MODEL:
+        found = reading_model(choice)
         if not isinstance(found, artifacts.ModelError):
             return found
     return default_model()

@@ -55,9 +55,11 @@ def inject_drawing(at: AppTest, rgba: np.ndarray, version: int = 0) -> None:
     }
 
 
-def run_with_a_drawing(name: str) -> AppTest:
-    """Run one page; the Draw page with a held-out digit on its canvas."""
+def run_with_a_drawing(name: str, **query: str) -> AppTest:
+    """Run one page, with these link parameters; the Draw page with a held-out digit on its canvas."""
     at = page(name)
+    for key, value in query.items():
+        at.query_params[key] = value
     if name == "draw":
         from digitdemo import data
         from digitdemo.handwriting.canvas import render_drawing

@@ -30,6 +30,20 @@ def drawing_model() -> artifacts.TrainedModel:
 
 
 @pytest.fixture(scope="session")
+def wide_model() -> artifacts.TrainedModel:
+    """The wider network (issue 26): dense 256 and 128 ReLU units on the drawing model's data."""
+    return artifacts.load(artifacts.wide_model_dir())
+
+
+@pytest.fixture(scope="session")
+def reader_model() -> artifacts.TrainedModel:
+    """The model that reads drawings by default (rooms.DEFAULT_START_MODEL): the Draw page's and a new room's."""
+    from digitdemo.classroom.rooms import DEFAULT_START_MODEL
+
+    return artifacts.load(artifacts.reader_dir(DEFAULT_START_MODEL))
+
+
+@pytest.fixture(scope="session")
 def drawings() -> tuple[list[np.ndarray], np.ndarray]:
     """200 held-out digits drawn as 280x280 canvas drawings, with their labels."""
     images, labels = data.load_source()
@@ -39,14 +53,17 @@ def drawings() -> tuple[list[np.ndarray], np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def read_differently(drawings, shipped_model, drawing_model) -> tuple[np.ndarray, np.ndarray]:
-    """A held-out digit drawn on the canvas that the drawing model and the lab's model read as different digits,
-    and its input (400,): the first of ``drawings`` that is."""
+def read_differently(drawings, shipped_model, drawing_model, wide_model) -> tuple[np.ndarray, np.ndarray]:
+    """A held-out digit drawn on the canvas that the three readers (the lab's model, the drawing model, the wider
+    network) read as three different digits, and its input (400,): the first of ``drawings`` that is."""
     for rgba in drawings[0]:
         x = preprocess(rgba).x
-        if x is not None and drawing_model.forward(x).predicted_digit[0] != shipped_model.forward(x).predicted_digit[0]:
+        if x is None:
+            continue
+        read = {int(model.forward(x).predicted_digit[0]) for model in (shipped_model, drawing_model, wide_model)}
+        if len(read) == 3:
             return rgba, x
-    raise AssertionError("the two models read all 200 drawings alike")
+    raise AssertionError("no drawing of the 200 is read three ways by the three models")
 
 
 @pytest.fixture(scope="session")

@@ -162,15 +162,24 @@ def shows(at: AppTest, model: artifacts.TrainedModel, x: np.ndarray) -> None:
     np.testing.assert_allclose(at.session_state[state.LAST_LOGITS], out.logits[0], rtol=1e-5, atol=1e-6)
 
 
-def test_the_draw_page_reads_with_the_drawing_model_and_says_so(read_differently, drawing_model):
+def test_the_draw_page_reads_with_the_wider_network_and_says_so(read_differently, wide_model):
     rgba, x = read_differently
     at = page("draw")
     inject_drawing(at, rgba)
     at.run()
     line = at.markdown[0].value
-    assert line.endswith(f"Read by the **drawing model** (400-25-15-10): {state.about_drawing_model(drawing_model)}.")
-    assert at.button_group(key="draw.model_shown").value == "drawing"
-    shows(at, drawing_model, x)
+    assert line.endswith(f"Read by the **wider network** (400-256-128-10): {state.about_drawing_model(wide_model)}.")
+    assert at.button_group(key="draw.model_shown").value == "wide"
+    shows(at, wide_model, x)
+
+
+def test_the_switch_says_in_one_line_each_what_the_three_models_are():
+    at = page("draw")
+    at.run()
+    switch = at.button_group(key="draw.model_shown")
+    assert switch.options == ["Lab's model", "Drawing model", "Wider network"]
+    lines = switch.help.split("  \n")
+    assert len(lines) == 3 and "more data" in lines[1] and "more units" in lines[2] and "lab's 5000" in lines[0]
 
 
 def test_the_drawing_model_is_said_in_its_metadatas_words_else_from_its_recipe(drawing_model):
@@ -184,26 +193,30 @@ def test_the_drawing_model_is_said_in_its_metadatas_words_else_from_its_recipe(d
     assert state.about_drawing_model(undescribed).startswith(f"the lab's network trained on the lab's {n} digits")
 
 
-def test_switching_to_the_labs_model_reads_the_same_drawing_again(read_differently, drawing_model, shipped_model):
+def test_switching_models_reads_the_same_drawing_again(read_differently, drawing_model, shipped_model, wide_model):
     rgba, x = read_differently
     at = page("draw")
     inject_drawing(at, rgba)
     at.run()
-    read_by_drawing_model = metric(at, "Prediction")
+    read_by_wide = metric(at, "Prediction")
     at.button_group(key="draw.model_shown").set_value("lab").run()
     assert not at.exception
     assert at.markdown[0].value.endswith(
         "Read by the **lab's model**, as you chose: the lab's network (400-25-15-10) trained on the lab's 5000 "
-        "digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, other data."
+        "digits with the lab's recipe, as on the lab's pages; the drawing model is the same network, more data."
     )
     shows(at, shipped_model, x)  # the same drawing, still on the canvas, read at once by the other model
-    assert metric(at, "Prediction") != read_by_drawing_model
+    assert metric(at, "Prediction") != read_by_wide
     assert at.query_params["model"] == "lab", "the choice is in the page's link"
     at.run()  # a stroke, a rerun: the choice stays for the session
     shows(at, shipped_model, x)
     at.button_group(key="draw.model_shown").set_value("drawing").run()
+    assert "Read by the **drawing model** (400-25-15-10), as you chose: " in at.markdown[0].value
     shows(at, drawing_model, x)
     assert at.query_params["model"] == "drawing"
+    at.button_group(key="draw.model_shown").set_value("wide").run()
+    shows(at, wide_model, x)
+    assert at.query_params["model"] == "wide"
 
 
 def test_a_draw_link_opens_with_the_labs_model(read_differently, shipped_model):
@@ -219,24 +232,27 @@ def test_a_draw_link_opens_with_the_labs_model(read_differently, shipped_model):
     mangled.query_params["model"] = "keras"
     inject_drawing(mangled, rgba)
     mangled.run()
-    assert not mangled.exception and "Read by the **drawing model**" in mangled.markdown[0].value
+    assert not mangled.exception and "Read by the **wider network**" in mangled.markdown[0].value
 
 
 @pytest.mark.parametrize("fault", ["missing", "truncated"])
+@pytest.mark.parametrize("name", ["drawing", "wide"])
 def test_a_broken_drawing_model_gives_one_sentence_and_the_labs_model_reads(
-    tmp_path, monkeypatch, read_differently, shipped_model, fault
+    tmp_path, monkeypatch, read_differently, shipped_model, fault, name
 ):
     if fault == "truncated":
         _truncated(tmp_path)
-    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV if name == "drawing" else config.WIDE_MODEL_DIR_ENV, str(tmp_path))
     rgba, x = read_differently
     at = page("draw")
+    at.query_params["model"] = name
     inject_drawing(at, rgba)
     at.run()
     assert not at.exception and not at.error
-    (warning,) = [w.value for w in at.warning if "drawing model" in w.value]
+    words = state.READER_NAMES[name]
+    (warning,) = [w.value for w in at.warning if words in w.value]
     reason = "there is no model at" if fault == "missing" else "is damaged or not a digitdemo model"
-    assert warning.startswith("The lab's model reads your drawings: the drawing model cannot be used (")
+    assert warning.startswith(f"The lab's model reads your drawings: the {words} cannot be used (")
     assert reason in warning and warning.count(". ") == 0, "one sentence"
     assert "Read by" not in at.markdown[0].value
     shows(at, shipped_model, x)
@@ -247,7 +263,7 @@ def test_the_labs_pages_keep_the_labs_model_after_drawing(read_differently, ship
     at = through_router("draw")
     inject_drawing(at, read_differently[0])
     at.run()
-    assert "Read by the **drawing model**" in at.markdown[0].value
+    assert "Read by the **wider network**" in at.markdown[0].value
     go(at, "predictions")
     assert not at.exception and "Using the shipped model" in at.markdown[0].value
     X, _ = data.load_data()

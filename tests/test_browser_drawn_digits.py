@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from digitdemo.handwriting import scripted as hw
+from digitdemo.handwriting.canvas import grey_to_rgba
 from digitdemo.preprocess import preprocess
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -50,7 +51,7 @@ def test_drawings_drawn_again_on_the_canvas_give_the_stored_pictures(server):
             i = _some(drawn)[0]
             canvas = canvases["mouse"]
             canvas.draw(drawn.strokes[i], clear=False)
-            height, width = preprocess(canvas.grey_to_rgba(drawn.images[i])).cropped.shape
+            height, width = preprocess(grey_to_rgba(drawn.images[i])).cropped.shape
             expect(canvas.page.get_by_text(f"Step 2: cropped {width}x{height}").first).to_be_attached(timeout=30_000)
         finally:
             browser.close()

@@ -68,11 +68,11 @@ def test_a_room_teaches_the_model_and_its_students_draw_against_it(browser, tmp_
         expect(prediction(student)).to_have_text("7", timeout=30_000)
         no_errors(student)
 
-        teacher.get_by_role("button", name="Switch back to the drawing model").click()
-        again = f"Room {code}'s students read with its starting model again, the drawing model."
+        teacher.get_by_role("button", name="Switch back to the wider network").click()
+        again = f"Room {code}'s students read with its starting model again, the wider network."
         expect(teacher.get_by_text(again)).to_be_visible()
         assert service.get_room_model(store, code) is None
         open_draw(student, url, f"/draw?room={code}")
-        expect(student.get_by_text(f"drawing model, as room {code}'s teacher chose")).to_be_visible()
+        expect(student.get_by_text(f"wider network, as room {code}'s teacher chose")).to_be_visible()
         expect(student.get_by_text(f"room {code}'s model")).to_have_count(0)
     store.close()

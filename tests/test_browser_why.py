@@ -35,7 +35,7 @@ def test_a_link_that_silences_every_unit_of_l1_leaves_the_network_only_its_biase
     from digitdemo import why
 
     units = ",".join(f"L1.{u}" for u in range(25))
-    canvas = open_draw(page, server, f"/draw?why=True&off={units}")
+    canvas = open_draw(page, server, f"/draw?model=drawing&why=True&off={units}")
     draw(page, canvas, SEVEN)
     constant = why.forward(drawing_model.layers, [0.0] * 400, (tuple(range(25)), ())).probabilities[0]
     top, second = constant.argsort()[::-1][:2]

@@ -76,7 +76,7 @@ def assert_maps(spec: dict, model, x: np.ndarray) -> None:
 
 
 def test_the_teacher_ticks_what_fooled_the_model_and_the_board_shows_it_with_its_pixel_map(
-    db, password, ink, shipped_model, drawing_model
+    db, password, ink, shipped_model, wide_model
 ):
     at = teacher(password)
     at.button(key="class.create").click().run()
@@ -102,9 +102,9 @@ def test_the_teacher_ticks_what_fooled_the_model_and_the_board_shows_it_with_its
     assert "They fooled the model: 1 drawing" in labels(at, "subheader")
     spec = plot_spec(at, f"class.fool.map.{drawing}")
     assert [a["text"] for a in spec["layout"]["annotations"]] == ["read 9", "why not 4?"]
-    # The maps are by the model the room's students read with (the drawing model, the room's starting model):
+    # The maps are by the model the room's students read with (the wider network, the room's starting model):
     # gradient x input of the digit it read, and of the digit asked, for the drawing's stored input.
-    assert_maps(plot_spec(at, f"class.fool.map.{drawing}"), drawing_model, x)
+    assert_maps(plot_spec(at, f"class.fool.map.{drawing}"), wide_model, x)
     # The teacher starts the room with the lab's model instead: the maps follow, as the students' reading does.
     at.selectbox(key="class.start_model").set_value(rooms.LAB_MODEL).run()
     assert_maps(plot_spec(at, f"class.fool.map.{drawing}"), shipped_model, x)

@@ -238,7 +238,7 @@ def test_a_student_joins_by_link_draws_chooses_the_digit_and_sends(db, digits):
     x = np.frombuffer(stored["x"], dtype="<f4")
     assert np.array_equal(x, preprocess(digits[7]).x)  # exactly the input the model read
     assert np.frombuffer(stored["probabilities"], dtype="<f4").argmax() == 7
-    assert stored["model"].startswith("drawing model")  # the class reads with the drawing model by default
+    assert stored["model"].startswith("wider network")  # the class reads with the wider network by default
     # Ready for the next one: a fresh canvas and no digit chosen; their own drawing and the class totals.
     assert at.pills(key="room.digit").value is None
     assert at.button(key="room.send").disabled
@@ -247,7 +247,7 @@ def test_a_student_joins_by_link_draws_chooses_the_digit_and_sends(db, digits):
 
 
 def test_a_room_whose_teacher_chose_the_labs_model_reads_its_students_drawings_with_it(
-    db, read_differently, shipped_model, drawing_model
+    db, read_differently, shipped_model, drawing_model, wide_model
 ):
     from tests.test_app import shows
 
@@ -274,6 +274,10 @@ def test_a_room_whose_teacher_chose_the_labs_model_reads_its_students_drawings_w
     at.run()
     assert f"Read by the **drawing model**, as room {code}'s teacher chose" in at.markdown[0].value
     shows(at, drawing_model, x)
+    service.set_room_start_model(db, code, rooms.WIDE_MODEL)
+    at.run()
+    assert f"Read by the **wider network**, as room {code}'s teacher chose" in at.markdown[0].value
+    shows(at, wide_model, x)
     # A student who switches reads with their choice, whatever the room starts with.
     at.button_group(key="draw.model_shown").set_value(rooms.LAB_MODEL).run()
     service.set_room_start_model(db, code, rooms.DRAWING_MODEL)
@@ -290,7 +294,9 @@ def test_a_room_whose_teacher_chose_the_labs_model_reads_its_students_drawings_w
 
 def test_the_teacher_chooses_the_rooms_starting_model_when_creating_it_and_changes_it(db, password):
     at = teacher(password)
-    assert at.selectbox(key="class.start_model").value == rooms.DRAWING_MODEL, "the drawing model by default"
+    start = at.selectbox(key="class.start_model")
+    assert start.value == rooms.WIDE_MODEL, "the wider network by default"
+    assert start.options == ["the wider network", "the drawing model", "the lab's model"]
     at.selectbox(key="class.start_model").set_value(rooms.LAB_MODEL).run()
     at.button(key="class.create").click().run()
     code = at.session_state["class.room"]

@@ -185,11 +185,13 @@ def test_create_list_close_and_reopen_rooms(store):
     assert service.join(store, first.code).room == first.code
 
 
-def test_a_room_starts_its_students_with_the_drawing_model_or_the_teachers_choice(store):
-    """Issue 15: the drawing model by default, the lab's model if the teacher chooses; changed later, the students'
-    pages notice (the room's change counter moves and their view carries it)."""
+def test_a_room_starts_its_students_with_the_wider_network_or_the_teachers_choice(store):
+    """Issues 15, 26: the wider network by default, the drawing model or the lab's model if the teacher chooses;
+    changed later, the students' pages notice (the room's change counter moves and their view carries it)."""
     room = service.create_room(store)
-    assert room.start_model == rooms.DRAWING_MODEL
+    assert room.start_model == rooms.WIDE_MODEL
+    drawing = service.create_room(store, start_model=rooms.DRAWING_MODEL)
+    assert service.get_room(store, drawing.code).start_model == rooms.DRAWING_MODEL
     lab = service.create_room(store, start_model=rooms.LAB_MODEL)
     assert service.get_room(store, lab.code).start_model == rooms.LAB_MODEL
     student = service.join(store, room.code)
@@ -202,9 +204,9 @@ def test_a_room_starts_its_students_with_the_drawing_model_or_the_teachers_choic
     service.set_room_model(store, room.code, None)
     assert service.get_room(store, room.code).start_model == rooms.LAB_MODEL
     for wrong in ("keras", None, ""):
-        with pytest.raises(ClassRuleError, match="drawing model .* or the lab's model"):
+        with pytest.raises(ClassRuleError, match="wider network .* drawing model .* the lab's model"):
             service.set_room_start_model(store, room.code, wrong)
-        with pytest.raises(ClassRuleError, match="drawing model .* or the lab's model"):
+        with pytest.raises(ClassRuleError, match="wider network .* drawing model .* the lab's model"):
             service.create_room(store, start_model=wrong)
     with pytest.raises(ClassRuleError, match="There is no room BCDFG"):
         service.set_room_start_model(store, "BCDFG", rooms.DRAWING_MODEL)
@@ -239,6 +241,18 @@ def test_the_rooms_of_before_starting_models_start_with_the_drawing_model(class_
         assert store.schema_version() == SCHEMA_VERSION
         assert service.get_room(store, "BCD23").start_model == rooms.DRAWING_MODEL
         assert service.set_room_start_model(store, "BCD23", rooms.LAB_MODEL).start_model == rooms.LAB_MODEL
+    finally:
+        store.close()
+
+
+def test_a_room_of_before_the_wider_network_keeps_its_starting_model_and_may_take_the_wider_one(class_db):
+    """Migration 13 makes the starting model's column again (its CHECK now admits 'wide'): values kept."""
+    _database_at(class_db, 12)
+    store = ClassStore(class_db)
+    try:
+        assert service.get_room(store, "BCD23").start_model == rooms.DRAWING_MODEL
+        assert service.set_room_start_model(store, "BCD23", rooms.WIDE_MODEL).start_model == rooms.WIDE_MODEL
+        assert service.create_room(store).start_model == rooms.WIDE_MODEL
     finally:
         store.close()
 

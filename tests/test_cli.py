@@ -69,23 +69,27 @@ def _read(model, path) -> list[float]:
     return model.forward(steps.x).probabilities[0].tolist()
 
 
-def test_predict_reads_with_the_drawing_model_unless_told_another(images, shipped_model, drawing_model, tmp_path):
+def test_predict_reads_with_the_wider_network_unless_told_another(
+    images, shipped_model, drawing_model, wide_model, tmp_path
+):
     paths, *_ = images
     (line,) = [json.loads(line) for line in run("predict", "--json", paths[0]).stdout.splitlines()]
-    np.testing.assert_allclose(line["probabilities"], _read(drawing_model, paths[0]), rtol=1e-5, atol=1e-7)
-    lab = run("predict", "--json", "--model", str(config.MODEL_DIR), paths[0])
-    (line,) = [json.loads(text) for text in lab.stdout.splitlines()]
-    np.testing.assert_allclose(line["probabilities"], _read(shipped_model, paths[0]), rtol=1e-5, atol=1e-7)
-    assert "default: the drawing model, models/drawings/" in " ".join(run("predict", "--help").stdout.split())
-    # A broken drawing model: one sentence, and the lab's model reads.
+    np.testing.assert_allclose(line["probabilities"], _read(wide_model, paths[0]), rtol=1e-5, atol=1e-7)
+    for choice, model in [("lab", shipped_model), ("drawing", drawing_model), (str(config.MODEL_DIR), shipped_model)]:
+        (line,) = [
+            json.loads(text) for text in run("predict", "--json", "--model", choice, paths[0]).stdout.splitlines()
+        ]
+        np.testing.assert_allclose(line["probabilities"], _read(model, paths[0]), rtol=1e-5, atol=1e-7)
+    assert "lab, drawing or wide" in " ".join(run("predict", "--help").stdout.split())
+    # A broken wider network: one sentence, and the lab's model reads.
     (tmp_path / config.WEIGHTS_NAME).write_bytes(b"not a model")
-    env = {**os.environ, config.DRAWING_MODEL_DIR_ENV: str(tmp_path)}
+    env = {**os.environ, config.WIDE_MODEL_DIR_ENV: str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "digitdemo", "predict", "--json", paths[0]], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr
-    assert done.stderr.startswith("note: the drawing model cannot be used, so the lab's model reads: ")
-    assert "--recipe drawings" in done.stderr and artifacts.RESTORE_HINT not in done.stderr, "this model's way back"
+    assert done.stderr.startswith("note: the wider network cannot be used, so the lab's model reads: ")
+    assert "--recipe wide" in done.stderr and artifacts.RESTORE_HINT not in done.stderr, "this model's way back"
     assert len(done.stderr.strip().splitlines()) == 1
     np.testing.assert_allclose(json.loads(done.stdout)["probabilities"], _read(shipped_model, paths[0]), rtol=1e-5)
 

@@ -7,8 +7,10 @@ import plotly.graph_objects as go
 import pytest
 
 from digitdemo import data
+from digitdemo.figures import network
 from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.pages import common
+from digitdemo.preprocess import preprocess
 from tests.apptest import inject_drawing, page, plot_spec
 
 DRAW_FIGURES = [
@@ -79,3 +81,21 @@ def test_the_steps_picture_has_the_same_pixels_with_its_labels_cached(labels):
     expected = np.asarray(_strip_drawn_in_place(images, labels))
     for _ in range(2):
         np.testing.assert_array_equal(np.asarray(common.strip(images, labels)), expected)
+
+
+def test_the_wider_networks_layers_are_drawn_in_columns_each_unit_a_marker_of_its_own(wide_model):
+    """400-256-128-10 on the live diagram: 256 and 128 units in columns of at most 32, none on another, lit."""
+    images, _ = data.load_source()
+    x = preprocess(render_drawing(images[9000], np.random.default_rng(0))).x
+    out = wide_model.forward(x)
+    figure = network.network(wide_model.layers, x, [a[0] for a in out.hidden], out.probabilities[0])
+    nodes = figure["data"][-1]
+    assert len(nodes["x"]) == 256 + 128 + 10
+    places = set(zip(nodes["x"], nodes["y"], strict=True))
+    assert len(places) == 256 + 128 + 10, "no unit hides another"
+    l1_columns, l2_columns = sorted(set(nodes["x"][:256])), sorted(set(nodes["x"][256:384]))
+    assert (len(l1_columns), len(l2_columns)) == (8, 4), "columns of 32 units"
+    assert max(l1_columns) < min(l2_columns), "the layers' columns do not meet"
+    assert np.allclose(nodes["marker"]["color"][:256], out.hidden[0][0] / out.hidden[0][0].max(), atol=0.001)
+    hover = nodes["hovertext"][255]
+    assert hover.startswith("L1 unit 255"), "a hover names each unit"

@@ -1,11 +1,13 @@
-"""The Errors page's Drawn digits tab: per digit, the drawings each model misread, as drawn."""
+"""The Errors page's Drawn digits tab: per digit, the real writers' drawings each of the three models misread."""
 
 import numpy as np
+import pytest
 
 from digitdemo import artifacts, config
-from digitdemo.handwriting import scripted as handwriting
 from digitdemo.handwriting import yardstick as drawn
 from tests.apptest import captions_of, page, plot_spec
+
+MODELS = [("lab", artifacts.model_dir), ("drawing", artifacts.drawing_model_dir), ("wide", artifacts.wide_model_dir)]
 
 
 def test_the_drawn_digits_tab_shows_each_models_misread_drawings_of_the_chosen_digit():
@@ -17,12 +19,14 @@ def test_the_drawn_digits_tab_shows_each_models_misread_drawings_of_the_chosen_d
     assert not at.exception
     assert at.query_params["tab"] == "Drawn digits", "the link opens this tab"
     assert not [m for m in at.metric if "misclassified" in m.label], "the lab's tab waits until chosen again"
-    digits = handwriting.load_drawn_digits()
-    for digit in (7, 4):
+    assert "written by 6 real people" in at.markdown[0].value
+    assert [s.value for s in at.subheader] == ["The lab's model", "The drawing model", "The wider network"]
+    digits = drawn.real_writers()
+    for digit in (1, 7):
         at.segmented_control(key="errors.drawn.digit").set_value(digit).run()
         assert not at.exception
-        for name, directory in [("lab", artifacts.model_dir()), ("drawing", artifacts.drawing_model_dir())]:
-            read = drawn.answers(artifacts.load(directory).layers, digits)
+        for name, directory in MODELS:
+            read = drawn.answers(artifacts.load(directory()).layers, digits)
             wrong = drawn.misread(digits, read, digit)
             right = int(np.sum(digits.labels == digit)) - len(wrong)
             metrics = [m.value for m in at.metric if m.label == f"{digit}s read right"]
@@ -44,7 +48,7 @@ def test_a_link_opens_the_drawn_digits_tab_with_the_answers_hidden_as_the_first_
     at.query_params["tab"] = "Drawn digits"
     at.query_params["reveal"] = "False"  # the first tab's "Show the model's answers", off: the class guesses first
     at.run()
-    assert not at.exception and [m for m in at.metric if m.label == "7s read right"]
+    assert not at.exception and [m for m in at.metric if m.label == "1s read right"]
     for digit in (4, 9):  # the first a click away, when the first tab's switch has not been drawn for a run
         at.segmented_control(key="errors.drawn.digit").set_value(digit).run()
         captions = captions_of(plot_spec(at, "errors.drawn.lab"))
@@ -70,14 +74,21 @@ def test_a_link_opens_the_drawn_digits_tab_with_the_answers_hidden_as_the_first_
     assert at.query_params["digit"] == "9"
 
 
-def test_a_broken_drawing_model_is_said_with_its_own_way_back(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "variable, words, recipe, folder",
+    [
+        (config.DRAWING_MODEL_DIR_ENV, "drawing model", "drawings", "models/drawings/"),
+        (config.WIDE_MODEL_DIR_ENV, "wider network", "wide", "models/wide/"),
+    ],
+)
+def test_a_broken_drawing_model_is_said_with_its_own_way_back(tmp_path, monkeypatch, variable, words, recipe, folder):
     (tmp_path / "weights.npz").write_bytes(b"not a model")
-    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(variable, str(tmp_path))
     at = page("errors")
     at.query_params["tab"] = "Drawn digits"
     at.run()
     assert not at.exception
-    said = [i.value for i in at.info if "drawing model cannot be loaded" in i.value]
-    assert said and "--recipe drawings" in said[0] and "models/drawings/" in said[0]
+    said = [i.value for i in at.info if f"{words} cannot be loaded" in i.value]
+    assert said and f"--recipe {recipe}" in said[0] and folder in said[0]
     assert artifacts.RESTORE_HINT not in said[0], "the lab's way back is not this model's"
-    assert [m for m in at.metric if m.label == "7s read right"], "the lab's model's column still shows"
+    assert len([m for m in at.metric if m.label == "1s read right"]) == 2, "the other models' columns still show"

@@ -252,7 +252,7 @@ def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(drawing_mo
     from digitdemo.preprocess import preprocess
     from tests.apptest import run_with_a_drawing
 
-    at = run_with_a_drawing("draw")  # a held-out digit: images[9000], drawn with rng 0
+    at = run_with_a_drawing("draw", model="drawing")  # a held-out digit: images[9000], drawn with rng 0
     figure = plot_spec(at, "draw.network")
     picture, nodes = figure["data"][0], figure["data"][-1]
     images, _ = data.load_source()

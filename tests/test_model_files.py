@@ -122,7 +122,8 @@ def test_a_broken_model_file_gets_one_sentence_on_every_page(tmp_path, monkeypat
     make, message = BROKEN_MODELS[case]
     make(tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
-    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))  # Draw: the drawing model, then the lab's
+    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))  # Draw: the drawing models, then the lab's
+    monkeypatch.setenv(config.WIDE_MODEL_DIR_ENV, str(tmp_path))
     for name in PAGES:
         at = run_with_a_drawing(name)
         assert not at.exception, (name, at.exception)
@@ -142,6 +143,7 @@ def test_a_failed_model_is_not_read_again_on_every_view(tmp_path, monkeypatch):
     _zip_bomb(tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
     monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(config.WIDE_MODEL_DIR_ENV, str(tmp_path))
     reads = []
     real_load = artifacts.load
     monkeypatch.setattr(artifacts, "load", lambda *args: reads.append(args) or real_load(*args))
@@ -158,7 +160,8 @@ def test_a_one_layer_model_renders_on_every_page(tmp_path, monkeypatch):
     meta["recipe"] = {**meta["recipe"], "hidden_units": []}
     artifacts.save([layer], meta, tmp_path)
     monkeypatch.setenv(config.MODEL_DIR_ENV, str(tmp_path))
-    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))  # the Draw page's reader too
+    monkeypatch.setenv(config.DRAWING_MODEL_DIR_ENV, str(tmp_path))  # the Draw page's readers too
+    monkeypatch.setenv(config.WIDE_MODEL_DIR_ENV, str(tmp_path))
     for name in PAGES:
         at = run_with_a_drawing(name)
         assert not at.exception, (name, at.exception)

@@ -276,7 +276,7 @@ def test_the_rooms_model_chosen_on_one_worker_is_read_on_the_other(any_hall, bro
         student_context = hall.browser_on(browser, "w2")
         student = student_context.new_page()
         open_draw(student, hall.url, f"/draw?room={code}")
-        expect(student.get_by_text("Read by the drawing model")).to_be_visible(timeout=30_000)
+        expect(student.get_by_text("Read by the wider network")).to_be_visible(timeout=30_000)
         # What "Use it as the room's model" does on the teacher's worker: the model into the class database.
         service.store_room_model(store, code, artifacts.to_bytes(shipped_model.layers, shipped_model.meta))
         student.reload()  # the page's next full run, on the other worker, reads with it

@@ -157,22 +157,22 @@ def test_the_room_model_is_what_its_students_draw_against_until_the_teacher_swit
     X_lab = load_data()[0][config.EXAMPLE_INDEX]  # the lab's example 1015, which Predictions opens
     logits = notebook.lab_print(model.forward(X_lab).logits[0])
     assert any(logits in c.value for c in joined.code), "the walk-through's logits are the room model's"
-    # A student in no room keeps the Draw page's own: the drawing model.
+    # A student in no room keeps the Draw page's own: the wider network.
     alone = page("draw")
     inject_drawing(alone, rgba)
     alone.run()
-    assert "Read by the **drawing model**" in alone.markdown[0].value
+    assert "Read by the **wider network**" in alone.markdown[0].value
 
     teacher_again = teacher(code)
-    assert teacher_again.button(key="class.teach.back").label == "Switch back to the drawing model"
+    assert teacher_again.button(key="class.teach.back").label == "Switch back to the wider network"
     teacher_again.button(key="class.teach.back").click().run()
     assert service.get_room_model(store, code) is None
     assert service.stored_room_model(store, code, name) is None  # the stored model went with it
-    # Back to the room's starting model (the drawing model) on Draw, and to the lab's model on the lab's pages.
+    # Back to the room's starting model (the wider network) on Draw, and to the lab's model on the lab's pages.
     student.run()
-    assert f"Read by the **drawing model**, as room {code}'s teacher chose" in student.markdown[0].value
-    drawing_model = artifacts.load(artifacts.drawing_model_dir())
-    np.testing.assert_allclose(student.session_state[state.LAST_LOGITS], drawing_model.forward(x).logits[0], rtol=1e-5)
+    assert f"Read by the **wider network**, as room {code}'s teacher chose" in student.markdown[0].value
+    wide_model = artifacts.load(artifacts.wide_model_dir())
+    np.testing.assert_allclose(student.session_state[state.LAST_LOGITS], wide_model.forward(x).logits[0], rtol=1e-5)
     # ... and on every page: the Predictions page of the student who never drew follows at its next run.
     shipped = artifacts.load()
     go(joined, "predictions")

@@ -13,9 +13,11 @@ from tests.apptest import captions_of, inject_drawing, page, plot_spec
 def _drawn(**query):
     """The Draw page with a held-out digit (images[9000], drawn with rng 0) on its canvas; and its input x (400,).
 
-    The drawing model reads it (issue 15), and so explains it: the Predictions page's section is the lab model's.
+    The drawing model (the lab's network, 400-25-15-10) reads it unless the query says another (?model=wide), and so
+    explains it: the Predictions page's section is the lab model's.
     """
     at = page("draw")
+    query.setdefault("model", "drawing")
     for name, value in query.items():
         at.query_params[name] = value
     images, _ = data.load_source()
@@ -133,6 +135,17 @@ def test_it_looks_like_the_five_nearest_training_digits_with_their_labels(drawin
     spec = plot_spec(at, "draw.why_nearest")
     assert captions_of(spec) == [f"a {label}" for label in y[rows, 0]]
     assert len(spec["layout"]["meta"]["tiles"]) == 5
+
+
+def test_the_wider_network_explains_too_its_units_silenced_by_number(wide_model):
+    at, x = _drawn(why="True", model="wide", off="L1.200,L2.100")
+    assert not at.exception
+    assert at.multiselect(key="draw.off").value == ["L1.200", "L2.100"]
+    expected = why.forward(wide_model.layers, x, ((200,), (100,))).probabilities[0]
+    np.testing.assert_allclose(_probabilities(at), expected, atol=1e-6)
+    spec = plot_spec(at, "draw.why_nearest")
+    _, y = data.load_data()
+    assert captions_of(spec) == [f"a {label}" for label in y[_nearest_by_hand(wide_model, x), 0]]
 
 
 def test_predictions_explain_the_example_and_silence_units_beside_the_walk_through(shipped_model):

@@ -9,6 +9,8 @@ from collections.abc import Collection
 
 import disarm
 
+from digitdemo import config
+
 # --- Room codes ---------------------------------------------------------------
 # Read aloud and typed by 30 students: no 0/O or 1/I (look alike), and no vowels, so that a
 # random code never spells a word. 29 symbols ** 5 = 20 million codes: collisions are rare and retried.
@@ -169,10 +171,12 @@ MAX_MODEL_NAME_CHARS = 300
 # The model a room's students start reading with (issue 15), the teacher's choice: the drawing model (the lab's
 # network trained for drawn digits: it misreads fewer of them) or the lab's model (the lab's recipe and digits, to
 # see it fail on drawings). A taught model of the room wins over either; a student may switch on their Draw page.
-DRAWING_MODEL = "drawing"
-LAB_MODEL = "lab"
-START_MODELS = (DRAWING_MODEL, LAB_MODEL)
-START_MODEL_WORDS = {DRAWING_MODEL: "the drawing model", LAB_MODEL: "the lab's model"}
+# Issue 26 adds the wider network (dense 256 and 128 units, the drawing model's data): capacity beside data.
+DRAWING_MODEL, LAB_MODEL, WIDE_MODEL = config.DRAWING_MODEL, config.LAB_MODEL, config.WIDE_MODEL
+START_MODELS = (WIDE_MODEL, DRAWING_MODEL, LAB_MODEL)
+START_MODEL_WORDS = {WIDE_MODEL: "the wider network", DRAWING_MODEL: "the drawing model", LAB_MODEL: "the lab's model"}
+# What a new room starts with, and a student outside a room: the model that reads real writers best (bench/README.md).
+DEFAULT_START_MODEL = WIDE_MODEL
 # The gallery on the projector shows the latest drawings; more is unreadable from the back.
 LATEST_DRAWINGS = 24
 

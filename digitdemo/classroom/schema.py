@@ -123,6 +123,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE rooms ADD COLUMN start_model TEXT NOT NULL DEFAULT 'drawing' "
         "CHECK (start_model IN ('drawing', 'lab'))",
     ),
+    # 13: a room may also start with the wider network (issue 26): 'wide'. A column's CHECK cannot be changed in
+    # place on SQLite, so the column is made again: a new one, its values copied, the old one dropped, renamed.
+    (
+        "ALTER TABLE rooms ADD COLUMN start_model_13 TEXT NOT NULL DEFAULT 'wide' "
+        "CHECK (start_model_13 IN ('wide', 'drawing', 'lab'))",
+        "UPDATE rooms SET start_model_13 = start_model",
+        "ALTER TABLE rooms DROP COLUMN start_model",
+        "ALTER TABLE rooms RENAME COLUMN start_model_13 TO start_model",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an

@@ -42,7 +42,7 @@ class Room:
     drawings: int  # hidden ones included
     version: int  # changes whenever anything in the room does
     # What its students start reading with (issue 15; rooms.START_MODELS) while it has no taught model.
-    start_model: str = rooms.DRAWING_MODEL
+    start_model: str = rooms.DEFAULT_START_MODEL
 
     @property
     def is_open(self) -> bool:
@@ -158,14 +158,12 @@ def _unknown(code: str) -> ClassRuleError:
 def _start_model(start_model: object) -> str:
     """A room's starting model (rooms.START_MODELS); anything else is refused with a sentence."""
     if start_model not in rooms.START_MODELS:
-        raise ClassRuleError(
-            f"A room's students start with the drawing model ({rooms.DRAWING_MODEL!r}) or the lab's model "
-            f"({rooms.LAB_MODEL!r}), not {start_model!r}."
-        )
+        choices = ", ".join(f"{rooms.START_MODEL_WORDS[name]} ({name!r})" for name in rooms.START_MODELS)
+        raise ClassRuleError(f"A room's students start with one of {choices}, not {start_model!r}.")
     return start_model
 
 
-def create_room(store: ClassStore, start_model: str = rooms.DRAWING_MODEL) -> Room:
+def create_room(store: ClassStore, start_model: str = rooms.DEFAULT_START_MODEL) -> Room:
     """A new open room with a fresh code, its students reading with ``start_model`` (rooms.START_MODELS)."""
     start_model = _start_model(start_model)
     for _ in range(20):  # 20 million codes: a clash is rare, twenty in a row never happens
@@ -823,7 +821,7 @@ class StudentView:
     present: bool
     model: str | None
     round_id: int | None  # the running round's id, None when none runs
-    start_model: str = rooms.DRAWING_MODEL  # what the room's students start reading with (rooms.START_MODELS)
+    start_model: str = rooms.DEFAULT_START_MODEL  # what the room's students start reading with (rooms.START_MODELS)
 
 
 def student_view(store: ClassStore, student: Student, now: float | None = None) -> StudentView:

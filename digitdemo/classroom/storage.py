@@ -150,7 +150,7 @@ class ClassStore:
             conn.execute("UPDATE sign_in_brake SET failures = 0 WHERE failures != 0")
 
     # --- Rooms ---------------------------------------------------------------------
-    def add_room(self, code: str, now: float, start_model: str = "drawing") -> bool:
+    def add_room(self, code: str, now: float, start_model: str = "wide") -> bool:
         """A new open room whose students start reading with ``start_model``; False if the code is taken."""
         with self.db.write() as conn:
             sql = "INSERT INTO rooms (code, created_at, start_model) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"

@@ -12,10 +12,30 @@ _EDGE_COLORS = {True: style.BLUE, False: "#d62728"}  # a connection that pushes 
 _ACTIVATION_NAMES = {"relu": "ReLU", "linear": "linear", "sigmoid": "sigmoid"}
 
 
+# A layer of more units than this is drawn in columns of at most this many (a wider network's 256 and 128), so
+# that every unit stays a marker of its own that a hover names.
+_COLUMN_UNITS = 32
+_COLUMN_GAP = 0.32  # diagram units between a wide layer's columns
+
+
 def _unit_ys(units: int) -> np.ndarray:
-    """Evenly spread y positions, top to bottom, for a layer of ``units``."""
+    """Evenly spread y positions, top to bottom, for a column of ``units``."""
     margin = 0.35 if units > 12 else 1.0
     return np.linspace(_NET_TOP - margin, _NET_BOTTOM + margin, units)
+
+
+def _unit_positions(units: int, x: float) -> tuple[list[float], list[float]]:
+    """Each unit's (x, y): one column at x, or for a wide layer columns side by side around x, unit 0 top left."""
+    columns = -(-units // _COLUMN_UNITS)
+    rows = -(-units // columns)
+    column_ys = _unit_ys(rows).round(3).tolist()
+    first = x - _COLUMN_GAP * (columns - 1) / 2
+    unit_xs = [round(first + _COLUMN_GAP * (unit // rows), 3) for unit in range(units)]
+    return unit_xs, [column_ys[unit % rows] for unit in range(units)]
+
+
+def _wide(units: int) -> bool:
+    return units > _COLUMN_UNITS
 
 
 def _pixel_xy(pixel: int) -> tuple[float, float]:
@@ -47,8 +67,9 @@ def network(
     for the output layer), and per layer only the ``strongest`` connections by |weight x activation|.
     """
     sizes = [layer.b.size for layer in layers]
-    ys = [_unit_ys(n).round(3).tolist() for n in sizes]  # plain floats: cheap to round and send
     xs = [_NET_X["layers"][min(i, 2)] + 4.0 * max(0, i - 2) for i in range(len(layers))]
+    positions = [_unit_positions(n, x) for n, x in zip(sizes, xs, strict=True)]  # plain floats: cheap to send
+    at = [list(zip(ux, uy, strict=True)) for ux, uy in positions]  # at[layer][unit]: (x, y)
     x0, x1 = _NET_X["input"]
     half = (x1 - x0) / 2
     middle = (_NET_TOP + _NET_BOTTOM) / 2
@@ -71,11 +92,11 @@ def network(
     live = x is not None and hidden is not None and probabilities is not None
     if not live:
         pairs = [
-            ((x1, middle + half * t), (xs[0], y))
-            for t, y in zip(np.linspace(1, -1, sizes[0]).tolist(), ys[0], strict=True)
+            ((x1, middle + half * t), unit)
+            for t, unit in zip(np.linspace(1, -1, sizes[0]).tolist(), at[0], strict=True)
         ]
         for i in range(1, len(layers)):
-            between = [((xs[i - 1], ya), (xs[i], yb)) for ya in ys[i - 1] for yb in ys[i]]
+            between = [(a, b) for a in at[i - 1] for b in at[i]]
             pairs += between[:: -(-len(between) // 1000)]  # a retrained 256-unit layer: a sample, not 65,536
         ex, ey = _segments(pairs)
         data.append(_edge_trace(ex, ey, style.GREY, 0.7, 0.6))
@@ -96,12 +117,12 @@ def network(
                 value = float(contribution[row, unit])
                 if value != 0:
                     source = int(active[row])
-                    start = _pixel_xy(source) if i == 0 else (xs[i - 1], ys[i - 1][source])
-                    groups.setdefault((value > 0, abs(value) > top / 2), []).append((start, (xs[i], ys[i][unit])))
+                    start = _pixel_xy(source) if i == 0 else at[i - 1][source]
+                    groups.setdefault((value > 0, abs(value) > top / 2), []).append((start, at[i][unit]))
         for (positive, strong), pairs in sorted(groups.items()):
             ex, ey = _segments(pairs)
             data.append(_edge_trace(ex, ey, _EDGE_COLORS[positive], 4.0 if strong else 1.6, 0.85 if strong else 0.5))
-    data.append(_node_trace(layers, xs, ys, hidden if live else None, probabilities if live else None))
+    data.append(_node_trace(layers, positions, hidden if live else None, probabilities if live else None))
     return {"data": data, "layout": _network_layout(layers, xs, live)}
 
 
@@ -117,7 +138,7 @@ def _edge_trace(xs: list, ys: list, color: str, width: float, opacity: float) ->
     }
 
 
-def _node_trace(layers, xs, ys, hidden, probabilities) -> dict:
+def _node_trace(layers, positions, hidden, probabilities) -> dict:
     """Every unit as one marker; live, filled by its activation relative to its layer's strongest."""
     px, py, fill, text, hover, line_colors, sizes = [], [], [], [], [], [], []
     last = len(layers) - 1
@@ -127,13 +148,14 @@ def _node_trace(layers, xs, ys, hidden, probabilities) -> dict:
             values = np.asarray(probabilities if i == last else hidden[i], dtype=float)
         top = float(values.max()) if values is not None and values.max() > 0 else 1.0
         best = int(np.argmax(values)) if values is not None and i == last else -1
-        for unit, y in enumerate(ys[i]):
-            px.append(xs[i])
+        unit_xs, unit_ys = positions[i]
+        for unit, (x, y) in enumerate(zip(unit_xs, unit_ys, strict=True)):
+            px.append(x)
             py.append(y)
             level = 0.0 if values is None else float(values[unit]) / top
             fill.append(round(level, 3))
             line_colors.append(style.ORANGE if unit == best else style.GREY)  # seen on the light and the dark theme
-            sizes.append(30 if i == last else 18 if len(ys[i]) > 20 else 22)
+            sizes.append(30 if i == last else 9 if _wide(len(unit_ys)) else 18 if len(unit_ys) > 20 else 22)
             if i == last:
                 share = "" if values is None else f"  {values[unit]:.0%}" if values[unit] >= 0.005 else "  0%"
                 text.append(f"{unit}{share}")

@@ -85,7 +85,7 @@ def _teacher() -> None:
         picker, start, create, alone = _top_row()
     if create.button("Create a room", key="class.create", type="primary", width="stretch"):
         try:
-            chosen = st.session_state.get(START, rooms.DRAWING_MODEL)
+            chosen = st.session_state.get(START, rooms.DEFAULT_START_MODEL)
             st.session_state[ROOM] = service.create_room(room.store(), start_model=chosen).code
         except ClassError as error:
             say("error", str(error))
@@ -125,12 +125,12 @@ def _top_row() -> tuple:
 
 
 def _start_model(current: service.Room | None) -> None:
-    """The model the room's students start reading with (issue 15), and that a new room gets: the drawing model by
-    default, or the lab's model to see the lab's recipe misread drawings."""
+    """The model the room's students start reading with (issues 15, 26), and that a new room gets: the wider network
+    by default, the drawing model, or the lab's model to see the lab's recipe misread drawings."""
     if current is not None:
         st.session_state[START] = current.start_model  # the room's, as the database has it
     elif START not in st.session_state:
-        st.session_state[START] = rooms.DRAWING_MODEL
+        st.session_state[START] = rooms.DEFAULT_START_MODEL
     st.selectbox(
         "Students read with",
         list(STARTS),
@@ -138,9 +138,9 @@ def _start_model(current: service.Room | None) -> None:
         format_func=STARTS.get,
         on_change=_start_model_changed,
         args=(None if current is None else current.code,),
-        help="The model this room's students read their drawings with, and a new room's: the drawing model (the lab's "
-        "network trained for drawn digits) or the lab's model. A student can switch on their Draw page; a model "
-        "taught on the room's drawings (below) wins over it.",
+        help="The model this room's students read their drawings with, and a new room's: the wider network (more "
+        "units), the drawing model (the lab's network on more data) or the lab's model. A student can switch on "
+        "their Draw page; a model taught on the room's drawings (below) wins over it.",
     )
     _notice("start")
 

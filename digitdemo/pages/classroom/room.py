@@ -176,7 +176,7 @@ def check_room() -> service.RoomStatus | None:
 
 def follow_model() -> None:
     """Use the model the teacher chose for this student's room (state.current_model), or stop using it; and the
-    model the room starts reading drawings with (state.reader: the drawing model or the lab's).
+    model the room starts reading drawings with (state.reader: one of rooms.START_MODELS).
 
     The router calls it before every page, so every page reads with the room's model. It costs one indexed
     lookup of the room's change counter per run; the room's model is read again only when that moved.
@@ -214,8 +214,8 @@ def follow_model() -> None:
 
 def model_of_room(code: str) -> artifacts.TrainedModel:
     """The model room ``code``'s students read their drawings with (the teacher's view of it): its taught model,
-    else its starting model (the drawing model or the lab's)."""
-    start = rooms.DRAWING_MODEL
+    else its starting model (rooms.START_MODELS)."""
+    start = rooms.DEFAULT_START_MODEL
     try:
         found = service.get_room(store(), code)
         start = found.start_model
@@ -283,7 +283,7 @@ def model_name() -> str:
         )
     if reader.kind == "taught":
         return f"room {st.session_state[state.ROOM_MODEL][0]}'s taught model (trained {model.meta.get('trained_at')})"
-    name = "drawing model" if reader.kind == rooms.DRAWING_MODEL else "lab's model"
+    name = state.READER_NAMES[reader.kind]
     return f"{name} (trained {model.meta.get('trained_at', 'unknown')})"
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import config, figures, state, why
-from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL
+from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
 from digitdemo.nn import Forward
 from digitdemo.pages import explain
 from digitdemo.pages.classroom import room
@@ -23,8 +23,10 @@ INTRO = (
 )
 SWITCHES = "Preprocessing steps: turn one off and watch the answer change."
 IN_A_ROOM = "Draw a digit, choose which one you drew, and send it to the class. "
-# Which model reads (issue 15): the same network trained on other data, a lesson in itself.
-READERS = {DRAWING_MODEL: "Drawing model", LAB_MODEL: "Lab's model"}
+# Which model reads (issues 15, 26): the lab's network on the lab's data, on more data, and a wider network on that
+# data: two levers, data and capacity, a lesson in themselves.
+READERS = {LAB_MODEL: "Lab's model", DRAWING_MODEL: "Drawing model", WIDE_MODEL: "Wider network"}
+READERS_HELP = "  \n".join(f"**{READERS[name]}**: {state.READER_LEVERS[name]}." for name in READERS)
 READER_SHOWN = "draw.model_shown"  # the switch; the student's own choice is state.READER
 READ_BY = "draw.read_by"  # the model the page's line names: in a room the switch is in the fragment, which follows it
 
@@ -73,7 +75,8 @@ def _source() -> str:
 
 
 def _reader_switch(reader: state.Reader, help: str | None = None, labelled: bool = False) -> None:
-    """The drawing model or the lab's: switching reruns the page, so the same drawing is read again by the other."""
+    """The lab's model, the drawing model or the wider network: switching reruns the page, so the same drawing is
+    read again by another."""
     if not reader.switchable:  # a retrained or taught model reads: the line above says so
         return
     st.session_state[READER_SHOWN] = reader.kind  # the student's choice, else the room's starting model
@@ -85,7 +88,7 @@ def _reader_switch(reader: state.Reader, help: str | None = None, labelled: bool
         required=True,
         on_change=_chose_reader,
         label_visibility="visible" if labelled else "collapsed",  # below the canvas, away from the line it follows
-        help=help or "The same network (400-25-15-10) trained on other data: switch to see what each reads in it.",
+        help=help or READERS_HELP,
     )
     if st.session_state.get(state.READER) in READERS:
         st.query_params["model"] = st.session_state[state.READER]  # in the link, as the other Draw settings

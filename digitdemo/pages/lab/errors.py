@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from digitdemo import artifacts, figures, metrics, state
-from digitdemo.handwriting import scripted as handwriting
+from digitdemo.classroom import rooms
 from digitdemo.handwriting import yardstick as drawn
 from digitdemo.pages.common import answers_shown, for_screen, show_plot
 
@@ -22,7 +22,7 @@ def _cell_clicked(which: str) -> None:
 
 def render() -> None:
     st.title("Errors")
-    # Only the chosen tab runs: the drawn digits are read in once per server process (about 1.5 s).
+    # Only the chosen tab runs: the real writers are drawn and read in once per server process (about 4 s).
     # The tab is in the page's link, as the other settings: /errors?tab=Drawn+digits opens on it.
     key = state.from_link("errors.tab", TABS[0], state.parse_choice(TABS))
     lab_digits, drawn_digits = st.tabs(TABS, key=key, on_change="rerun")
@@ -113,37 +113,34 @@ def _guess_first(X: np.ndarray, labels: np.ndarray, predicted: np.ndarray) -> No
 
 
 def _drawn_digits() -> None:
-    """The drawn-digit benchmark's misreadings, per digit, for the lab's model and the drawing model side by side."""
+    """Real writers' digits drawn on the canvas, per digit: what each of the three models misreads, side by side."""
     try:
-        digits = handwriting.load_drawn_digits()
-    except (OSError, ValueError, KeyError) as error:
-        st.error(state.plain(f"The drawn digits cannot be read ({error})."))
+        digits = state.real_writers()
+    except (OSError, ValueError) as error:
+        st.error(state.plain(f"The real writers' digits cannot be read ({error})."))
         return
     writers = len(np.unique(digits.writers))
     st.markdown(
-        f"**{len(digits.labels)} digits drawn on this page's canvas** by {writers} writers neither model saw, "
-        "with the mouse and with a finger, in the ways people are taught to write them (a crossed 7, a 1 with "
-        "a flag and a base, open and closed 4s). The writers are made up, from school handwriting forms; the "
-        "drawings were drawn in a real browser. Which ones does each model misread?"
+        f"**{len(digits.labels)} digits written by {writers} real people** with a pen on a tablet (UCI pendigits, "
+        "CC BY 4.0), stroke by stroke, drawn here on this page's canvas as you would draw them: the default brush, "
+        "any size, anywhere. No model trained on these writers. Which ones does each model misread?"
     )
     shown = answers_shown("errors")  # the first tab's switch (one tab runs at a time): the class guesses first here too
     # In the link (?digit=4), so the chosen digit is back after a visit to the other tab, and a link opens on it.
-    digit_key = state.from_link("errors.drawn.digit", 7, state.parse_choice(list(range(10))))
+    digit_key = state.from_link("errors.drawn.digit", 1, state.parse_choice(list(range(10))))
     digit = st.segmented_control("Digit drawn", list(range(10)), key=digit_key)
     if digit is None:  # a click on the chosen digit unselects it
         st.caption("Choose a digit to see the drawings of it each model misread.")
         return
     state.to_link(digit_key)
-    models = [
-        ("lab", "The lab's model", state.default_model()),
-        ("drawing", "The drawing model", state.drawing_model()),
-    ]
-    for column, (key, title, model) in zip(st.columns(2, gap="large"), models, strict=True):
+    models = [(name, state.READER_NAMES[name]) for name in (rooms.LAB_MODEL, rooms.DRAWING_MODEL, rooms.WIDE_MODEL)]
+    for column, (key, title) in zip(st.columns(len(models), gap="medium"), models, strict=True):
         with column:
-            st.subheader(title)
-            if isinstance(model, artifacts.ModelError):  # the lab's model, broken, stops the page (default_model)
-                way_back = artifacts.DRAWING_RESTORE_HINT  # not the lab's (RESTORE_HINT)
-                st.info(state.plain(f"The drawing model cannot be loaded. {model.without_hint()} {way_back}"))
+            st.subheader(f"The {title}")
+            model = state.reading_model(key)  # the lab's model, broken, stops the page (default_model)
+            if isinstance(model, artifacts.ModelError):
+                way_back = artifacts.restore_hint(key)  # not the lab's (RESTORE_HINT)
+                st.info(state.plain(f"The {title} cannot be loaded. {model.without_hint()} {way_back}"))
                 continue
             _misread(digits, drawn.answers(model.layers, digits), digit, shown, key=key)
 
@@ -168,7 +165,8 @@ def _misread(digits, read, digit: int, shown: bool, key: str) -> None:
             return f"{digit}→none"
         return f"{digit}→{read.predicted[i]}<br>{read.confidence[i]:.0%}"
 
-    figure = figures.digits.drawing_mosaic(drawn.thumbnails(digits.images[chosen]), [caption(i) for i in chosen])
+    images = np.stack([digits.image(i) for i in chosen])  # drawn again: 2 ms each
+    figure = figures.digits.drawing_mosaic(drawn.thumbnails(images), [caption(i) for i in chosen])
     show_plot(figure, key=f"errors.drawn.{key}")
     more = f" (the first {DRAWN_LIMIT})" if len(wrong) > DRAWN_LIMIT else ""
     answer = "digit read, with the probability the model gave it" if shown else "? until the answers are shown"
