@@ -7,7 +7,7 @@ import pytest
 
 from digitdemo.classroom import service
 from tests.browser import SEVEN, canvas_on, draw, no_errors, open_draw, prediction
-from tests.test_browser_rounds import a_teacher_and_two_students, classroom, nickname  # noqa: F401 (a fixture)
+from tests.test_browser_rounds import MARK, MARKED, a_teacher_and_two_students, classroom, nickname  # noqa: F401
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -53,5 +53,43 @@ def test_a_removed_student_stays_out_until_the_teacher_lets_that_browser_back(br
         open_draw(ada, url, f"/draw?room={code}")
         expect(ada.locator(".st-key-room-header")).to_contain_text(f"Room {code}", timeout=30_000)
         expect(ada.get_by_text(gone)).to_have_count(0)
+        no_errors(ada)
+        no_errors(teacher)
+
+
+def test_stale_views_follow_within_the_live_check(browser, classroom):  # noqa: F811
+    """The teacher's room picker, a student's "You sent" and their class totals follow the database within the live
+    check's 2 s (and a busy machine's slack), nobody reloading."""
+    url, log, store = classroom
+    with a_teacher_and_two_students(browser, url, log) as (teacher, ada, alan, code):
+        for student in (teacher, ada, alan):
+            student.evaluate(MARK)
+        send_a_seven(ada)
+        expect(ada.get_by_text("You sent 1: the digit you meant → what the model read.")).to_be_visible()
+        ada.evaluate(MARK)  # Send reran her page: marked again
+        totals = ada.locator('[data-testid="stMetric"]', has_text="Drawings")
+        expect(totals).to_contain_text("1")
+        # A classmate's drawings reach her totals without her doing anything.
+        send_a_seven(alan)
+        send_a_seven(alan)
+        expect(totals).to_contain_text("3", timeout=8_000)
+        # The teacher deletes her drawing (as Moderation does): "You sent" follows.
+        (mine,) = [d.id for d in service.room_drawings(store, code) if d.nickname == nickname(ada)]
+        service.delete_drawing(store, code, mine)
+        expect(ada.get_by_text("The teacher deleted 1 drawing you sent.")).to_be_visible(timeout=8_000)
+        expect(ada.get_by_text("You sent 1")).to_have_count(0)
+        expect(totals).to_contain_text("2")
+        assert ada.evaluate(MARKED), "her page was not reloaded"
+        # The room closed elsewhere (another tab of the teacher's, the command line): the picker says so.
+        picker = teacher.get_by_role("combobox", name="Room")
+        expect(picker).to_have_value(f"{code} (open)")
+        service.close_room(store, code)
+        expect(teacher.get_by_role("button", name="Reopen the room")).to_be_visible(timeout=8_000)
+        expect(picker).to_have_value(f"{code} (closed)", timeout=8_000)
+        # ... and closed from the page itself, after reopening.
+        service.reopen_room(store, code)
+        expect(picker).to_have_value(f"{code} (open)", timeout=8_000)
+        teacher.get_by_role("button", name="Close the room").click()
+        expect(picker).to_have_value(f"{code} (closed)", timeout=8_000)
         no_errors(ada)
         no_errors(teacher)

@@ -2,6 +2,7 @@
 
 import html
 import time
+import zlib
 
 import streamlit as st
 
@@ -18,6 +19,8 @@ ROOM = "class.room"  # the room the teacher is showing
 CONFIRM = "class.confirm"  # (room code, action, target) of a deletion waiting for "Yes"
 NOTICE = "class.notice"  # (section, kind, sentence, when) of the last moderation or room action
 FOLDED = "class.folded"  # the room whose way in (code, link, QR) is folded: students have joined it
+PICKER = "class.room_picker"  # the room select's key, followed by what its rooms' states are
+PICKED = "class.picked"  # ((code, open), ...) as the room picker last showed them: changed elsewhere, it follows
 NOTICE_S = 8.0  # how long that sentence stays: long enough to read, through the board's refreshes
 START = "class.start_model"  # the room's starting model as the select shows it; a new room gets it too
 STARTS = rooms.START_MODEL_WORDS
@@ -95,8 +98,13 @@ def _teacher() -> None:
             _start_model(None)
         st.info("Create a room: students then join with its code, link or QR code.")
         return
+    st.session_state[PICKED] = tuple((r.code, r.is_open) for r in every)  # what the picker shows (_teacher_tools)
     status = {r.code: f"{r.code} ({'open' if r.is_open else 'closed'})" for r in every}
-    code = picker.selectbox("Room", codes, key=ROOM, format_func=status.get)
+    # The browser keeps a select's shown words while its value stays: "(open)" stayed after the room closed. So the
+    # select is made anew when a room opens or closes (its key names the states), seeded with the room chosen.
+    key = f"{PICKER}.{zlib.crc32(repr(st.session_state[PICKED]).encode()):08x}"
+    st.session_state[key] = st.session_state[ROOM]
+    code = picker.selectbox("Room", codes, key=key, format_func=status.get, on_change=_picked, args=(key,))
     with alone:
         _present_link("The board alone", "📽️", present=True)
     current = next(r for r in every if r.code == code)
@@ -122,6 +130,10 @@ def _top_row() -> tuple:
         signin.sign_out_button()
     st.caption("Signed in as the teacher, in this browser tab.")
     return picker, start, create, alone
+
+
+def _picked(key: str) -> None:
+    st.session_state[ROOM] = st.session_state[key]
 
 
 def _start_model(current: service.Room | None) -> None:
@@ -172,6 +184,11 @@ def _present_link(label: str, icon: str, present: bool) -> None:
 def _teacher_tools(code: str) -> None:
     if st.session_state.get(FOLDED) != code and board.running(code):
         st.rerun(scope="app")  # the first student joined: fold the way in, so the board takes the first screen
+    try:  # a room closed, opened or made elsewhere (another tab, the command line): the picker follows
+        if service.rooms_open(room.store()) != st.session_state.get(PICKED):
+            st.rerun(scope="app")
+    except ClassError:
+        pass  # the board says why
     _drawings(code)
     _removed_browsers(code)
     _export(code)
