@@ -93,3 +93,54 @@ def test_stale_views_follow_within_the_live_check(browser, classroom):  # noqa: 
         expect(picker).to_have_value(f"{code} (closed)", timeout=8_000)
         no_errors(ada)
         no_errors(teacher)
+
+
+# --- Small things (issue 29, item 8) --------------------------------------------------------------------------------
+
+
+def test_the_round_chooser_shows_its_whole_text_and_the_board_alone_its_code_and_no_emoji(browser, classroom):  # noqa: F811
+    url, log, store = classroom
+    with a_teacher_and_two_students(browser, url, log) as (teacher, ada, alan, code):
+        send_a_seven(ada)
+        chooser = teacher.get_by_role("combobox", name="The next round asks for")
+        expect(chooser).to_have_value("ask for every digit, the ones the room lacks", timeout=15_000)
+        # Its text fits its box: nothing cut off at the end.
+        assert chooser.evaluate("e => e.scrollWidth <= e.clientWidth"), "the chooser's text is cut off"
+        for choice in ("ask each student for a random digit", "ask for any digit"):
+            chooser.click()
+            teacher.get_by_role("option", name=choice).click()
+            expect(chooser).to_have_value(choice)
+            assert chooser.evaluate("e => e.scrollWidth <= e.clientWidth"), choice
+        # The links to the board alone and back show icons of the app's own icon font, not emoji that a machine
+        # without an emoji font draws as empty boxes.
+        alone = teacher.get_by_role("link", name="The board alone")
+        expect(alone.get_by_test_id("stIconMaterial")).to_have_count(1)
+        assert not any(ord(c) > 0x2FFF for c in alone.inner_text()), alone.inner_text()
+        alone.click()
+        # The board alone, for the projector: the code for latecomers, while the room is open.
+        expect(teacher.locator(".st-key-board-join")).to_have_text(
+            f"Join on the Class page with the room code {code}", timeout=15_000
+        )
+        back = teacher.get_by_role("link", name="Every control")
+        expect(back.get_by_test_id("stIconMaterial")).to_have_count(1)
+        no_errors(teacher)
+
+
+def test_the_confusion_matrix_title_fits_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/errors")
+        expect(page.locator(".js-plotly-plot .gtitle").first).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(1000)
+        titles = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].map(t => {
+                const r = t.getBoundingClientRect(); return {text: t.textContent, left: r.left, right: r.right};
+            })"""
+        )
+        matrix = [t for t in titles if t["text"].startswith("Confusion matrix")]
+        assert matrix, titles
+        for title in matrix:
+            assert title["left"] >= 0 and title["right"] <= 390, title
+    finally:
+        context.close()

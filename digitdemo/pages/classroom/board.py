@@ -205,6 +205,10 @@ def _end_round(code: str) -> None:
         st.session_state[ROUND_PROBLEM] = str(error)
 
 
+ASK_WIDTH = 400  # px: "ask each student for a random digit" and "ask for every digit, the ones the room lacks"
+MINUTES_WIDTH = 170  # px: "for 10 minutes"
+
+
 def _ask_words(ask: tuple[str, int | None]) -> str:
     kind, digit = ask
     words = {
@@ -226,11 +230,22 @@ def _start_controls(code: str) -> None:
     # One row as tall as a button, the labels for screen readers only (the choices read as what they do):
     # the board's numbers and its matrix stay on a projector's first screen.
     with st.container(key="board-round-start", horizontal=True, vertical_alignment="center"):
+        # Each select as wide as its longest choice (issue 29: "the ones the room lack" was cut off).
         ask = st.selectbox(
-            "The next round asks for", ASKS, key=ASK, format_func=_ask_words, label_visibility="collapsed"
+            "The next round asks for",
+            ASKS,
+            key=ASK,
+            format_func=_ask_words,
+            label_visibility="collapsed",
+            width=ASK_WIDTH,
         )
         st.selectbox(
-            "Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words, label_visibility="collapsed"
+            "Time limit",
+            rooms.ROUND_MINUTES,
+            key=MINUTES,
+            format_func=_minutes_words,
+            label_visibility="collapsed",
+            width=MINUTES_WIDTH,
         )
         st.button(
             f"Start a round: {service.round_title(*ask)}",

@@ -62,7 +62,7 @@ def _student(sign_in_open: bool = False) -> None:
         st.page_link(
             st.Page(draw.render, title="Draw", url_path="draw"),
             label="Draw and send →",
-            icon="✏️",
+            icon=":material/edit:",
             query_params={"room": current.room},
         )
         room.remember_browser()  # a reload finds the student by this browser, never by the link
@@ -106,7 +106,7 @@ def _teacher() -> None:
     st.session_state[key] = st.session_state[ROOM]
     code = picker.selectbox("Room", codes, key=key, format_func=status.get, on_change=_picked, args=(key,))
     with alone:
-        _present_link("The board alone", "📽️", present=True)
+        _present_link("The board alone", ":material/co_present:", present=True)
     current = next(r for r in every if r.code == code)
     with start:
         _start_model(current)
@@ -170,9 +170,17 @@ def _start_model_changed(code: str | None) -> None:
 
 
 def _board_only(code: str) -> None:
-    """Presenter mode (?present=1): the room's board and nothing else, for the projector."""
+    """Presenter mode (?present=1): the room's board and nothing else, for the projector; while the room is open,
+    its code, for latecomers."""
+    try:
+        is_open = service.get_room(room.store(), code).is_open
+    except ClassError:
+        is_open = False  # the board says why
+    if is_open:
+        with st.container(key="board-join"):
+            st.markdown(f"Join on the Class page with the room code **{code}**")
     board.live(code, teacher_tools=None)
-    _present_link("Every control", "⚙️", present=False)
+    _present_link("Every control", ":material/settings:", present=False)
 
 
 def _present_link(label: str, icon: str, present: bool) -> None:
