@@ -5,6 +5,7 @@ join by the link and send two drawings each (some read wrong), then photographs 
 Writes docs/class_board.png.
 """
 
+import argparse
 import os
 import tempfile
 import time
@@ -78,4 +79,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(prog="python -m scripts.class_screenshot", description=__doc__.splitlines()[0]).parse_args()
     main()

@@ -6,6 +6,7 @@ teacher, teaches the model and photographs the lab model and the taught model si
 Writes docs/teach.png.
 """
 
+import argparse
 import os
 import tempfile
 from pathlib import Path
@@ -62,4 +63,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(prog="python -m scripts.teach_screenshot", description=__doc__.splitlines()[0]).parse_args()
     main()
