@@ -88,7 +88,7 @@ def _reader_switch(reader: state.Reader, help: str | None = None, labelled: bool
         required=True,
         on_change=_chose_reader,
         label_visibility="visible" if labelled else "collapsed",  # below the canvas, away from the line it follows
-        help=help or READERS_HELP,
+        help=help or READERS_HELP + (f"\n\n{reader.about}" if reader.about else ""),
     )
     if st.session_state.get(state.READER) in READERS:
         st.query_params["model"] = st.session_state[state.READER]  # in the link, as the other Draw settings
@@ -141,7 +141,8 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
     with left:
         room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
         if in_room:
-            whole = state.plain(reader.line) if reader.problem else reader.line  # the problem's words are a file's
+            # The whole line and recipe, a click away (a problem's words are a file's: plain)
+            whole = state.plain(reader.line) if reader.problem else reader.about or reader.line
             _reader_switch(reader, help=whole, labelled=True)  # the whole line, a click away
     with right:
         _prediction(steps, shown, kind)
