@@ -14,6 +14,7 @@ from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, rea
 CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
 SOURCES = ["Draw", "Upload a picture"]
+REFUSED = "draw.refused"  # why the canvas's last value was not read, said on the new canvas
 STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
 CENTRE = f"draw.{STEPS[2]}"  # seeded apart from the others (render)
 ON_OFF = state.parse_choice([True, False])
@@ -160,25 +161,42 @@ def _clear() -> None:
 def _canvas() -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit
 
-    result = st_canvas(
-        stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_PX,
-        width=CANVAS_PX,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"draw.canvas.{st.session_state.get('draw.canvas_version', 0)}",
-    )
+    try:
+        result = st_canvas(
+            stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_PX,
+            width=CANVAS_PX,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"draw.canvas.{st.session_state.get('draw.canvas_version', 0)}",
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):  # the browser sent a value of another shape
+        _refuse("The drawing could not be read; please draw again.")
+    if refused := st.session_state.pop(REFUSED, None):
+        say("error", refused)
+        return None
     # The picture comes from the browser: its header is checked before anything decodes it.
     try:
         payload = result.image_bytes  # base64 only: CanvasResult.image_data would decode any size
         return None if payload is None else read_canvas(payload, (CANVAS_PX, CANVAS_PX))
     except ImageError as error:
-        say("error", error)
+        _refuse(str(error))
     except (ValueError, TypeError, AttributeError):  # not a base64 data URL at all
-        st.error("The drawing could not be read; please draw again.")
+        _refuse("The drawing could not be read; please draw again.")
     return None
+
+
+def _refuse(sentence: str) -> None:
+    """Say why the canvas's value was not read, on a new, empty canvas: the refused value is not kept.
+
+    Streamlit keeps a widget's value while the page shows it (and 120 s after the tab closed): a crafted one, up to
+    server.maxWidgetStateSize, would stay in the server's memory. A new key drops it at the end of the next run.
+    """
+    st.session_state[REFUSED] = sentence
+    _clear()
+    st.rerun()
 
 
 def _canvas_controls() -> None:
