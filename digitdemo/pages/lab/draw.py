@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import config, figures, state, why
+from digitdemo import config, doubt, figures, state, why
 from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
 from digitdemo.nn import Forward
 from digitdemo.pages import explain
@@ -146,7 +146,7 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
             whole = state.plain(reader.line) if reader.problem else reader.about or reader.line
             _reader_switch(reader, help=whole, labelled=True)  # the whole line, a click away
     with right:
-        _prediction(steps, shown, kind)
+        _prediction(steps, shown, kind, out, switches)
         if out is not None:  # closed by default: open, it costs a few ms a stroke (bench.draw_cost)
             explain.section("draw", model, steps.x, shown, off, prechecked=True)
     if out is not None:
@@ -228,7 +228,10 @@ HINTS = {
 }
 
 
-def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
+def _prediction(
+    steps: Steps | None, out: Forward | None, kind: str, whole: Forward | None = None, switches: dict | None = None
+) -> None:
+    """out: what the page shows (units silenced, if any); whole: the same drawing read with every unit on."""
     # On a phone the answer is the line under the canvas (draw-verdict): this larger one is hidden there, not twice.
     answer = st.container(key="draw-answer")
     if out is None:
@@ -244,7 +247,7 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     if probabilities[digit] < config.UNSURE_BELOW:
         st.warning(
             f"The model is unsure: {probabilities[digit]:.0%} for {digit}, {probabilities[second]:.0%} for "
-            f"{second}. Try drawing larger, in the middle, with a thicker brush."
+            f"{second}. {_measured(steps, digit, whole, switches)}".rstrip()
         )
     else:
         st.caption(f"{probabilities[digit]:.1%} sure; next best: {second} ({probabilities[second]:.1%}).")
@@ -254,6 +257,15 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     show_plot(figures.lab.probability_bars(probabilities), key="draw.probabilities", prechecked=True)
     logits_chart = figures.lab.value_bars(logits, title="Logits z (the last layer's linear output)")
     show_plot(logits_chart, key="draw.logits_chart", prechecked=True)
+
+
+def _measured(steps: Steps, digit: int, whole: Forward | None, switches: dict | None) -> str:
+    """What is true of this drawing's size, place and ink, if out of the ordinary (issue 29); nothing when the doubt
+    comes from silenced units (with every unit on, the model is sure)."""
+    if whole is not None and whole.probabilities[0].max() >= config.UNSURE_BELOW:
+        return ""
+    X, y = state.dataset("training")
+    return doubt.sentence(doubt.findings(steps, (switches or {}).get("crop", True), digit, X, y))
 
 
 def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]]:
