@@ -497,7 +497,11 @@ export default function (component) {
   }
   rememberModel(data.model);
   state.data = data;
-  window.digitdemoLive = { read: (rgba, width, height) => read(rgba, width, height, state.data), state };
+  // For a test from outside: this page's reading of any pixels (switches: the preprocessing's, else the page's).
+  window.digitdemoLive = {
+    read: (rgba, width, height, switches) => read(rgba, width, height, { ...state.data, ...(switches && { switches }) }),
+    state,
+  };
   if (data.live && data.model && !MODELS.has(data.model.id)) setTriggerValue("missing", data.model.id);
   clearInterval(state.watch);
   if (data.live) {
