@@ -145,6 +145,8 @@ def sign_in_from_link() -> None:
         "window.location.replace(u.toString());"
     )
     st.session_state[PENDING] = st.session_state.get(PENDING, "") + leave
+    keep_in_browser()
+    st.stop()  # nothing to click before the page comes again (a click then would be lost)
 
 
 def _submit() -> None:
