@@ -3,11 +3,15 @@
 The server runs without a configured password: the teacher signs in with the link it prints.
 """
 
+import os
+import signal
+
 import pytest
 
 from digitdemo.classroom import service
 from tests.browser import SEVEN, canvas_on, draw, no_errors, open_draw, prediction
 from tests.test_browser_rounds import MARK, MARKED, a_teacher_and_two_students, classroom, nickname  # noqa: F401
+from tests.test_serve import hall  # noqa: F401 (a fixture: `serve --processes 2`)
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -142,5 +146,58 @@ def test_the_confusion_matrix_title_fits_a_phone(browser, server):
         assert matrix, titles
         for title in matrix:
             assert title["left"] >= 0 and title["right"] <= 390, title
+    finally:
+        context.close()
+
+
+# --- A drawing in progress survives a reconnect (issue 29, item 2) ----------------------------------------------------
+
+INK = """() => {
+  const find = (root) => root.querySelector('canvas.upper-canvas') || [...root.querySelectorAll('*')]
+    .filter(e => e.shadowRoot).map(e => find(e.shadowRoot)).find(c => c) || null;
+  const c = find(document).parentElement.querySelector('canvas.lower-canvas'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 0; i < d.length; i += 4) n += d[i] > 128;
+  return n;
+}"""  # the canvas's inked pixels (streamlit-drawable-canvas draws in a shadow root)
+
+
+def test_a_drawing_in_progress_comes_back_after_a_reload(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    try:
+        draw(page, open_draw(page, server), SEVEN)
+        expect(prediction(page)).to_have_text("7", timeout=30_000)
+        drawn = page.evaluate(INK)
+        assert drawn > 500
+        page.reload()  # a new session, as after a lost connection
+        expect(prediction(page)).to_have_text("7", timeout=30_000)
+        assert page.evaluate(INK) == pytest.approx(drawn, rel=0.15), "the same strokes, drawn again"
+        # Clear forgets it: a reload then shows an empty canvas.
+        page.get_by_role("button", name="Clear").click()
+        expect(prediction(page)).to_have_text("—", timeout=15_000)
+        page.wait_for_timeout(1000)
+        page.reload()
+        canvas_on(page)
+        page.wait_for_timeout(2500)
+        assert page.evaluate(INK) == 0
+        expect(prediction(page)).to_have_text("—")
+        no_errors(page)
+    finally:
+        context.close()
+
+
+def test_a_killed_worker_loses_no_stroke_of_a_drawing_not_sent(hall, browser):  # noqa: F811
+    context = hall.browser_on(browser, "w2")
+    try:
+        page = context.new_page()
+        draw(page, open_draw(page, hall.url), SEVEN)
+        expect(prediction(page)).to_have_text("7", timeout=60_000)
+        with page.expect_event("websocket", timeout=60_000):  # the page's own reconnection
+            os.kill(hall.workers()["w2"], signal.SIGKILL)
+        hall.wait_for("worker w2 (port", 30)
+        # On the other worker, a new session: the canvas has the strokes again, and the answer is read from them.
+        expect(prediction(page)).to_have_text("7", timeout=60_000)
+        assert page.evaluate(INK) > 500
     finally:
         context.close()

@@ -6,7 +6,7 @@ import streamlit as st
 from digitdemo import config, doubt, figures, state, why
 from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
 from digitdemo.nn import Forward
-from digitdemo.pages import explain, live
+from digitdemo.pages import draft, explain, live
 from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, read_canvas, read_image
@@ -167,6 +167,7 @@ def _clear() -> None:
 def _canvas() -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit
 
+    draft.keep(st.session_state.get("draw.canvas_version", 0))  # the browser keeps the strokes across a reconnect
     try:
         result = st_canvas(
             stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),
