@@ -155,7 +155,8 @@ def test_the_confusion_matrix_title_fits_a_phone(browser, server):
 INK = """() => {
   const find = (root) => root.querySelector('canvas.upper-canvas') || [...root.querySelectorAll('*')]
     .filter(e => e.shadowRoot).map(e => find(e.shadowRoot)).find(c => c) || null;
-  const c = find(document).parentElement.querySelector('canvas.lower-canvas'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const c = find(document).parentElement.querySelector('canvas.lower-canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0;
   for (let i = 0; i < d.length; i += 4) n += d[i] > 128;
   return n;
@@ -199,5 +200,38 @@ def test_a_killed_worker_loses_no_stroke_of_a_drawing_not_sent(hall, browser):  
         # On the other worker, a new session: the canvas has the strokes again, and the answer is read from them.
         expect(prediction(page)).to_have_text("7", timeout=60_000)
         assert page.evaluate(INK) > 500
+    finally:
+        context.close()
+
+
+# --- The first screen (issue 29, item 5) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "width", "height", "phone"),
+    [("/draw?present=1", 1280, 800, False), ("/draw", 1366, 768, False), ("/draw", 390, 844, True)],
+    ids=["presenter-1280x800", "laptop-1366x768", "phone-390x844"],
+)
+def test_the_canvas_and_the_answer_share_the_first_screen(browser, server, path, width, height, phone):
+    context = browser.new_context(viewport={"width": width, "height": height}, has_touch=phone, is_mobile=phone)
+    page = context.new_page()
+    try:
+        canvas = open_draw(page, server, path)
+        page.evaluate("window.scrollTo(0, 0)")
+        box = canvas.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, f"the canvas spans y {box['y']:.0f}+280"
+        draw(page, canvas, SEVEN)
+        # On a phone the answer is the line under the canvas; beside it elsewhere.
+        answer = page.locator(".st-key-draw-verdict") if phone else prediction(page)
+        expect(answer).to_contain_text("7", timeout=30_000)
+        page.evaluate("window.scrollTo(0, 0)")
+        shown = answer.bounding_box()
+        assert shown["y"] >= 0 and shown["y"] + shown["height"] <= height, f"the answer at y {shown['y']:.0f}"
+        assert canvas.bounding_box()["y"] == pytest.approx(box["y"], abs=2), "nothing moved the canvas"
+        # The switches' labels are whole (wrapped on a phone, not cut off).
+        for label in ("Crop to the ink", "Fit in a 20x20 box", "Centre of mass to the centre"):
+            expect(page.get_by_text(label, exact=True)).to_be_visible()
+            assert page.get_by_text(label, exact=True).evaluate("e => e.scrollWidth <= e.clientWidth + 1"), label
+        no_errors(page)
     finally:
         context.close()

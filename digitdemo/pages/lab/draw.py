@@ -63,8 +63,9 @@ def render() -> None:
         with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
             source = _source()
             _reader_switch(reader)
-        st.caption(SWITCHES)
-        switches = _switches(keys, *st.columns(3))
+        with st.container(key="draw-switches"):  # one row even on a phone (style.css): the canvas in the first screen
+            st.caption(SWITCHES)
+            switches = _switches(keys, *st.columns(3))
     state.to_link(*keys)  # and centring, where it is drawn
     st.space("small")  # room for the canvas's floating toolbar
     _live(source, switches, in_room)
