@@ -1,8 +1,9 @@
 // The drawing in progress, kept by the browser (issue 29): a worker killed or a connection lost gives the page a new
 // server session, whose canvas comes back blank. Every stroke on the Draw page's canvas is kept in the tab's
-// sessionStorage (its points, as shares of the canvas's width and height; another tab starts with none); a page that starts a new session (FRESH) draws them again on
-// the new canvas with the mouse events the canvas listens to, so it reads and sends them as if drawn by hand. Clear
-// and Send give a new canvas (a new VERSION): the strokes kept are forgotten.
+// sessionStorage (its points, as shares of the canvas's width and height; another tab starts with none); a page
+// that starts a new session (FRESH) draws them again on the new canvas with the mouse events the canvas listens to,
+// so it reads and sends them as if drawn by hand. Clear and Send give a new canvas (a new VERSION): the strokes
+// kept are forgotten.
 (function (fresh, version) {
   const KEY = "digitdemo.draft";
   const read = () => {
