@@ -208,16 +208,17 @@ def _end_round(code: str) -> None:
         st.session_state[ROUND_PROBLEM] = str(error)
 
 
-ASK_WIDTH = 400  # px: "ask each student for a random digit" and "ask for every digit, the ones the room lacks"
-MINUTES_WIDTH = 170  # px: "for 10 minutes"
+# Each select as wide as its longest choice, with the Start button beside them in one row even with the sidebar open.
+ASK_WIDTH = 300  # px: "ask for every digit, fewest first"
+MINUTES_WIDTH = 160  # px: "for 10 minutes"
 
 
 def _ask_words(ask: tuple[str, int | None]) -> str:
     kind, digit = ask
     words = {
-        rooms.EVERY_DIGIT: "ask for every digit, the ones the room lacks",
+        rooms.EVERY_DIGIT: "ask for every digit, fewest first",
         rooms.ANY_DIGIT: "ask for any digit",
-        rooms.RANDOM_DIGIT: "ask each student for a random digit",
+        rooms.RANDOM_DIGIT: "ask each a random digit",
     }
     if kind == rooms.FOOL:
         return f"fool the model with a {digit}"
