@@ -1,0 +1,168 @@
+"""The Draw page's live answer (issue 27) in Chromium: updates a second while the pen moves, the delay from a pointer
+move to the bars, what it adds to the page's first load, and the server's CPU per drawing before and after, beside
+a typical demo's, in one run.
+
+    python -m bench.live_answer [--drawings 20] [--before main] [--no-baseline]
+
+Live figures: one stroke of about 2 s, a mouse move every 10 ms, on /draw (the wider network reads) and on
+/draw?model=lab. A move's delay is from its event's timestamp to the bars' next update (the live answer's
+data-probabilities changing, which live.js does inside an animation frame, just before the browser paints).
+First load: the bytes the browser receives (HTTP bodies and websocket frames) from opening /draw until the canvas is
+ready, and, with the live answer, until its reader's weights are in. Server CPU: bench.drawing_server's drawings
+(Clear, a 7 drawn with the mouse, the Prediction metric shows 7), for the typical demo, digitdemo at REF (``--before``,
+extracted with `git archive`), and this tree.
+"""
+
+import argparse
+import contextlib
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from bench.drawing_server import APPS, measure
+from bench.harness import REPO, canvas_on, launch, streamlit_server
+
+LIVE = '[data-testid="live-answer"]'
+RECORD = """
+() => {
+  window.benchMoves = [];
+  window.benchShown = [];
+  addEventListener("pointermove", (e) => window.benchMoves.push(e.timeStamp), {capture: true, passive: true});
+  const live = document.querySelector('[data-testid="live-answer"]');
+  new MutationObserver(() => window.benchShown.push(performance.now()))
+    .observe(live, {attributes: true, attributeFilter: ["data-probabilities"]});
+}
+"""
+
+
+def first_load(browser, url: str, path: str) -> dict:
+    """Bytes received from opening the page until the canvas is ready (and the live answer's weights are in)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    received = {"http": 0, "websocket": 0}
+
+    responses = []
+
+    def on_socket(socket):
+        def on_frame(payload) -> None:
+            received["websocket"] += len(payload)
+
+        socket.on("framereceived", on_frame)
+
+    page.on("response", responses.append)
+    page.on("websocket", on_socket)
+    page.goto(url + path)
+    canvas_on(page)
+    live = page.locator(LIVE).count() > 0
+    if live:
+        page.wait_for_function(
+            "() => window.digitdemoLive && window.digitdemoLive.read(new Uint8ClampedArray(16), 2, 2) !== null",
+            timeout=60_000,
+        )
+    time.sleep(2)  # what is still arriving
+    for response in responses:
+        with contextlib.suppress(Exception):  # a response dropped before its size was known: not counted
+            received["http"] += response.request.sizes()["responseBodySize"]
+    context.close()
+    return {**received, "live": live}
+
+
+def live_stroke(browser, url: str, path: str, seconds: float = 2.0) -> dict:
+    """One long stroke, a move every 10 ms: the bars' updates a second and each move's delay to the bars."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(url + path)
+    canvas = canvas_on(page)
+    page.wait_for_function(
+        "() => window.digitdemoLive && window.digitdemoLive.read(new Uint8ClampedArray(16), 2, 2) !== null",
+        timeout=60_000,
+    )
+    page.evaluate(RECORD)
+    box = canvas.bounding_box()
+    # A zigzag over the canvas, as a student scribbling: the drawing grows all the time.
+    points = [(60 + 160 * abs(i / 20 % 2 - 1), 40 + i) for i in range(200)]
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    start = page.evaluate("performance.now()")
+    deadline = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < deadline:
+        x, y = points[i % len(points)]
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(10)
+        i += 1
+    end = page.evaluate("performance.now()")
+    page.mouse.up()
+    moves, shown = page.evaluate("[window.benchMoves, window.benchShown]")
+    context.close()
+    during = [t for t in shown if start <= t <= end]
+    delays = []
+    for move in moves:
+        after = [t for t in shown if t >= move]
+        if after and move <= end:
+            delays.append(after[0] - move)
+    rate = len(during) / ((end - start) / 1000)
+    return {"moves": len(moves), "updates": len(during), "per_second": rate, "delays": delays}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drawings", type=int, default=20, help="drawings for the server's CPU (default 20)")
+    parser.add_argument("--before", metavar="REF", help="also digitdemo at this git ref, side by side")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the typical demo's CPU")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="digitdemo-before-") as before, sync_playwright() as p:
+        trees = {}
+        if args.before:
+            archive = subprocess.run(["git", "archive", args.before], cwd=REPO, capture_output=True, check=True)
+            subprocess.run(["tar", "-x", "-C", before], input=archive.stdout, check=True)
+            trees[f"digitdemo at {args.before}"] = Path(before)
+        trees["digitdemo"] = REPO
+        browser = launch(p)
+        loads, strokes = {}, {}
+        for name, cwd in trees.items():
+            with streamlit_server(cwd=cwd) as (_, url, _):
+                loads[name] = first_load(browser, url, "/draw")
+                if loads[name]["live"]:
+                    for path in ("/draw", "/draw?model=lab"):
+                        strokes[f"{name} {path}"] = live_stroke(browser, url, path)
+        cpu = {}
+        if not args.no_baseline:
+            name = next(n for n in APPS if "baseline" in n)
+            cpu[name] = measure(browser, *APPS[name], args.drawings)
+        for name, cwd in trees.items():
+            cpu[name] = measure(browser, "streamlit_app.py", "/draw", [], args.drawings, cwd)
+        browser.close()
+
+    print("First load of /draw: bytes received until the canvas is ready (and the live answer's weights are in)")
+    for name, load in loads.items():
+        total = load["http"] + load["websocket"]
+        http, socket = load["http"] / 1e3, load["websocket"] / 1e3
+        print(f"  {name:<28} {total / 1e3:9.0f} KB  (HTTP {http:.0f} KB, websocket {socket:.0f} KB)")
+    if len(loads) == 2:
+        (a, b) = loads.values()
+        print(f"  added: {(b['http'] + b['websocket'] - a['http'] - a['websocket']) / 1e3:.0f} KB")
+    print("While the pen moves (one stroke of 2 s, a mouse move every 10 ms):")
+    for name, r in strokes.items():
+        delays = sorted(r["delays"])
+        p90 = delays[int(0.9 * (len(delays) - 1))] if delays else float("nan")
+        print(
+            f"  {name:<36} {r['per_second']:5.1f} updates/s ({r['updates']} for {r['moves']} moves); move -> bars "
+            f"p50 {statistics.median(delays) if delays else float('nan'):.1f} ms, p90 {p90:.1f} ms"
+        )
+    print(f"Server CPU per drawing ({args.drawings} drawings each: Clear, a 7, the metric shows 7):")
+    base = next(iter(cpu.values()))
+    for name, r in cpu.items():
+        lat = sorted(r["latencies"])
+        print(
+            f"  {name:<42} {r['cpu'] * 1000:6.0f} ms ({r['cpu'] / base['cpu']:6.1%} of the first)  "
+            f"mouse-up -> metric p50 {statistics.median(lat) if lat else float('nan'):.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
