@@ -384,11 +384,9 @@ function show(state, probabilities, source) {
   root.dataset.source = source;
   root.classList.toggle("dd-live-empty", !probabilities);
   root.classList.toggle("dd-live-drawing", source === "browser");
-  state.note.textContent = !probabilities
-    ? ""
-    : source === "browser"
-      ? `as you draw: ${best}`
-      : `your drawing: ${best}`;
+  // The digit read, large: live while the pen moves (the Prediction above is the server's, after the pen lifts).
+  state.note.textContent = !probabilities ? "" : source === "browser" ? "reading as you draw:" : "read:";
+  state.digit.textContent = best === null ? "" : String(best);
   state.columns.forEach((column, digit) => {
     const p = probabilities ? probabilities[digit] : 0;
     column.bar.style.height = `${(100 * p).toFixed(2)}%`;
@@ -485,7 +483,8 @@ function build(parent) {
     const bar = element.querySelector(".dd-live-bar");
     columns.push({ element, bar, percent: element.querySelector(".dd-live-percent") });
   }
-  return { root, note: root.querySelector(".dd-live-note"), columns, updates: 0, frame: 0, down: false };
+  const [note, digit] = [root.querySelector(".dd-live-note"), root.querySelector(".dd-live-read")];
+  return { root, note, digit, columns, updates: 0, frame: 0, down: false };
 }
 
 export default function (component) {
