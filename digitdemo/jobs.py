@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -61,8 +62,11 @@ SAVE_SECONDS = 5.0
 # Every server's runs live here, one folder each; SERVER_FILE says which server started it.
 ROOT = Path(tempfile.gettempdir()) / "digitdemo-training"
 SERVER_FILE = "server.json"
-# The machine's training slots, one file each (beside ROOT, not in it: ROOT holds only run folders).
-SLOTS = Path(tempfile.gettempdir()) / "digitdemo-training-slots"
+# The machine's training slots, one file each (beside ROOT, not in it: ROOT holds only run folders). The folder is
+# the server's user's alone (0700, checked before each use; its name says whose): in the shared temporary folder,
+# another account could otherwise plant a slot file as a link to the class database, which the next run would
+# write into and its release empty (issue 28). Slot files are opened without following links, for the same reason.
+SLOTS = Path(tempfile.gettempdir()) / f"digitdemo-training-slots-{os.getuid()}"
 _SLOT_BYTES = 256  # a slot file's record: who holds it, when its run should end
 
 _jobs: dict[str, "TrainingJob"] = {}  # token -> job, until it is collected, stopped or reaped
@@ -119,12 +123,14 @@ class TrainingJob:
         extra_weight: float = config.EXTRA_WEIGHT,
         teacher: bool = False,
         holder: str | None = None,
+        start: artifacts.TrainedModel | None = None,
     ):
         """extra: X (n, 400), y (n, 1) to train on besides the lab's 5000, each counted extra_weight times.
 
         max_seconds defaults to MAX_SECONDS, longer in proportion for augmentation and extra examples.
         teacher: the signed-in teacher's run (it may take the teacher's slot; only a teacher's page may claim it);
         holder: who started it (a browser), who may have one run going at a time on the machine.
+        start: a model to go on training from (hidden_units must be its layers' sizes).
         """
         check_budget(epochs, hidden_units)
         self.epochs = epochs
@@ -166,6 +172,9 @@ class TrainingJob:
                 if extra is not None:
                     extra_dir = _write_extra(self.out_dir / "extra", *extra)
                     command += ["--extra-data", str(extra_dir), "--extra-weight", str(float(extra_weight))]
+                if start is not None:
+                    artifacts.save(start.layers, start.meta, self.out_dir / "start")
+                    command += ["--start-from", str(self.out_dir / "start")]
                 with open(self._log_path, "wb") as log, open(self.out_dir / "stderr.txt", "wb") as errors:
                     self.process = subprocess.Popen(
                         command, stdout=log, stderr=errors, stdin=subprocess.DEVNULL, cwd=config.REPO_DIR
@@ -429,13 +438,26 @@ class _Slot:
     @classmethod
     def take(cls, teacher: bool, holder: str | None, ends_at: float) -> "_Slot":
         """A free slot (a student's never slot 0), or BusyError saying why and how long to wait."""
-        SLOTS.mkdir(parents=True, exist_ok=True)
         key = None if holder is None else hashlib.sha256(holder.encode()).hexdigest()[:16]
-        with open(SLOTS / "take.lock", "a") as guard:  # one process at a time looks and takes
-            fcntl.flock(guard, fcntl.LOCK_EX)
-            held, free = [], []
+        folder = _own_folder(SLOTS)
+        try:
+            guard = _open_slot_file("take.lock", folder)
+        except BaseException:
+            os.close(folder)
+            raise
+        try:
+            return cls._take_in(folder, guard, teacher, key, ends_at)
+        finally:
+            os.close(guard)
+            os.close(folder)
+
+    @classmethod
+    def _take_in(cls, folder: int, guard: int, teacher: bool, key: str | None, ends_at: float) -> "_Slot":
+        fcntl.flock(guard, fcntl.LOCK_EX)  # one process at a time looks and takes
+        held, free = [], []
+        try:
             for index in range(MAX_RUNNING):
-                fd = os.open(SLOTS / f"{index}.slot", os.O_RDWR | os.O_CREAT, 0o600)
+                fd = _open_slot_file(f"{index}.slot", folder)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
@@ -443,19 +465,18 @@ class _Slot:
                     os.close(fd)
                     continue
                 free.append((index, fd))
-            try:
-                if key is not None and any(info.get("holder") == key for _, info in held):
-                    raise BusyError("Your model is already training: wait for it to finish, or stop it.")
-                usable = [(i, fd) for i, fd in free if teacher or i != 0]
-                if not usable:
-                    raise BusyError(_busy_sentence(held, teacher))
-                index, fd = usable[0]
-                _write_slot(fd, {"pid": os.getpid(), "teacher": teacher, "holder": key, "ends_at": ends_at})
-                free.remove((index, fd))
-                return cls(index, fd)
-            finally:
-                for _, fd in free:
-                    os.close(fd)
+            if key is not None and any(info.get("holder") == key for _, info in held):
+                raise BusyError("Your model is already training: wait for it to finish, or stop it.")
+            usable = [(i, fd) for i, fd in free if teacher or i != 0]
+            if not usable:
+                raise BusyError(_busy_sentence(held, teacher))
+            index, fd = usable[0]
+            _write_slot(fd, {"pid": os.getpid(), "teacher": teacher, "holder": key, "ends_at": ends_at})
+            free.remove((index, fd))
+            return cls(index, fd)
+        finally:
+            for _, fd in free:
+                os.close(fd)
 
     def note_end(self, ends_at: float) -> None:
         """Say when the run holding the slot should end (from its own pace)."""
@@ -470,6 +491,43 @@ class _Slot:
             os.ftruncate(self._fd, 0)
         os.close(self._fd)
         self._fd = None
+
+
+_NO_LINKS = os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _own_folder(path: Path) -> int:
+    """The slots' folder, opened (a descriptor): made 0700 if missing; BusyError if it is a link or not ours alone."""
+    with suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | _NO_LINKS)
+    except OSError:
+        raise BusyError(_unsafe_folder(path)) from None
+    info = os.fstat(fd)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        os.close(fd)
+        raise BusyError(_unsafe_folder(path))
+    return fd
+
+
+def _unsafe_folder(path: Path) -> str:
+    return (
+        f"Training is off: the folder of the training slots ({path.name}, in the temporary folder) is not this "
+        "server's alone (a link, another account's, or open to others); remove it and try again."
+    )
+
+
+def _open_slot_file(name: str, folder: int) -> int:
+    """A regular file in the slots' folder, never through a link (BusyError if it is one, or not a plain file)."""
+    try:
+        fd = os.open(name, os.O_RDWR | os.O_CREAT | _NO_LINKS, 0o600, dir_fd=folder)
+    except OSError:
+        raise BusyError(_unsafe_folder(SLOTS)) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BusyError(_unsafe_folder(SLOTS))
+    return fd
 
 
 def _write_slot(fd: int, info: dict) -> None:

@@ -43,8 +43,8 @@ MAX_UPLOAD_PIXELS = 50_000_000
 # which Pillow decodes while opening): it refuses above twice this, our limit.
 Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS // 2
 MAX_UPLOAD_BYTES = 20_000_000
-# A canvas picture is a small PNG: 280x280 RGBA is 0.32 MB even stored uncompressed.
-MAX_CANVAS_BYTES = 1_000_000
+# A canvas picture is a small PNG: 280x280 RGBA is 0.32 MB even stored uncompressed (313,880 bytes of rows).
+MAX_CANVAS_BYTES = 330_000
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

@@ -38,6 +38,11 @@ FOLDER_PREFIX = "digitdemo-serve-"  # in the temporary folder: HAProxy's configu
 PUBLIC_ADDRESS_ENV = "DIGITDEMO_PUBLIC_ADDRESS"
 SBIN = ("/usr/local/sbin", "/usr/sbin")  # where HAProxy is when it is not on PATH
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# .streamlit/config.toml's bounds on what a browser sends (and sees of an error), given to every worker as flags.
+LIMITS = (
+    ("server", "maxWidgetStateSize"), ("server", "maxMessageSize"), ("server", "maxUploadSize"),
+    ("client", "showErrorDetails"),
+)  # fmt: skip
 
 
 class ServeError(Exception):
@@ -145,8 +150,8 @@ class LectureHall:
 
     def start_worker(self, worker: Worker) -> None:
         command = [
-            sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "streamlit_app.py"),
-            "--server.port", str(worker.port), "--server.address", "127.0.0.1", "--server.headless", "true",
+            *streamlit_command(), "--server.port", str(worker.port), "--server.address", "127.0.0.1",
+            "--server.headless", "true",
             "--browser.serverPort", str(self.port),  # the links a worker makes name the port students open
         ]  # fmt: skip
         with open(worker.log, "ab") as log:
@@ -237,6 +242,19 @@ class LectureHall:
         print("\n".join(lines) + "\n\n  Ctrl-C stops every worker and HAProxy.\n", file=self.out, flush=True)
 
 
+def streamlit_command() -> list[str]:
+    """`streamlit run` of the app, with the repository's limits on what a browser sends given on the command line.
+
+    The repository's .streamlit/config.toml holds them, but Streamlit reads it from the current folder only, and a
+    user's own config or STREAMLIT_* variables could raise them: flags win over both (issue 28).
+    """
+    import tomllib
+
+    options = tomllib.loads((config.REPO_DIR / ".streamlit" / "config.toml").read_text())
+    limits = [f"--{section}.{name}={options[section][name]}" for section, name in LIMITS]
+    return [sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "streamlit_app.py"), *limits]
+
+
 def remove_stale_folders() -> list[Path]:
     """Delete the folders of `serve`s that are gone (killed with -9: they could not clean up); those deleted."""
     removed = []
@@ -293,11 +311,8 @@ def serve(processes: int | None, port: int, address: str, out=sys.stdout) -> int
         raise ServeError(f"--processes {processes}: give 1 or more workers (default: one per core, here {cores}).")
     check_port_free(address, port)
     if processes == 1:  # no load balancer needed: `streamlit run`, as the README's first command
-        os.execv(
-            sys.executable,
-            [sys.executable, "-m", "streamlit", "run", str(config.REPO_DIR / "streamlit_app.py"),
-             "--server.port", str(port), "--server.address", address],
-        )  # fmt: skip
+        os.chdir(config.REPO_DIR)  # where Streamlit finds the repository's .streamlit/config.toml
+        os.execv(sys.executable, [*streamlit_command(), "--server.port", str(port), "--server.address", address])
     haproxy = find_haproxy()
     if haproxy is None:
         raise ServeError(

@@ -88,7 +88,7 @@ def test_a_drawing_is_recognised_with_probabilities(seven):
     assert len(bars) == 10 and sum(bars) == pytest.approx(1) and int(np.argmax(bars)) == 7
     assert len(plot_spec(at, "draw.logits_chart")["data"][0]["y"]) == 10
     hidden = plot_spec(at, "draw.hidden")["data"]
-    assert [len(layer["y"]) for layer in hidden] == [25, 15]
+    assert [len(layer["y"]) for layer in hidden] == [256, 128], "the wider network reads by default"
     assert min(min(layer["y"]) for layer in hidden) >= 0, "ReLU outputs are never negative"
     (steps,) = at.get("image")
     assert steps.captions[0].count("Step ") == 5 and "Step 5: 20x20: the input" in steps.captions[0]
@@ -170,8 +170,10 @@ def test_the_draw_page_reads_with_the_wider_network_and_says_so(read_differently
     inject_drawing(at, rgba)
     at.run()
     line = at.markdown[0].value
-    assert line.endswith(f"Read by the **wider network** (400-256-128-10): {state.about_drawing_model(wide_model)}.")
-    assert at.button_group(key="draw.model_shown").value == "wide"
+    lever = state.READER_LEVERS["wide"]
+    assert line.endswith(f"Read by the **wider network** (400-256-128-10): {lever}."), "one clause: the canvas stays up"
+    switch = at.button_group(key="draw.model_shown")
+    assert switch.value == "wide" and state.about_drawing_model(wide_model) in switch.help, "its recipe a click away"
     shows(at, wide_model, x)
 
 

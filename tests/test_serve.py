@@ -20,6 +20,7 @@ from digitdemo.classroom import auth, storage
 from tests.browser import ONE, SEVEN, canvas_on, draw, free_port, no_errors, open_draw, prediction
 from tests.test_browser_class import board_number, context, create_room, send
 from tests.test_training_runs import process_gone
+from tests.test_widget_limits import oversized_send
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -190,6 +191,12 @@ def test_a_teacher_and_students_on_different_workers_share_one_room_and_one_boar
     finally:
         for own in (teacher_context, ada_context, alan_context):
             own.close()
+
+
+def test_the_halls_workers_close_a_connection_that_sends_3_mb_through_haproxy(hall):
+    # Issue 28: each session could make its worker hold a 24 MB widget value (Streamlit's default limit is 25 MB).
+    code, finished = oversized_send(hall.url)
+    assert not finished and code == 1009, "a 3 MB widget value was taken"
 
 
 def test_an_upload_lands_on_the_worker_that_holds_the_session(hall, browser, tmp_path):

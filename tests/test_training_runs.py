@@ -263,7 +263,8 @@ HOLDER = textwrap.dedent("""
 
 
 def test_the_cap_holds_across_server_processes_and_a_killed_one_frees_its_slot(tmp_path, monkeypatch, root):
-    monkeypatch.setattr(jobs, "SLOTS", tmp_path / "digitdemo-training-slots")  # where the other process looks
+    # where the other process (TMPDIR below) looks
+    monkeypatch.setattr(jobs, "SLOTS", tmp_path / f"digitdemo-training-slots-{os.getuid()}")
     other = subprocess.Popen(
         [sys.executable, "-c", HOLDER, "a student on another worker"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=config.REPO_DIR,

@@ -132,9 +132,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE rooms DROP COLUMN start_model",
         "ALTER TABLE rooms RENAME COLUMN start_model_13 TO start_model",
     ),
+    # 14: the browsers the teacher took out of a room (issue 29): the SHA-256 of the browser's secret (as
+    # students.browser) and the nickname it had, so the teacher knows whom to let back in. Such a browser cannot
+    # join the room again, under any name, until the teacher lets it back (its row deleted).
+    (
+        """CREATE TABLE removed_browsers (
+            room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+            browser TEXT NOT NULL,
+            nickname TEXT NOT NULL,
+            removed_at REAL NOT NULL,
+            PRIMARY KEY (room, browser)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an
 # AUTOINCREMENT id, which a copy keeps and then continues from.
-TABLES = ("rooms", "students", "rounds", "drawings", "renames", "sign_in_brake", "room_models")
+TABLES = ("rooms", "students", "rounds", "drawings", "renames", "sign_in_brake", "room_models", "removed_browsers")
 NUMBERED_TABLES = ("drawings", "rounds")

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import config, figures, state, why
+from digitdemo import config, doubt, figures, state, why
 from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
 from digitdemo.nn import Forward
 from digitdemo.pages import explain, live
@@ -14,6 +14,7 @@ from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, rea
 CANVAS_PX = 280
 DEFAULT_BRUSH = 18  # px on a 280 px canvas: about MNIST's stroke once the digit is 20 px tall
 SOURCES = ["Draw", "Upload a picture"]
+REFUSED = "draw.refused"  # why the canvas's last value was not read, said on the new canvas
 STEPS = ["crop", "fit", "centre"]  # the preprocessing switches, in order
 CENTRE = f"draw.{STEPS[2]}"  # seeded apart from the others (render)
 ON_OFF = state.parse_choice([True, False])
@@ -88,7 +89,7 @@ def _reader_switch(reader: state.Reader, help: str | None = None, labelled: bool
         required=True,
         on_change=_chose_reader,
         label_visibility="visible" if labelled else "collapsed",  # below the canvas, away from the line it follows
-        help=help or READERS_HELP,
+        help=help or READERS_HELP + (f"\n\n{reader.about}" if reader.about else ""),
     )
     if st.session_state.get(state.READER) in READERS:
         st.query_params["model"] = st.session_state[state.READER]  # in the link, as the other Draw settings
@@ -141,10 +142,11 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
     with left:
         room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
         if in_room:
-            whole = state.plain(reader.line) if reader.problem else reader.line  # the problem's words are a file's
+            # The whole line and recipe, a click away (a problem's words are a file's: plain)
+            whole = state.plain(reader.line) if reader.problem else reader.about or reader.line
             _reader_switch(reader, help=whole, labelled=True)  # the whole line, a click away
     with right:
-        _prediction(steps, shown, kind)
+        _prediction(steps, shown, kind, out, switches)
         # The bars: the browser's while the pen moves (its own reading, with this reader's weights), then these.
         live_layers = None if reader is None else reader.model.layers
         live.answer(live_layers, steps, shown, switches, off, live_canvas=kind == "canvas")
@@ -165,25 +167,42 @@ def _clear() -> None:
 def _canvas() -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit
 
-    result = st_canvas(
-        stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_PX,
-        width=CANVAS_PX,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"draw.canvas.{st.session_state.get('draw.canvas_version', 0)}",
-    )
+    try:
+        result = st_canvas(
+            stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_PX,
+            width=CANVAS_PX,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"draw.canvas.{st.session_state.get('draw.canvas_version', 0)}",
+        )
+    except (AttributeError, KeyError, TypeError, ValueError):  # the browser sent a value of another shape
+        _refuse("The drawing could not be read; please draw again.")
+    if refused := st.session_state.pop(REFUSED, None):
+        say("error", refused)
+        return None
     # The picture comes from the browser: its header is checked before anything decodes it.
     try:
         payload = result.image_bytes  # base64 only: CanvasResult.image_data would decode any size
         return None if payload is None else read_canvas(payload, (CANVAS_PX, CANVAS_PX))
     except ImageError as error:
-        say("error", error)
+        _refuse(str(error))
     except (ValueError, TypeError, AttributeError):  # not a base64 data URL at all
-        st.error("The drawing could not be read; please draw again.")
+        _refuse("The drawing could not be read; please draw again.")
     return None
+
+
+def _refuse(sentence: str) -> None:
+    """Say why the canvas's value was not read, on a new, empty canvas: the refused value is not kept.
+
+    Streamlit keeps a widget's value while the page shows it (and 120 s after the tab closed): a crafted one, up to
+    server.maxWidgetStateSize, would stay in the server's memory. A new key drops it at the end of the next run.
+    """
+    st.session_state[REFUSED] = sentence
+    _clear()
+    st.rerun()
 
 
 def _canvas_controls() -> None:
@@ -215,7 +234,10 @@ HINTS = {
 }
 
 
-def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
+def _prediction(
+    steps: Steps | None, out: Forward | None, kind: str, whole: Forward | None = None, switches: dict | None = None
+) -> None:
+    """out: what the page shows (units silenced, if any); whole: the same drawing read with every unit on."""
     # On a phone the answer is the line under the canvas (draw-verdict): this larger one is hidden there, not twice.
     answer = st.container(key="draw-answer")
     notes = st.container()  # one place for a changing number of notes: the live bars after them stay mounted
@@ -232,12 +254,21 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     if probabilities[digit] < config.UNSURE_BELOW:
         notes.warning(
             f"The model is unsure: {probabilities[digit]:.0%} for {digit}, {probabilities[second]:.0%} for "
-            f"{second}. Try drawing larger, in the middle, with a thicker brush."
+            f"{second}. {_measured(steps, digit, whole, switches)}".rstrip()
         )
     else:
         notes.caption(f"{probabilities[digit]:.1%} sure; next best: {second} ({probabilities[second]:.1%}).")
     if steps.problem:
         notes.warning(steps.problem)
+
+
+def _measured(steps: Steps, digit: int, whole: Forward | None, switches: dict | None) -> str:
+    """What is true of this drawing's size, place and ink, if out of the ordinary (issue 29); nothing when the doubt
+    comes from silenced units (with every unit on, the model is sure)."""
+    if whole is not None and whole.probabilities[0].max() >= config.UNSURE_BELOW:
+        return ""
+    X, y = state.dataset("training")
+    return doubt.sentence(doubt.findings(steps, (switches or {}).get("crop", True), digit, X, y))
 
 
 def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]]:
