@@ -2,11 +2,13 @@
 move to the bars, what it adds to the page's first load, and the server's CPU per drawing before and after, beside
 a typical demo's, in one run.
 
-    python -m bench.live_answer [--drawings 20] [--before main] [--no-baseline]
+    python -m bench.live_answer [--drawings 20] [--before main] [--no-baseline] [--no-cpu]
 
-Live figures: one stroke of about 2 s, a mouse move every 10 ms, on /draw (the wider network reads) and on
-/draw?model=lab. A move's delay is from its event's timestamp to the bars' next update (the live answer's
-data-probabilities changing, which live.js does inside an animation frame, just before the browser paints).
+Live figures: one stroke of about 2 s on /draw (the wider network reads) and on /draw?model=lab, drawn twice: with
+the mouse through Playwright (a move every 10 ms at most; the driver's round trips set the pace) and with pointer
+events made in the page every 4 ms (a 250 Hz pen: what the page can keep up with). A move's delay is from its
+event's timestamp to the bars' next update (the live answer's data-probabilities changing, which live.js does inside
+an animation frame, just before the browser paints).
 First load: the bytes the browser receives (HTTP bodies and websocket frames) from opening /draw until the canvas is
 ready, and, with the live answer, until its reader's weights are in. Server CPU: bench.drawing_server's drawings
 (Clear, a 7 drawn with the mouse, the Prediction metric shows 7), for the typical demo, digitdemo at REF (``--before``,
@@ -105,6 +107,53 @@ def live_stroke(browser, url: str, path: str, seconds: float = 2.0) -> dict:
     page.mouse.up()
     moves, shown = page.evaluate("[window.benchMoves, window.benchShown]")
     context.close()
+    return _rates(moves, shown, start, end)
+
+
+SYNTHETIC = """
+async ([seconds, every]) => {
+  const canvas = (function find(root) {
+    const found = root.querySelector("canvas.upper-canvas");
+    if (found) return found;
+    for (const e of root.querySelectorAll("*")) if (e.shadowRoot) { const f = find(e.shadowRoot); if (f) return f; }
+    return null;
+  })(document);
+  const box = canvas.getBoundingClientRect();
+  const at = (i) => ({clientX: box.left + 60 + 160 * Math.abs((i / 20) % 2 - 1), clientY: box.top + 40 + (i % 200),
+                      pointerId: 1, pointerType: "mouse", isPrimary: true, bubbles: true, buttons: 1});
+  canvas.dispatchEvent(new PointerEvent("pointerdown", {...at(0), button: 0}));
+  const start = performance.now();
+  let i = 0;
+  while (performance.now() - start < 1000 * seconds) {
+    await new Promise((resolve) => setTimeout(resolve, every));
+    canvas.dispatchEvent(new PointerEvent("pointermove", at(++i)));
+  }
+  const end = performance.now();
+  canvas.dispatchEvent(new PointerEvent("pointerup", {...at(i), button: 0, buttons: 0}));
+  return [start, end];
+}
+"""
+
+
+def synthetic_stroke(browser, url: str, path: str, seconds: float = 2.0, every_ms: int = 4) -> dict:
+    """The same, with pointer events made in the page every 4 ms (a 250 Hz pen, faster than any display): how many
+    updates the page can make, not how fast a test driver moves the mouse."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(url + path)
+    canvas_on(page)
+    page.wait_for_function(
+        "() => window.digitdemoLive && window.digitdemoLive.read(new Uint8ClampedArray(16), 2, 2) !== null",
+        timeout=60_000,
+    )
+    page.evaluate(RECORD)
+    start, end = page.evaluate(SYNTHETIC, [seconds, every_ms])
+    moves, shown = page.evaluate("[window.benchMoves, window.benchShown]")
+    context.close()
+    return _rates(moves, shown, start, end)
+
+
+def _rates(moves: list[float], shown: list[float], start: float, end: float) -> dict:
     during = [t for t in shown if start <= t <= end]
     delays = []
     for move in moves:
@@ -136,7 +185,8 @@ def main() -> None:
                 loads[name] = first_load(browser, url, "/draw")
                 if loads[name]["live"]:
                     for path in ("/draw", "/draw?model=lab"):
-                        strokes[f"{name} {path}"] = live_stroke(browser, url, path)
+                        strokes[f"{name} {path}, the mouse"] = live_stroke(browser, url, path)
+                        strokes[f"{name} {path}, 250 Hz"] = synthetic_stroke(browser, url, path)
         report_browser(loads, strokes)
         if args.no_cpu:
             return
@@ -175,12 +225,13 @@ def report_browser(loads: dict, strokes: dict) -> None:
     print("A drawing (a 7): websocket bytes from mouse-up until its answer shows, and a second more")
     for name, load in loads.items():
         print(f"  {name:<28} {load['drawing'] / 1e3:9.0f} KB")
-    print("While the pen moves (one stroke of 2 s, a mouse move every 10 ms):")
+    print("While the pen moves (one stroke of 2 s: the mouse through Playwright, as fast as it goes, a move every")
+    print("10 ms at most; or pointer events made in the page every 4 ms):")
     for name, r in strokes.items():
         delays = sorted(r["delays"])
         p90 = delays[int(0.9 * (len(delays) - 1))] if delays else float("nan")
         print(
-            f"  {name:<36} {r['per_second']:5.1f} updates/s ({r['updates']} for {r['moves']} moves); move -> bars "
+            f"  {name:<44} {r['per_second']:5.1f} updates/s ({r['updates']} for {r['moves']} moves); move -> bars "
             f"p50 {statistics.median(delays) if delays else float('nan'):.1f} ms, p90 {p90:.1f} ms",
             flush=True,
         )

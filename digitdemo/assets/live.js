@@ -488,7 +488,8 @@ function build(parent) {
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const [data] = component.data; // one item: digitdemo/pages/live.py
   let state = STATES.get(parentElement);
   if (!state) {
     state = build(parentElement);
