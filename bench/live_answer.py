@@ -120,7 +120,7 @@ async ([seconds, every]) => {
   })(document);
   const box = canvas.getBoundingClientRect();
   const at = (i) => ({clientX: box.left + 60 + 160 * Math.abs((i / 20) % 2 - 1), clientY: box.top + 40 + (i % 200),
-                      pointerId: 1, pointerType: "mouse", isPrimary: true, bubbles: true, buttons: 1});
+                      pointerId: 1, pointerType: "mouse", isPrimary: true, bubbles: true, composed: true, buttons: 1});
   canvas.dispatchEvent(new PointerEvent("pointerdown", {...at(0), button: 0}));
   const start = performance.now();
   let i = 0;
