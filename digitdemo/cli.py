@@ -313,6 +313,26 @@ def _class_list(args) -> int:
     return 0
 
 
+def _class_teacher_link(args) -> int:
+    from digitdemo.classroom import auth
+    from digitdemo.classroom.errors import ClassStoreError
+    from digitdemo.classroom.storage import ClassStore
+
+    # A sign-in link kept in the class database, so every server on it takes it: for a teacher whose printed link
+    # signed in already (a link signs in once) and whose browser is signed out.
+    store = ClassStore(args.db)
+    token, now = auth.new_token(), time.time()
+    try:
+        store.add_teacher_link(auth.secret_key(token), now, now + auth.LINK_SECONDS)
+    except ClassStoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    minutes = auth.LINK_SECONDS // 60
+    print(f"{auth.teacher_link(args.url, auth.Password(token, generated=True))}")
+    print(f"(signs in once, within {minutes} minutes, on every server of {store.name})", file=sys.stderr)
+    return 0
+
+
 def _class_export(args) -> int:
     from digitdemo.classroom import export, service
     from digitdemo.classroom.storage import DB_ENV, ClassStore
@@ -460,6 +480,13 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("--from", dest="source", metavar="FILE|URL", required=True)
     migrate.add_argument("--to", dest="target", metavar="FILE|URL", required=True)
     migrate.set_defaults(run=_class_migrate)
+    link = room_sub.add_parser(
+        "teacher-link", help="print a new teacher sign-in link (it signs in once, within 10 minutes)"
+    )
+    link.add_argument(
+        "--url", default="http://localhost:8501", help="the address the teacher opens (default: %(default)s)"
+    )
+    link.set_defaults(run=_class_teacher_link)
 
     hall = sub.add_parser("serve", help="a lecture hall: several app processes behind HAProxy (Ctrl-C stops all)")
     hall.add_argument("--processes", type=int, metavar="N", help="worker processes (default: one per core)")

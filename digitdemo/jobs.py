@@ -51,7 +51,8 @@ KILL_AFTER = 10
 # A run whose pages have all been disconnected this long is stopped: a reload reconnects in
 # a second or two; a closed tab never does.
 ORPHAN_GRACE = 10
-# A teacher's run waits longer for its page: a reloaded tab is signed out, and signing in again takes a while.
+# A teacher's run waits longer for its page: a tab without the teacher's cookie (signed out, the database down) signs in
+# again, which takes a while.
 TEACHER_ORPHAN_GRACE = 120
 # Until a run reports its own pace: the stages' lengths measured by bench/training_runs.py
 # on this shared 2-core machine (TensorFlow's start, one epoch at the lab's size, evaluate +

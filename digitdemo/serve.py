@@ -237,7 +237,10 @@ class LectureHall:
         lines += [f"  {name}: {url}" for name, url in urls]
         link = auth.teacher_link(urls[-1][1], auth.Password(self.token, generated=True))
         other = "the configured password" if self.configured else f"set {auth.PASSWORD_ENV} before `serve`"
-        lines.append(f"\n  digitdemo teacher sign-in (keep it to yourself):\n  {link}")
+        lines.append(
+            "\n  digitdemo teacher sign-in (keep it to yourself; it signs in once, then the signed-in teacher can make "
+            f"another):\n  {link}"
+        )
         lines.append(f"  (or {other}; the link signs in even while wrong guesses pause the password)")
         print("\n".join(lines) + "\n\n  Ctrl-C stops every worker and HAProxy.\n", file=self.out, flush=True)
 

@@ -105,7 +105,16 @@ class Hall:
         return printed
 
     def teacher_link(self) -> str:
+        """The link `serve` printed: it signs in once, on whichever worker (issue 28)."""
         return re.search(r"(http://\S+/class\?teacher=\S+)", self.log.read_text()).group(1)
+
+    def fresh_link(self) -> str:
+        """A new one-time link in the hall's database, as `python -m digitdemo class teacher-link` prints it."""
+        store = storage.ClassStore(self.db)
+        try:
+            return auth.teacher_link(self.url, auth.Password(auth.TeacherSignIn(store).new_link(), generated=True))
+        finally:
+            store.close()
 
     def config_file(self) -> Path:
         haproxy = next(p for p in children(self.process.pid) if b"haproxy" in cmdline(p)[0])
@@ -180,11 +189,14 @@ def test_a_teacher_and_students_on_different_workers_share_one_room_and_one_boar
         send(alan_context.new_page(), hall.url, code, ONE, 1)
         expect(board_number(teacher, "drawings")).to_have_text("2", timeout=30_000)  # w1's board, w2's sends
         expect(board_number(teacher, "students")).to_have_text("2")
-        # The other worker signs the same teacher in too: the token is the hall's, not one process's.
+        # The printed link signed in once, for the whole hall: on the other worker it no longer does (issue 28)...
         second = hall.browser_on(browser, "w2")
         try:
             page = second.new_page()
             page.goto(hall.teacher_link())
+            expect(page.get_by_text("The teacher link did not sign you in.")).to_be_visible(timeout=30_000)
+            # ... and a new link from the hall's database signs in there: the links are the hall's, not a process's.
+            page.goto(hall.fresh_link())
             expect(page.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
         finally:
             second.close()
@@ -222,7 +234,7 @@ def test_a_killed_worker_is_replaced_its_students_reconnect_and_nothing_stored_i
     teacher_context, student_context = hall.browser_on(browser, "w1"), hall.browser_on(browser, "w2")
     try:
         teacher = teacher_context.new_page()
-        teacher.goto(hall.teacher_link())
+        teacher.goto(hall.fresh_link())
         code = create_room(teacher)
         student = student_context.new_page()
         send(student, hall.url, code, SEVEN, 7)
@@ -251,6 +263,32 @@ def test_a_killed_worker_is_replaced_its_students_reconnect_and_nothing_stored_i
     finally:
         teacher_context.close()
         student_context.close()
+
+
+def test_a_teacher_whose_worker_is_killed_stays_signed_in(hall, browser):
+    """Issue 28: a killed worker (or a reload) dropped the teacher's tab to the student's join page mid-lesson."""
+    teacher_context = hall.browser_on(browser, "w2")
+    try:
+        teacher = teacher_context.new_page()
+        teacher.goto(hall.fresh_link())
+        expect(teacher.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
+        teacher.wait_for_function("!location.search.includes('teacher=')")
+        with teacher.expect_event("websocket", timeout=60_000):  # the page's own reconnection, to w1
+            os.kill(hall.workers()["w2"], signal.SIGKILL)
+        hall.wait_for("worker w2 (port", 30)
+        # The new session on the other worker reads the browser's cookie: still the teacher, with the teacher's tools.
+        code = create_room(teacher)
+        expect(teacher.get_by_text("Signed in as the teacher")).to_be_visible()
+        teacher.reload()  # F5, on whichever worker now holds the tab
+        expect(teacher.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
+        expect(teacher.get_by_role("button", name="Join")).to_have_count(0)
+        assert code
+        deadline = time.monotonic() + 90
+        while process_gone(hall.workers().get("w2", -1)) or not serve.healthy(int(port_of(hall, "w2"))):
+            assert time.monotonic() < deadline, "w2 was not started again"
+            time.sleep(0.5)
+    finally:
+        teacher_context.close()
 
 
 def port_of(hall: Hall, worker: str) -> str:

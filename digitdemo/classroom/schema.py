@@ -144,6 +144,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (room, browser)
         )""",
     ),
+    # 15: the teacher's sign-in (issue 28), shared by every server process on the database. teacher_links: the
+    # SHA-256 of each sign-in link token the servers made (the printed one, and those a signed-in teacher asks for),
+    # used_at once it signed someone in (a link signs in once), expires_at NULL for the printed one. teacher_sessions:
+    # the SHA-256 of the secret in a signed-in teacher's browser cookie (never the secret), until when it holds.
+    (
+        """CREATE TABLE teacher_links (
+            token TEXT PRIMARY KEY,
+            made_at REAL NOT NULL,
+            expires_at REAL,
+            used_at REAL
+        )""",
+        """CREATE TABLE teacher_sessions (
+            secret TEXT PRIMARY KEY,
+            signed_in_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an

@@ -149,6 +149,39 @@ class ClassStore:
         with self.db.write() as conn:
             conn.execute("UPDATE sign_in_brake SET failures = 0 WHERE failures != 0")
 
+    # --- The teacher's links and signed-in browsers (auth.TeacherSignIn) -------------
+    def add_teacher_link(self, token: str, now: float, expires_at: float | None) -> None:
+        """Keep a link token's hash; a token kept already (a restarted worker's) stays as it is, used or not."""
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM teacher_links WHERE expires_at < ?", (now,))
+            sql = "INSERT INTO teacher_links (token, made_at, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+            conn.execute(sql, (token, now, expires_at))
+
+    def use_teacher_link(self, token: str, now: float) -> bool:
+        """Mark a link token used, if it is kept, unused and not expired: True then (it signs in once)."""
+        with self.db.write() as conn:
+            sql = (
+                "UPDATE teacher_links SET used_at = ? WHERE token = ? AND used_at IS NULL "
+                "AND (expires_at IS NULL OR expires_at > ?)"
+            )
+            return conn.execute(sql, (now, token, now)).rowcount == 1
+
+    def add_teacher_session(self, secret: str, now: float, expires_at: float) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM teacher_sessions WHERE expires_at < ?", (now,))
+            sql = "INSERT INTO teacher_sessions (secret, signed_in_at, expires_at) VALUES (?, ?, ?)"
+            conn.execute(sql, (secret, now, expires_at))
+
+    def teacher_session(self, secret: str, now: float) -> bool:
+        """Whether this browser secret's hash signs a teacher in now."""
+        with self.db.lookup() as conn:
+            sql = "SELECT 1 FROM teacher_sessions WHERE secret = ? AND expires_at > ?"
+            return conn.execute(sql, (secret, now)).fetchone() is not None
+
+    def end_teacher_session(self, secret: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM teacher_sessions WHERE secret = ?", (secret,))
+
     # --- Rooms ---------------------------------------------------------------------
     def add_room(self, code: str, now: float, start_model: str = "wide") -> bool:
         """A new open room whose students start reading with ``start_model``; False if the code is taken."""

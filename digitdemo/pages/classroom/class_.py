@@ -27,6 +27,7 @@ def render() -> None:
     st.title("Class")
     signin.gate()  # made at the server's start (streamlit_app.py); here too for a page rendered alone
     signin.sign_in_from_link()
+    signin.keep_in_browser()  # the teacher's cookie kept (after a sign-in) or forgotten (after Sign out)
     # Before the sign-in check: a reloaded tab is a new session, signed out, and its teaching run (?run=)
     # must go on while the teacher signs in again.
     teaching_room = teaching.find_run()
@@ -120,7 +121,8 @@ def _top_row() -> tuple:
     picker, start, create, alone, out = st.columns([2.4, 2, 1.4, 1.6, 1], vertical_alignment="bottom")
     with out:
         signin.sign_out_button()
-    st.caption("Signed in as the teacher, in this browser tab.")
+    st.caption(signin.SIGNED_IN_LINE)
+    signin.another_device()
     return picker, start, create, alone
 
 
