@@ -368,7 +368,7 @@ function canvasPixels(state) {
 
 // One reading of pixels with the data's reader and switches: {box, ink, probabilities (or null), x}.
 export function read(rgba, width, height, data) {
-  const model = MODELS.get(data.model.id);
+  const model = data.model && MODELS.get(data.model.id);
   if (!model) return null;
   const setup = { levels: data.levels, field: data.field, size: data.size, resample: model.resample };
   const steps = preprocess(rgba, width, height, setup, data.switches);
@@ -405,7 +405,11 @@ function readNow(state) {
   const pixels = canvasPixels(state);
   if (!pixels) return;
   const reading = read(pixels.rgba, pixels.width, pixels.height, state.data);
-  if (!reading) return;
+  if (!reading) {
+    // no weights yet (asked for again): the server's answer stands
+    if (!state.down) show(state, state.data.answer ? state.data.answer.probabilities : null, "server");
+    return;
+  }
   state.reading = reading;
   if (!state.down && matches(state.data.answer, reading)) {
     show(state, state.data.answer.probabilities, "server");
