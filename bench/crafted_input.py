@@ -5,6 +5,7 @@ python -m bench.crafted_input
 Each case runs in a fresh Python process (peak RSS from getrusage), so the figures do not mix.
 """
 
+import argparse
 import json
 import subprocess
 import sys
@@ -53,7 +54,12 @@ def measure(setup: str, handle: str) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="python -m bench.crafted_input",
+        description="Peak memory and time of each crafted input (canvas payloads, uploads, model files), read the "
+        "old way and the hardened way, each in a fresh process.",
+    ).parse_args(argv)
     print(f"{'case':42} {'way':9} {'peak RSS':>15} {'time':>8}  outcome")
     for name, (setup, old, new) in CASES.items():
         for way, handle in (("old", old), ("hardened", new)):

@@ -8,6 +8,7 @@ in its folder, asks for a password over TCP (scram-sha-256; a wrong one is refus
 nothing: fsync is off, and stop() deletes the folder.
 """
 
+import argparse
 import os
 import shutil
 import signal
@@ -119,7 +120,12 @@ class PostgresServer:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="python -m bench.postgres",
+        description="Start a throwaway PostgreSQL server in a temporary folder, print its URL, and stop it (and "
+        "delete the folder) at Ctrl-C or SIGTERM.",
+    ).parse_args(argv)
     server = PostgresServer().start()
     print(server.url(), flush=True)
     try:

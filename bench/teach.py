@@ -18,6 +18,7 @@ import argparse
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,7 +26,9 @@ from digitdemo import artifacts, config, data, metrics, teach
 from digitdemo.handwriting.augment import bilinear
 from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.preprocess import preprocess
-from digitdemo.train import ExtraData, Recipe, train
+
+if TYPE_CHECKING:  # TensorFlow loads only when a run trains: --help answers at once
+    from digitdemo.train import ExtraData, Recipe
 
 PAD = 8  # px of room around the 28x28 digit, so slant and stretch do not cut it off
 
@@ -98,7 +101,9 @@ def make_class(
     return np.stack(X), np.array(y).reshape(-1, 1), np.array(who)
 
 
-def timed_train(recipe: Recipe, extra: ExtraData | None = None) -> tuple[artifacts.TrainedModel, float]:
+def timed_train(recipe: "Recipe", extra: "ExtraData | None" = None) -> tuple[artifacts.TrainedModel, float]:
+    from digitdemo.train import train
+
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         model = train(recipe, folder, extra=extra)
@@ -112,6 +117,8 @@ def accuracy(model: artifacts.TrainedModel, X: np.ndarray, y: np.ndarray) -> flo
 def _small_class(size: tuple[int, int], pool: tuple, other: tuple, lab, rng: np.random.Generator, seed: int) -> dict:
     """A class of size[0] students drawing size[1] of each digit, split by student, taught at weight 10, read on
     its checking students and on ``other`` (X, y: another class)."""
+    from digitdemo.train import ExtraData, Recipe
+
     X, y, who = make_class(*size, *pool, rng)
     split = teach.split_by_student(y, who, seed=seed, minimum=(2, 1))
     X_other, y_other = other
@@ -141,6 +148,8 @@ def main() -> None:
     parser.add_argument("--skip-teach", action="store_true", help="only the augmentation figures")
     parser.add_argument("--classes", nargs="*", default=[], help="small classes: SxK, S students, K of each digit")
     args = parser.parse_args()
+    from digitdemo.train import ExtraData, Recipe  # TensorFlow: after --help
+
     small_classes = [tuple(int(n) for n in size.split("x")) for size in args.classes]
 
     images, labels = data.load_source()

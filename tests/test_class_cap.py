@@ -217,7 +217,10 @@ def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, pass
     at.selectbox(key="class.student").set_value(alan.id).run()
     at.button(key="class.remove_from_room").click().run()  # asks first (tests/test_room_page.py)
     at.button(key="class.remove_from_room_yes").click().run()
-    assert labels(at, "success")[-1] == "Alan is removed from the room, with their drawings; their place is free."
+    assert labels(at, "success")[-1] == (
+        "Alan is removed from the room, with their drawings; their place is free. Their browser cannot join again "
+        "until you let it back in (below)."
+    )
     assert board_numbers(at) == {"students who sent": "1", "drawings": "2", "read right": "50%"}
     assert service.rejoin(db, code, alan.id) is None
 

@@ -121,3 +121,40 @@ def test_a_student_sees_what_a_fool_round_asks(db, digits):
     assert "# Draw a 4" in labels(at, "markdown")
     assert any("fool the model: a 4 it reads as another digit" in c for c in labels(at, "caption"))
     assert at.pills(key="room.digit").value == 4
+
+
+def image_captions(at) -> list[str]:
+    return [c for image in at.get("image") for c in image.captions]
+
+
+def test_the_projected_board_names_no_student_unless_the_teacher_chooses(db, password, ink):
+    """Issue 29: "They fooled the model" listed each student's nickname on the projected board."""
+    at = teacher(password)
+    at.button(key="class.create").click().run()
+    code = at.session_state["class.room"]
+    at.selectbox(key=board.ASK).set_value((rooms.FOOL, 4)).run()
+    at.button(key="class.round_start").click().run()
+    running = service.current_round(db, code)
+    ada = service.join(db, code, "Ada Lovelace")
+    x = np.random.default_rng(4).random(400, dtype=np.float32)
+    p = np.full(10, 0.02, dtype=np.float32)
+    p[9] = 0.82
+    drawing = service.send_drawing(db, ada, code, 4, x, ink, 9, p, "shipped")
+    at.run()
+    at.checkbox(key=f"class.fool.{running.id}.{drawing}").check().run()
+    assert "They fooled the model: 1 drawing" in labels(at, "subheader")
+    assert "read 9" in image_captions(at)
+    assert not any("Ada" in text for text in [*image_captions(at), all_text(at)])
+    # The board alone (the projector's view, the same tab): no name either.
+    at.query_params["present"] = "1"
+    at.run()
+    assert "They fooled the model: 1 drawing" in labels(at, "subheader")
+    assert not any("Ada" in text for text in [*image_captions(at), all_text(at)])
+    # The teacher chooses to name them: here, and on the board alone.
+    at.query_params["present"] = "0"
+    at.run()
+    at.toggle(key=board.NAMES_SWITCH).set_value(True).run()
+    assert "Ada Lovelace: read 9" in image_captions(at)
+    at.query_params["present"] = "1"
+    at.run()
+    assert "Ada Lovelace: read 9" in image_captions(at)

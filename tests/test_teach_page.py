@@ -3,6 +3,7 @@
 One teaching run (the lab's 40 epochs, as the page runs it) for the whole module.
 """
 
+import re
 import time
 
 import numpy as np
@@ -65,6 +66,8 @@ def test_too_few_drawings_get_one_sentence_and_no_teach_button(classroom):
         info
     )
     assert not [b for b in at.button if b.label == "Teach the model"]
+    # What a small group can do instead (issue 29).
+    assert teaching.SMALL_GROUP in [c.value for c in at.caption]
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +104,9 @@ def test_teaching_shows_live_progress_then_the_three_models_side_by_side(taught,
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert seen and seen[0].startswith("Starting TensorFlow"), seen[:3]
     assert any(s.startswith("Epoch ") and f" of {teach.GO_ON_EPOCHS}" in s for s in seen), seen
+    # The run's limit in whole seconds ("of at most 93.222 s" before issue 29).
+    clocks = [s for s in seen if "of at most" in s]
+    assert clocks and all(re.search(r"of at most \d+ s$", s) for s in clocks), clocks
     model = at.session_state[teaching.JOB].result()
     assert model.meta["extra_data"]["examples"] == len(split.teach)
     assert model.meta["extra_data"]["weight"] == config.EXTRA_WEIGHT

@@ -187,6 +187,11 @@ def list_rooms(store: ClassStore) -> list[Room]:
     return [_room(row) for row in store.rooms()]
 
 
+def rooms_open(store: ClassStore) -> tuple[tuple[str, bool], ...]:
+    """(code, open) of every room, newest first: list_rooms without the counts, for checking every few seconds."""
+    return tuple((row["code"], bool(row["open"])) for row in store.rooms_open())
+
+
 def close_room(store: ClassStore, code: object) -> Room:
     """No more joining or sending; the board and export still work."""
     code = _code(code)

@@ -91,7 +91,7 @@ def live(job: TrainingJob, key: str, title: str = "Your model's loss so far") ->
     if progress.state != "running":
         return progress
     done = len(progress.losses)
-    clock = f" · {progress.elapsed:.0f} s of at most {job.max_seconds:g} s"
+    clock = f" · {progress.elapsed:.0f} s of at most {job.max_seconds:.0f} s"
     if progress.stage == "starting":
         text = f"Starting TensorFlow… (about {jobs.START_SECONDS:.0f} s before the first epoch)"
     elif progress.stage == "training":

@@ -29,6 +29,9 @@ FOLLOWED_ROUND = "class.round_followed"  # the running round the select last jum
 # What a round can ask, in the select's order: every digit first (the round the room had), one digit, any, random.
 ASKS = [(rooms.EVERY_DIGIT, None), *((rooms.ONE_DIGIT, d) for d in range(10)), (rooms.ANY_DIGIT, None),
         (rooms.RANDOM_DIGIT, None), *((rooms.FOOL, d) for d in range(10))]  # fmt: skip
+# Whether the board names the students whose drawings fooled the model (issue 29): off unless the teacher turns it
+# on, for this tab (the board alone too); NAMES_SWITCH is the switch (Streamlit forgets it where it is not drawn).
+NAMES, NAMES_SWITCH = "class.board_names", "class.board_names_switch"
 # A "fool the model" round: the misread drawings the teacher can mark, and the fooling ones shown with their maps.
 MARKABLE, FOOLING_SHOWN = 24, 6
 
@@ -205,12 +208,17 @@ def _end_round(code: str) -> None:
         st.session_state[ROUND_PROBLEM] = str(error)
 
 
+# Each select as wide as its longest choice, with the Start button beside them in one row even with the sidebar open.
+ASK_WIDTH = 300  # px: "ask for every digit, fewest first"
+MINUTES_WIDTH = 160  # px: "for 10 minutes"
+
+
 def _ask_words(ask: tuple[str, int | None]) -> str:
     kind, digit = ask
     words = {
-        rooms.EVERY_DIGIT: "ask for every digit, the ones the room lacks",
+        rooms.EVERY_DIGIT: "ask for every digit, fewest first",
         rooms.ANY_DIGIT: "ask for any digit",
-        rooms.RANDOM_DIGIT: "ask each student for a random digit",
+        rooms.RANDOM_DIGIT: "ask each a random digit",
     }
     if kind == rooms.FOOL:
         return f"fool the model with a {digit}"
@@ -226,11 +234,22 @@ def _start_controls(code: str) -> None:
     # One row as tall as a button, the labels for screen readers only (the choices read as what they do):
     # the board's numbers and its matrix stay on a projector's first screen.
     with st.container(key="board-round-start", horizontal=True, vertical_alignment="center"):
+        # Each select as wide as its longest choice (issue 29: "the ones the room lack" was cut off).
         ask = st.selectbox(
-            "The next round asks for", ASKS, key=ASK, format_func=_ask_words, label_visibility="collapsed"
+            "The next round asks for",
+            ASKS,
+            key=ASK,
+            format_func=_ask_words,
+            label_visibility="collapsed",
+            width=ASK_WIDTH,
         )
         st.selectbox(
-            "Time limit", rooms.ROUND_MINUTES, key=MINUTES, format_func=_minutes_words, label_visibility="collapsed"
+            "Time limit",
+            rooms.ROUND_MINUTES,
+            key=MINUTES,
+            format_func=_minutes_words,
+            label_visibility="collapsed",
+            width=MINUTES_WIDTH,
         )
         st.button(
             f"Start a round: {service.round_title(*ask)}",
@@ -407,15 +426,30 @@ def _fooling(code: str, view: service.RoundBoard, maps: list[tuple[Drawing, dict
     if not maps:
         return
     st.subheader(f"They fooled the model: {plural(len(view.fooling), 'drawing')}")
+    if teacher:
+        st.session_state[NAMES_SWITCH] = st.session_state.get(NAMES, False)
+        st.toggle(
+            "Name the students on the board",
+            key=NAMES_SWITCH,
+            on_change=_names_switched,
+            help="Off: the board, projected, shows whose drawing fooled the model to no one. On: each nickname "
+            "under its drawing, here and on the board alone, until you turn it off.",
+        )
+    named = st.session_state.get(NAMES, False)
     for drawing, figure in maps:
         left, right = st.columns([1, 3], vertical_alignment="center")
-        left.image(drawing.ink_png, caption=f"{drawing.nickname}: read {drawing.read}", output_format="PNG")
+        caption = f"{drawing.nickname}: read {drawing.read}" if named else f"read {drawing.read}"
+        left.image(drawing.ink_png, caption=caption, output_format="PNG")
         with right:
             show_plot(figure, key=f"class.fool.map.{drawing.id}", prechecked=True)
     st.caption(
         "Blue pixels pushed that digit's logit up, red ones down: what the model saw in the drawing, and what "
         f"held it back from a {asked}."
     )
+
+
+def _names_switched() -> None:
+    st.session_state[NAMES] = st.session_state[NAMES_SWITCH]
 
 
 def _agree(code: str, round_id: int, drawing_id: int) -> None:

@@ -2,6 +2,7 @@
 
 import html
 import time
+import zlib
 
 import streamlit as st
 
@@ -18,6 +19,8 @@ ROOM = "class.room"  # the room the teacher is showing
 CONFIRM = "class.confirm"  # (room code, action, target) of a deletion waiting for "Yes"
 NOTICE = "class.notice"  # (section, kind, sentence, when) of the last moderation or room action
 FOLDED = "class.folded"  # the room whose way in (code, link, QR) is folded: students have joined it
+PICKER = "class.room_picker"  # the room select's key, followed by what its rooms' states are
+PICKED = "class.picked"  # ((code, open), ...) as the room picker last showed them: changed elsewhere, it follows
 NOTICE_S = 8.0  # how long that sentence stays: long enough to read, through the board's refreshes
 START = "class.start_model"  # the room's starting model as the select shows it; a new room gets it too
 STARTS = rooms.START_MODEL_WORDS
@@ -60,7 +63,7 @@ def _student(sign_in_open: bool = False) -> None:
         st.page_link(
             st.Page(draw.render, title="Draw", url_path="draw"),
             label="Draw and send →",
-            icon="✏️",
+            icon=":material/edit:",
             query_params={"room": current.room},
         )
         room.remember_browser()  # a reload finds the student by this browser, never by the link
@@ -96,10 +99,15 @@ def _teacher() -> None:
             _start_model(None)
         st.info("Create a room: students then join with its code, link or QR code.")
         return
+    st.session_state[PICKED] = tuple((r.code, r.is_open) for r in every)  # what the picker shows (_teacher_tools)
     status = {r.code: f"{r.code} ({'open' if r.is_open else 'closed'})" for r in every}
-    code = picker.selectbox("Room", codes, key=ROOM, format_func=status.get)
+    # The browser keeps a select's shown words while its value stays: "(open)" stayed after the room closed. So the
+    # select is made anew when a room opens or closes (its key names the states), seeded with the room chosen.
+    key = f"{PICKER}.{zlib.crc32(repr(st.session_state[PICKED]).encode()):08x}"
+    st.session_state[key] = st.session_state[ROOM]
+    code = picker.selectbox("Room", codes, key=key, format_func=status.get, on_change=_picked, args=(key,))
     with alone:
-        _present_link("The board alone", "📽️", present=True)
+        _present_link("The board alone", ":material/co_present:", present=True)
     current = next(r for r in every if r.code == code)
     with start:
         _start_model(current)
@@ -124,6 +132,10 @@ def _top_row() -> tuple:
     st.caption(signin.SIGNED_IN_LINE)
     signin.another_device()
     return picker, start, create, alone
+
+
+def _picked(key: str) -> None:
+    st.session_state[ROOM] = st.session_state[key]
 
 
 def _start_model(current: service.Room | None) -> None:
@@ -160,9 +172,17 @@ def _start_model_changed(code: str | None) -> None:
 
 
 def _board_only(code: str) -> None:
-    """Presenter mode (?present=1): the room's board and nothing else, for the projector."""
+    """Presenter mode (?present=1): the room's board and nothing else, for the projector; while the room is open,
+    its code, for latecomers."""
+    try:
+        is_open = service.get_room(room.store(), code).is_open
+    except ClassError:
+        is_open = False  # the board says why
+    if is_open:
+        with st.container(key="board-join"):
+            st.markdown(f"Join on the Class page with the room code **{code}**")
     board.live(code, teacher_tools=None)
-    _present_link("Every control", "⚙️", present=False)
+    _present_link("Every control", ":material/settings:", present=False)
 
 
 def _present_link(label: str, icon: str, present: bool) -> None:
@@ -174,6 +194,11 @@ def _present_link(label: str, icon: str, present: bool) -> None:
 def _teacher_tools(code: str) -> None:
     if st.session_state.get(FOLDED) != code and board.running(code):
         st.rerun(scope="app")  # the first student joined: fold the way in, so the board takes the first screen
+    try:  # a room closed, opened or made elsewhere (another tab, the command line): the picker follows
+        if service.rooms_open(room.store()) != st.session_state.get(PICKED):
+            st.rerun(scope="app")
+    except ClassError:
+        pass  # the board says why
     _drawings(code)
     _removed_browsers(code)
     _export(code)

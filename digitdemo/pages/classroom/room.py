@@ -32,6 +32,7 @@ PRESELECTED = "room.preselected"  # the round whose digit was last chosen on the
 LIVE = "room.live"  # ((room, student), the room's change counter, StudentView, the round shown) of the live check
 FRESH = "room.fresh"  # set by a run of the whole page: the live check then reads afresh what the page shows
 CHECK_S = 2.0  # how often a student's Draw page asks whether their room changed (one indexed lookup)
+YOURS = "room.yours"  # ((room, student, change counter), (their drawings, the room's board)) shown in "Your class"
 JOINED = "room.joined"  # the sentence for a student just made, said below Send until their first drawing
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
@@ -471,13 +472,33 @@ def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
 
 
 def my_drawings() -> None:
-    """This student's own sent drawings and the class totals (never other students' names)."""
+    """This student's own sent drawings and the class totals (never other students' names), following the room live:
+    every CHECK_S seconds one lookup of the room's change counter, and a new read only when it moved (issue 29: the
+    totals lagged the board, and a drawing the teacher deleted stayed), in a fragment of its own: the canvas above
+    is never disturbed."""
+    if student() is None:
+        return
+    st.session_state.pop(YOURS, None)  # the whole page ran: read afresh
+    st.fragment(_my_drawings, run_every=CHECK_S)()
+
+
+def _yours(current: Student) -> tuple[list[service.Drawing], service.Board]:
+    """The student's drawings and the room's totals, read again only when the room's change counter moved."""
+    version = service.board_version(store(), current.room)
+    cached = st.session_state.get(YOURS)
+    if cached is not None and cached[0] == (current.room, current.id, version):
+        return cached[1]
+    found = (service.student_drawings(store(), current), service.board(store(), current.room, latest=0))
+    st.session_state[YOURS] = ((current.room, current.id, version), found)
+    return found
+
+
+def _my_drawings() -> None:
     current = student()
     if current is None:
         return
     try:
-        mine = service.student_drawings(store(), current)
-        board = service.board(store(), current.room, latest=0)
+        mine, board = _yours(current)
     except ClassStoreError as error:
         if str(error) != st.session_state.get(SAID):  # Send's failure said it just above: once is enough
             say("warning", f"{error} You can still draw on your own.")

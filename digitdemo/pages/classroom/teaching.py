@@ -16,6 +16,13 @@ from digitdemo.text import plural
 
 JOB = "class.teach.job"  # this tab's last teaching run (its context: Checking), going or done, until the next
 NOTICE = "class.teach.notice"
+# What a group too small to teach can do (issue 29): teaching on fewer made the model no better for other writers.
+SMALL_GROUP = (
+    "A smaller group can still see how the model reads its handwriting: the board's confusion matrix and its "
+    'misread drawings, a "fool the model" round to find what it cannot read, and each student\'s Draw page switching '
+    "between the lab's model, the drawing model and the wider network. Teaching on fewer students made the model no "
+    "better, or worse, for writers it never saw (bench/teach.py --classes)."
+)
 TALLY = "class.teach.tally"  # ((room code, its change counter), (digits, students)): what the readiness counts
 
 
@@ -100,6 +107,7 @@ def _readiness(code: str, running: bool) -> None:
         return
     except teach.TeachError as error:
         say("info", str(error))
+        st.caption(SMALL_GROUP)
         return
     teaching, checking = st.columns(2)
     teaching.metric("Teaching drawings", len(split.teach), help=f"by {plural(len(split.teach_students), 'student')}")

@@ -6,7 +6,7 @@ import streamlit as st
 from digitdemo import config, doubt, figures, state, why
 from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
 from digitdemo.nn import Forward
-from digitdemo.pages import explain, live
+from digitdemo.pages import draft, explain, live
 from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, read_canvas, read_image
@@ -63,8 +63,9 @@ def render() -> None:
         with st.container(horizontal=True, vertical_alignment="center", key="draw-controls"):
             source = _source()
             _reader_switch(reader)
-        st.caption(SWITCHES)
-        switches = _switches(keys, *st.columns(3))
+        with st.container(key="draw-switches"):  # one row even on a phone (style.css): the canvas in the first screen
+            st.caption(SWITCHES)
+            switches = _switches(keys, *st.columns(3))
     state.to_link(*keys)  # and centring, where it is drawn
     st.space("small")  # room for the canvas's floating toolbar
     _live(source, switches, in_room, reader)
@@ -169,6 +170,7 @@ def _clear() -> None:
 def _canvas() -> np.ndarray | None:
     from streamlit_drawable_canvas import st_canvas  # needs a running Streamlit
 
+    draft.keep(st.session_state.get("draw.canvas_version", 0))  # the browser keeps the strokes across a reconnect
     try:
         result = st_canvas(
             stroke_width=st.session_state.get("draw.brush", DEFAULT_BRUSH),

@@ -69,7 +69,7 @@ def _lab_digits() -> None:
         st.session_state[cell_key] = options[0]
     st.plotly_chart(
         for_screen(
-            figures.errors.confusion(matrix, f"Confusion matrix, {which} set: click a cell to see its examples")
+            figures.errors.confusion(matrix, f"Confusion matrix, {which} set:<br>click a cell to see its examples")
         ),
         key=f"errors.matrix.{which}",
         on_select=lambda: _cell_clicked(which),

@@ -55,11 +55,13 @@ def render() -> None:
     running = job is not None
     with st.form("training.form"):
         left, right = st.columns(2)
-        epochs = left.number_input("Epochs", 1, MAX_EPOCHS, config.EPOCHS, key="training.epochs")
+        # No bounds in the fields: a number past one turned the field red and Retrain did nothing, saying nothing
+        # (issue 29). Each is checked on Retrain instead, with a sentence (_out_of_range).
+        epochs = left.number_input("Epochs", value=config.EPOCHS, step=1, key="training.epochs")
         rate = left.select_slider("Learning rate", LEARNING_RATES, config.LEARNING_RATE, key="training.rate")
-        seed = left.number_input("Seed", 0, 2**31 - 1, config.SEED, key="training.seed")
-        units1 = right.number_input("Layer 1 units", 1, 256, config.HIDDEN_UNITS[0], key="training.units1")
-        units2 = right.number_input("Layer 2 units", 1, 256, config.HIDDEN_UNITS[1], key="training.units2")
+        seed = left.number_input("Seed", value=config.SEED, step=1, key="training.seed")
+        units1 = right.number_input("Layer 1 units", value=config.HIDDEN_UNITS[0], step=1, key="training.units1")
+        units2 = right.number_input("Layer 2 units", value=config.HIDDEN_UNITS[1], step=1, key="training.units2")
         augmented = st.checkbox(AUGMENT_LABEL, key="training.augment", help=AUGMENT_HELP)
         st.caption(
             f"Each run's budget: epochs × (layer 1 + layer 2 units) at most **{jobs.BUDGET:,}** (the lab's: "
@@ -69,7 +71,11 @@ def render() -> None:
         )
         submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
     _augmentation_examples()
-    if submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed), augmented):
+    typed = {"Epochs": epochs, "Seed": seed, "Layer 1 units": units1, "Layer 2 units": units2}
+    problem = _out_of_range(typed) if submitted else None
+    if problem:
+        say("warning", problem)
+    elif submitted and _start(int(epochs), float(rate), (int(units1), int(units2)), int(seed), augmented):
         st.rerun()  # show the run going: the form disabled, the progress bar
     if st.session_state.get(JOB) is not None:
         st.fragment(live_progress.follow, run_every=0.5)(JOB, "training")
@@ -161,6 +167,20 @@ def _exercise_2(model: artifacts.TrainedModel) -> None:
         f"For the teacher: the notebook's text says {notebook.LAB_PROSE_EPOCHS} epochs, while its code runs "
         f"`epochs={config.EPOCHS}`. The app follows the code."
     )
+
+
+# What each field takes, checked on Retrain.
+RANGES = {"Epochs": (1, MAX_EPOCHS), "Seed": (0, 2**31 - 1), "Layer 1 units": (1, 256), "Layer 2 units": (1, 256)}
+
+
+def _out_of_range(typed: dict) -> str | None:
+    """One sentence for the first field outside its range (RANGES), or None."""
+    for name, value in typed.items():
+        low, high = RANGES[name]
+        if value is None or not low <= value <= high:
+            shown = "nothing" if value is None else f"{value:g}"
+            return f"{name} must be from {low:,} to {high:,}, not {shown}: change it, then press Retrain again."
+    return None
 
 
 def _start(epochs: int, rate: float, units: tuple[int, int], seed: int, augmented: bool = False) -> bool:
