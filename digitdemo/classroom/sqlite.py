@@ -37,6 +37,21 @@ _WRITER_LOCKS: dict[Path, threading.Lock] = {}
 _WRITER_LOCKS_LOCK = threading.Lock()
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that knows which file it opened: (device, inode) when it was opened (None: not known)."""
+
+    file: tuple[int, int] | None = None
+
+
+def _file_of(path: Path) -> tuple[int, int] | None:
+    """The file at ``path`` now: (device, inode), or None if there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _writer_lock(path: Path) -> threading.Lock:
     """The one lock this process's writers of a database file queue on."""
     key = path.resolve()
@@ -53,6 +68,10 @@ class SQLiteDatabase:
         self.timeout = timeout
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._pid = os.getpid()
+        # The file this process opened at the path (issue 28): a pooled connection goes on writing to a file that was
+        # deleted or moved away, which the next start never sees. Every transaction checks the path still names it.
+        # Another file put in its place is not taken either: its WAL would be the old file's (-wal and -shm stay).
+        self._file: tuple[int, int] | None = None
 
     # Streamlit runs each rerun (and each fragment refresh) in a new thread, so a connection per thread
     # would pile up open files. Instead a thread borrows an idle connection for one transaction and gives
@@ -71,7 +90,7 @@ class SQLiteDatabase:
             if conn.in_transaction:
                 with suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-            if self._idle.qsize() < MAX_IDLE_CONNECTIONS and self._pid == os.getpid():
+            if self._idle.qsize() < MAX_IDLE_CONNECTIONS and self._pid == os.getpid() and conn.file == self._file:
                 self._idle.put(conn)
             else:
                 conn.close()
@@ -87,8 +106,12 @@ class SQLiteDatabase:
                 ) from None
         if not self.path.parent.is_dir():
             raise ClassStoreError(f"The class database's folder {self.path.parent} does not exist.")
+        if self._file is not None and _file_of(self.path) != self._file:
+            raise ClassStoreError(self._gone_sentence())  # not a new, empty one in its place: the class would vanish
         try:
-            conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False, factory=_Connection
+            )
         except sqlite3.Error as error:
             raise self._error(error) from None
         try:
@@ -104,7 +127,28 @@ class SQLiteDatabase:
         except ClassStoreError:
             conn.close()
             raise
+        conn.file = _file_of(self.path)
+        if self._file is None:
+            self._file = conn.file
         return conn
+
+    def _same_file(self, conn: _Connection) -> None:
+        """Raise ClassStoreError if the path no longer names the file this connection writes to (deleted, moved or
+        replaced while the server ran); then no connection to that file is used again."""
+        if conn.file is not None and _file_of(self.path) == conn.file:
+            return
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                break
+        raise ClassStoreError(self._gone_sentence())
+
+    def _gone_sentence(self) -> str:
+        return (
+            f"The class database {self.path.name} was deleted, moved or replaced while the server ran, so nothing "
+            "was stored; put it back, or restart the server."
+        )
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
@@ -199,6 +243,7 @@ class SQLiteDatabase:
                 try:
                     self._begin_immediate(conn)
                     yield conn
+                    self._same_file(conn)  # acknowledged only if stored where the next start looks
                     conn.execute("COMMIT")
                 except sqlite3.Error as error:
                     raise self._error(error) from None  # _borrow rolls back what is left of the transaction
@@ -226,6 +271,7 @@ class SQLiteDatabase:
     def read(self) -> Iterator[sqlite3.Connection]:
         """One read transaction: several queries see the same moment."""
         with self._borrow() as conn:
+            self._same_file(conn)
             try:
                 conn.execute("BEGIN")
                 yield conn
@@ -237,6 +283,7 @@ class SQLiteDatabase:
     def lookup(self) -> Iterator[sqlite3.Connection]:
         """A connection for one statement outside a transaction: the cheapest read, for questions asked every second."""
         with self._borrow() as conn:
+            self._same_file(conn)
             try:
                 yield conn
             except sqlite3.Error as error:
