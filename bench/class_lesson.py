@@ -271,6 +271,10 @@ def main() -> None:
             stored = service.get_room(store, code).drawings - before
             rows = {d.student_id for d in service.room_drawings(store, code)}
             print(f"  stored {stored} drawings from {len(rows)} students: lost {acknowledged - stored}")
+            # The brake on joining (issue 28): what it costs a real class joining at once (nothing refused, we hope).
+            joins = service.joins(store, code)
+            print(f"  joins: {args.students} students joined at once (+ the recording browser); refused "
+                  f"{joins.refused}, the room's budget {joins.budget} a minute")  # fmt: skip
             store.close()
     print("reply time: message sent → the run finished (a send includes the page's full rerun).")
 

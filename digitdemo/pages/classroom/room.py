@@ -5,6 +5,7 @@ cannot be used, the Draw page goes on as the single-student app and says why in 
 """
 
 import json
+import time
 
 import numpy as np
 import streamlit as st
@@ -32,6 +33,7 @@ PRESELECTED = "room.preselected"  # the round whose digit was last chosen on the
 LIVE = "room.live"  # ((room, student), the room's change counter, StudentView, the round shown) of the live check
 FRESH = "room.fresh"  # set by a run of the whole page: the live check then reads afresh what the page shows
 CHECK_S = 2.0  # how often a student's Draw page asks whether their room changed (one indexed lookup)
+SEEN = "room.seen"  # ((room, student), when this page last told the database it is open: rooms.SEEN_EVERY_S)
 JOINED = "room.joined"  # the sentence for a student just made, said below Send until their first drawing
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
@@ -379,12 +381,22 @@ def live_check() -> None:
     st.fragment(_live_check, run_every=CHECK_S)()
 
 
+def _say_seen(whose: tuple[str, str], current: Student) -> None:
+    """Tell the database this student's page is open, every rooms.SEEN_EVERY_S: then joiners never push them out."""
+    now = time.time()
+    seen = st.session_state.get(SEEN)
+    if seen is None or seen[0] != whose or now - seen[1] >= rooms.SEEN_EVERY_S:
+        service.student_seen(store(), current, now)
+        st.session_state[SEEN] = (whose, now)
+
+
 def _live_check() -> None:
     current = student()
     if current is None:
         return
     whose = (current.room, current.id)
     try:
+        _say_seen(whose, current)
         version = service.board_version(store(), current.room)
         live = st.session_state.get(LIVE)
         if st.session_state.pop(FRESH, False) or live is None or live[0] != whose:
