@@ -64,7 +64,8 @@ class SQLiteDatabase:
 
     def __init__(self, path: Path | str = DEFAULT_PATH, timeout: float = BUSY_TIMEOUT_SECONDS):
         self.path = self.location = Path(path)
-        self.name = str(self.path)  # how messages name it
+        self.name = str(self.path)  # how the command line names it
+        # Sentences a student may read name the file alone, never the server's folders (issue 28).
         self.timeout = timeout
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._pid = os.getpid()
@@ -102,10 +103,10 @@ class SQLiteDatabase:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise ClassStoreError(
-                    f"The class database's folder {self.path.parent} cannot be made ({error.strerror})."
+                    f"The class database's folder {self.path.parent.name} cannot be made ({error.strerror})."
                 ) from None
         if not self.path.parent.is_dir():
-            raise ClassStoreError(f"The class database's folder {self.path.parent} does not exist.")
+            raise ClassStoreError(f"The class database's folder {self.path.parent.name} does not exist.")
         if self._file is not None and _file_of(self.path) != self._file:
             raise ClassStoreError(self._gone_sentence())  # not a new, empty one in its place: the class would vanish
         try:
@@ -170,7 +171,7 @@ class SQLiteDatabase:
     def _refuse_newer(self, version: int) -> None:
         if version > SCHEMA_VERSION:
             raise ClassStoreError(
-                f"The class database {self.path} was written by a newer digitdemo (schema {version}); "
+                f"The class database {self.path.name} was written by a newer digitdemo (schema {version}); "
                 "update digitdemo or move the file aside."
             )
 
@@ -179,13 +180,13 @@ class SQLiteDatabase:
         code = getattr(error, "sqlite_errorcode", None)
         primary = code & 0xFF if code is not None else None
         text = str(error).lower()
-        where = f"The class database {self.path}"
+        where = f"The class database {self.path.name}"
         if primary in (_BUSY, _LOCKED) or "locked" in text:
             message = self._busy_sentence()
         elif primary == _READONLY or "readonly" in text:
             message = f"{where} is read-only, so nothing can be sent or changed; ask the teacher to fix it."
         elif primary == _FULL or "full" in text or (primary == _IOERR and self._disk_nearly_full()):
-            message = f"The disk holding the class database {self.path} is full; nothing new could be stored."
+            message = f"The disk holding the class database {self.path.name} is full; nothing new could be stored."
         elif primary in (_CORRUPT, _NOTADB) or "malformed" in text or "not a database" in text:
             message = f"{where} is damaged or not a database; move it aside to start a new one."
         elif primary == _CANTOPEN or "unable to open" in text:
@@ -197,7 +198,7 @@ class SQLiteDatabase:
         return ClassStoreError(message)
 
     def _busy_sentence(self) -> str:
-        return f"The class database {self.path} stayed busy for more than {self.timeout:g} s; please try again."
+        return f"The class database {self.path.name} stayed busy for more than {self.timeout:g} s; please try again."
 
     def _disk_nearly_full(self) -> bool:
         """A write failing with an I/O error on a disk with under 1 MB free ran out of room (SQLite says IOERR)."""
@@ -208,11 +209,11 @@ class SQLiteDatabase:
 
     def _why_not_open(self) -> str:
         """Why SQLite could not open the file, found by trying what it needs: one sentence."""
-        where = f"The class database {self.path}"
+        where = f"The class database {self.path.name}"
         if self.path.is_dir():
             return f"{where} is a folder, not a database file; point {DB_ENV} at a file."
         if not self.path.parent.is_dir():
-            return f"The class database's folder {self.path.parent} does not exist."
+            return f"The class database's folder {self.path.parent.name} does not exist."
         try:
             if self.path.exists():
                 with open(self.path, "r+b"):
@@ -223,7 +224,7 @@ class SQLiteDatabase:
             if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
                 return f"{where} or its folder is read-only, so the class features are off; ask the teacher to fix it."
             if error.errno == errno.ENOSPC:
-                return f"The disk holding the class database {self.path} is full; nothing new could be stored."
+                return f"The disk holding the class database {self.path.name} is full; nothing new could be stored."
             return f"{where} cannot be opened ({error.strerror})."
         return f"{where} cannot be opened."
 
@@ -298,7 +299,7 @@ class SQLiteDatabase:
         with self.read() as conn:
             problems = [row[0] for row in conn.execute("PRAGMA quick_check(1)")]
         if problems != ["ok"]:
-            raise ClassStoreError(f"The class database {self.path} is damaged ({problems[0]}); move it aside.")
+            raise ClassStoreError(f"The class database {self.path.name} is damaged ({problems[0]}); move it aside.")
 
     def schema_version(self) -> int:
         with self.read() as conn:
