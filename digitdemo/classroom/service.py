@@ -409,6 +409,11 @@ def student_of_browser(store: ClassStore, code: object, secret: object) -> Stude
     return None if row is None else _student(row)
 
 
+def forget_browser(store: ClassStore, student: Student) -> None:
+    """The student left on purpose: their browser finds them no more, so the next person on a shared device is new."""
+    store.forget_browser(student.room, student.id)
+
+
 def rename(store: ClassStore, student: Student, nickname: object, now: float | None = None) -> Student:
     """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved, made up,
     taken, or the student tried more than rooms.RENAMES_PER_MINUTE renames in the last minute."""

@@ -364,6 +364,11 @@ class ClassStore:
         with self.db.read() as conn:
             return conn.execute(sql, (code, browser)).fetchone()
 
+    def forget_browser(self, code: str, student_id: str) -> None:
+        """The student's browser no longer finds them (they left the room on a shared device)."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE students SET browser = NULL WHERE id = ? AND room = ?", (student_id, code))
+
     def rename_student(self, student_id: str, nickname: str, now: float, per_window: int, window: float) -> bool:
         """False if there is no such student; RefusedError too_fast (more than per_window tries in window seconds)
         or nickname_taken (another of the room has the name). Every try is counted, a refused one too."""

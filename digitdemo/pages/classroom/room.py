@@ -6,6 +6,7 @@ cannot be used, the Draw page goes on as the single-student app and says why in 
 
 import json
 import time
+from contextlib import suppress
 
 import numpy as np
 import streamlit as st
@@ -36,6 +37,7 @@ CHECK_S = 2.0  # how often a student's Draw page asks whether their room changed
 SEEN = "room.seen"  # ((room, student), when this page last told the database it is open: rooms.SEEN_EVERY_S)
 JOINED = "room.joined"  # the sentence for a student just made, said below Send until their first drawing
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
+FORGET = "room.forget"  # the student left: this run's line of JavaScript deletes the browser's cookie
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
 # A school day: the same browser is the same student through the lesson, and forgets the room by the next one.
 COOKIE_SECONDS = 12 * 3600
@@ -71,6 +73,11 @@ def remember_browser() -> None:
     A cookie, not the link: the link is seen (projector, shared, history), and another browser that opens it
     joins as a new student. Streamlit reads cookies but cannot set one: a line of JavaScript does.
     """
+    if st.session_state.pop(FORGET, False):
+        with st.container(key="room-browser"):  # hidden by style.css
+            forget = f"{COOKIE}=; path=/; max-age=0; samesite=strict"
+            st.html(f"<script>document.cookie = {json.dumps(forget)};</script>", unsafe_allow_javascript=True)
+        return
     if student() is None:
         return
     # On every run, even when the browser sent the cookie: the page keeps one shape. (A session's cookies are those
@@ -140,6 +147,18 @@ def leave() -> None:
     for name in ("room", OLD_ME):
         if name in st.query_params:
             del st.query_params[name]
+
+
+def leave_for_good() -> None:
+    """ "Leave the room": on a shared device the next person must not become this student (issue 28), so the browser
+    forgets them: the database no longer finds the student by it, and its cookie goes."""
+    current = student()
+    if current is not None:
+        with suppress(ClassError):  # the database down: the cookie still goes, and the session forgets
+            service.forget_browser(store(), current)
+    leave()
+    st.session_state[BROWSER] = service.new_browser_secret()
+    st.session_state[FORGET] = True
 
 
 def _rename() -> None:
@@ -253,10 +272,10 @@ def header() -> None:
     problem = st.session_state.pop(PROBLEM, None)
     if problem:
         say("warning", problem + " You can still draw on your own.")
+    remember_browser()  # or, once the student left, forget the browser's cookie
     current = student()
     if current is None:
         return
-    remember_browser()
     # One line, wrapping only if it must: on a phone the canvas then starts within the first screen.
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="room-header"):
         st.markdown(f"**Room {current.room}** · you are **{current.nickname}**", width="content")
@@ -267,7 +286,7 @@ def header() -> None:
                 key="room.nickname",
                 on_change=_rename,  # no max_chars: the rules cut and clean whatever is pasted
             )
-            st.button("Leave the room", key="room.leave", on_click=leave)
+            st.button("Leave the room", key="room.leave", on_click=leave_for_good)
     nickname_problem = st.session_state.pop(NICKNAME_PROBLEM, None)
     if nickname_problem:
         say("warning", nickname_problem)
