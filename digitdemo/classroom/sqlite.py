@@ -14,6 +14,7 @@ import queue
 import random
 import shutil
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
@@ -308,6 +309,26 @@ class SQLiteDatabase:
     def exists(self) -> bool:
         """Whether the file is there (a command that only reads should not make an empty one)."""
         return self.path.exists()
+
+    def not_a_database(self) -> str | None:
+        """Why the file is no SQLite database to read (a device, a folder, an empty file...), or None if it may be.
+
+        A command that only reads opens none of these: SQLite would make /dev/null-journal, or write a schema into
+        an empty file (issue 28).
+        """
+        try:
+            info = os.stat(self.path)
+            with open(self.path, "rb") as file:
+                head = file.read(16) if stat.S_ISREG(info.st_mode) else b""
+        except OSError as error:
+            return f"{self.path} cannot be read ({error.strerror})."
+        if not stat.S_ISREG(info.st_mode):
+            return f"{self.path} is not a file, so not a class database."
+        if not head:
+            return f"{self.path} is empty, so not a class database."
+        if head != b"SQLite format 3\0":
+            return f"The class database {self.path} is damaged or not a database; move it aside to start a new one."
+        return None
 
     def close(self) -> None:
         """Close the idle connections (e.g. before the file is moved, or at exit); a later call opens anew."""

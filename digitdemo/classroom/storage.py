@@ -96,6 +96,10 @@ class ClassStore:
         """Whether there is a database yet (a SQLite file is made by the first write)."""
         return self.db.exists()
 
+    def not_a_database(self) -> str | None:
+        """Why there is no database to read here, in one sentence (a device, an empty file...), or None."""
+        return getattr(self.db, "not_a_database", lambda: None)()
+
     def check(self) -> None:
         """Raise ClassStoreError if the database cannot be opened and read whole."""
         self.db.check()
