@@ -341,6 +341,10 @@ def join(
                 connected_s=rooms.CONNECTED_S,
             )
         except RefusedError as refused:
+            if refused.reason == "closed":
+                # A new student gets the same answer for a closed room as for none: probing codes learns nothing
+                # from closed rooms (issue 28). A student already in it is told it is closed.
+                raise _refusal(RefusedError("unknown_room"), code) from None
             if refused.reason != "nickname_taken":
                 raise _refusal(refused, code) from None
             if name is not None and not new_if_taken:
