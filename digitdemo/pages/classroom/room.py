@@ -308,7 +308,7 @@ def model_name() -> str:
     return f"{name} (trained {model.meta.get('trained_at', 'unknown')})"
 
 
-def send_panel(steps: Steps | None, out: Forward | None) -> None:
+def send_panel(steps: Steps | None, out: Forward | None, uploaded: bool = False) -> None:
     """'Which digit did you draw?' and 'Send to the class' (enabled once a digit is chosen and a drawing read).
 
     Runs with every stroke (in the Draw page's fragment), so it asks the room's state each time: a room the
@@ -368,6 +368,8 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         st.info(state.plain(st.session_state[JOINED]))
     if closed:
         st.info(f"Room {current.room} is closed: the teacher is not collecting drawings now.")
+    elif uploaded:
+        st.caption("Only a digit drawn on the canvas goes to the class: switch to Draw to send one.")
     elif out is None:
         st.caption("Draw your digit, then choose it above to send it.")
     elif meant not in DIGITS:
