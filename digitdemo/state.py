@@ -292,7 +292,7 @@ def browser() -> str:
     Who may have one training run going at a time: a second tab is the same student.
     """
     cookie = st.context.cookies.get("_streamlit_xsrf")
-    return f"browser:{cookie}" if cookie else f"session:{session_id()}"
+    return f"browser:{cookie}" if isinstance(cookie, str) and cookie else f"session:{session_id()}"
 
 
 def _session_connected(session: str) -> bool:
