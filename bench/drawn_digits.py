@@ -124,7 +124,8 @@ class Canvas:
 
     def draw(self, strokes: list[np.ndarray], clear: bool = True) -> np.ndarray:
         """Draw the strokes; the canvas's picture as the Draw page reads it, (280, 280, 4) uint8 RGBA; then clear."""
-        # The page moves as its answer grows and shrinks below the canvas: where the canvas is now.
+        # The page moves as its answer grows and shrinks below the canvas: where the canvas is now, in the window.
+        self.surface.scroll_into_view_if_needed()
         box = self.surface.bounding_box()
         self.origin = (box["x"], box["y"])
         start = len(self.feed.sent)

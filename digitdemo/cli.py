@@ -128,6 +128,12 @@ def _train(args) -> int:
         say({"error": str(error)})
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        start = None if args.start_from is None else artifacts.load(args.start_from)
+    except artifacts.ModelError as error:
+        say({"error": error.without_hint()})
+        print(f"error: {error.without_hint()}", file=sys.stderr)
+        return 2
     say({"stage": "starting"})  # importing TensorFlow takes seconds: the page says so
     from digitdemo.train import RECIPES, ExtraData, train  # imports TensorFlow: only here
 
@@ -160,6 +166,7 @@ def _train(args) -> int:
             time_limit=args.time_limit,
             started=started,
             extra=extra,
+            start=start,
         )
     except (ValueError, OSError) as error:
         say({"error": str(error)})
@@ -424,6 +431,11 @@ def parser() -> argparse.ArgumentParser:
         "--extra-weight", type=float, default=config.EXTRA_WEIGHT, metavar="K", help="each extra example counts K times"
     )
     train.add_argument("--augment", action="store_true", help="random small rotations, shifts and scales each epoch")
+    train.add_argument(
+        "--start-from",
+        metavar="DIR",
+        help="go on training the model in DIR (its weights and layer sizes) instead of starting from random weights",
+    )
     train.add_argument(
         "--redrawn", type=int, metavar="N", help="the drawings recipe: each digit also redrawn N times (default 6)"
     )

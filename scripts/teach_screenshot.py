@@ -6,6 +6,7 @@ teacher, teaches the model and photographs the lab model and the taught model si
 Writes docs/teach.png.
 """
 
+import argparse
 import os
 import tempfile
 from pathlib import Path
@@ -62,4 +63,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -77,6 +77,19 @@ def plot_spec(at: AppTest, key_part: str) -> dict:
     raise AssertionError(f"no plotly chart with {key_part!r}")
 
 
+def live_data(at: AppTest) -> dict:
+    """What the Draw page gave its live answer (digitdemo/live.py's payload): the reader, the server's answer."""
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == "digitdemo.live_answer":
+            return json.loads(element.proto.json)
+    raise AssertionError("no live answer on the page")
+
+
+def live_probabilities(at: AppTest) -> list[float] | None:
+    """The probability bars the Draw page sent for the drawing it read (None: no answer)."""
+    return live_data(at)["answer"]["probabilities"]
+
+
 def captions_of(spec: dict) -> list[str]:
     return [a["text"] for a in spec["layout"].get("annotations", [])]
 

@@ -27,6 +27,7 @@ def open_draw(page, url: str, path: str = "/draw"):
 
 def touch_stroke(context, page, canvas, stroke) -> None:
     """Draw a stroke with a finger (touch events through the DevTools protocol), as on a phone."""
+    canvas.scroll_into_view_if_needed()  # as a finger would scroll first: touches land where the screen is
     box = canvas.bounding_box()
     cdp = context.new_cdp_session(page)
     points = [(box["x"] + x, box["y"] + y) for x, y in stroke]

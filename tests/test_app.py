@@ -15,6 +15,7 @@ from tests.apptest import (
     captions_of,
     go,
     inject_drawing,
+    live_probabilities,
     page,
     plot_spec,
     run_with_a_drawing,
@@ -73,7 +74,8 @@ def seven():
 def test_blank_canvas_shows_no_guess():
     at = page("draw").run()
     assert metric(at, "Prediction") == "—"
-    assert not at.get("plotly_chart"), "no probabilities without a drawing"
+    assert not at.get("plotly_chart"), "no charts without a drawing"
+    assert live_probabilities(at) is None, "no probabilities without a drawing"
     assert "Draw a digit" in at.info[0].value
 
 
@@ -82,11 +84,11 @@ def test_a_drawing_is_recognised_with_probabilities(seven):
     inject_drawing(at, seven)
     at.run()
     assert metric(at, "Prediction") == "7"
-    bars = plot_spec(at, "draw.probabilities")["data"][0]["y"]
+    bars = live_probabilities(at)
     assert len(bars) == 10 and sum(bars) == pytest.approx(1) and int(np.argmax(bars)) == 7
     assert len(plot_spec(at, "draw.logits_chart")["data"][0]["y"]) == 10
     hidden = plot_spec(at, "draw.hidden")["data"]
-    assert [len(layer["y"]) for layer in hidden] == [25, 15]
+    assert [len(layer["y"]) for layer in hidden] == [256, 128], "the wider network reads by default"
     assert min(min(layer["y"]) for layer in hidden) >= 0, "ReLU outputs are never negative"
     (steps,) = at.get("image")
     assert steps.captions[0].count("Step ") == 5 and "Step 5: 20x20: the input" in steps.captions[0]
@@ -157,7 +159,7 @@ def shows(at: AppTest, model: artifacts.TrainedModel, x: np.ndarray) -> None:
     """The Draw page shows this model's reading of x: its digit, its probabilities, its logits (for Softmax)."""
     out = model.forward(x)
     assert metric(at, "Prediction") == str(out.predicted_digit[0])
-    bars = plot_spec(at, "draw.probabilities")["data"][0]["y"]
+    bars = live_probabilities(at)
     np.testing.assert_allclose(bars, out.probabilities[0], rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(at.session_state[state.LAST_LOGITS], out.logits[0], rtol=1e-5, atol=1e-6)
 
@@ -168,8 +170,10 @@ def test_the_draw_page_reads_with_the_wider_network_and_says_so(read_differently
     inject_drawing(at, rgba)
     at.run()
     line = at.markdown[0].value
-    assert line.endswith(f"Read by the **wider network** (400-256-128-10): {state.about_drawing_model(wide_model)}.")
-    assert at.button_group(key="draw.model_shown").value == "wide"
+    lever = state.READER_LEVERS["wide"]
+    assert line.endswith(f"Read by the **wider network** (400-256-128-10): {lever}."), "one clause: the canvas stays up"
+    switch = at.button_group(key="draw.model_shown")
+    assert switch.value == "wide" and state.about_drawing_model(wide_model) in switch.help, "its recipe a click away"
     shows(at, wide_model, x)
 
 

@@ -97,12 +97,13 @@ def test_clicking_a_confusion_matrix_cell_shows_its_examples(page, server, shipp
 def test_the_drawn_digits_tab_runs_when_chosen_and_stays_in_the_link(page, server):
     page.goto(f"{server}/errors")
     expect(page.get_by_text("Training set: misclassified")).to_be_visible(timeout=15_000)
-    assert page.get_by_text("7s read right").count() == 0, "a tab not chosen is not run"
+    assert page.get_by_text("1s read right").count() == 0, "a tab not chosen is not run"
     page.get_by_role("tab", name="Drawn digits").click()
-    expect(page.get_by_text("7s read right").first).to_be_visible(timeout=15_000)
+    # The first visit draws the 1499 real writers' digits on the canvas (about 5 s; longer on a busy machine).
+    expect(page.get_by_text("1s read right").first).to_be_visible(timeout=60_000)
     page.wait_for_function("location.search.includes('tab=Drawn')")
     page.reload()  # the link opens the same tab
-    expect(page.get_by_text("7s read right").first).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("1s read right").first).to_be_visible(timeout=15_000)
     expect(page.get_by_role("tab", name="Drawn digits")).to_have_attribute("aria-selected", "true")
     no_errors(page)
 

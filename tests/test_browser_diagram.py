@@ -43,7 +43,7 @@ def test_the_model_page_draws_the_labs_network(page, server, tmp_path):  # noqa:
 
 
 def test_the_draw_page_network_follows_the_drawing(page, server, tmp_path):  # noqa: F811
-    canvas = open_draw(page, server)
+    canvas = open_draw(page, server, "/draw?model=drawing")  # the lab's network, on more data
     draw(page, canvas, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=15_000)
     chart = diagram(page, "logits → softmax")

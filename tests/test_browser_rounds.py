@@ -98,7 +98,7 @@ def test_two_students_follow_a_draw_a_4_round_from_start_to_end_without_reloadin
         # The teacher removes Alan (as Moderation's "Remove from the room" does): his page says so by itself.
         (alan_id,) = {d.student_id for d in service.room_drawings(store, code) if d.nickname == nickname(alan)}
         service.remove_student(store, code, alan_id)
-        expect(alan.get_by_text(f"You are no longer in room {code}")).to_be_visible(timeout=15_000)
+        expect(alan.get_by_text(f"The teacher took you out of room {code}")).to_be_visible(timeout=15_000)
         assert alan.evaluate(MARKED), "the page was not reloaded"
         teacher.get_by_role("button", name="Close the room").click()
         for student in [ada]:

@@ -130,13 +130,18 @@ def test_train_is_reproducible_with_a_seed(tmp_path):
 
 
 def test_the_drawings_recipe_trains_the_lab_network_on_more_digits_redrawn(tmp_path):
-    result = run("train", "--recipe", "drawings", "--redrawn", "1", "--epochs", "1", "--out", str(tmp_path))
+    result = run(
+        "train", "--recipe", "drawings", "--redrawn", "1", "--pen-redrawn", "1", "--epochs", "1", "--out", str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     model = artifacts.load(tmp_path)
     recipe, used, m = model.meta["recipe"], model.meta["data"], model.meta["metrics"]
     assert recipe["name"] == "drawings" and "crossed 7s" in recipe["about"] and recipe["redrawn"] == 1
     assert [layer.W.shape for layer in model.layers] == [(400, 25), (25, 15), (15, 10)]  # the lab's network
-    assert used["digits"] == 7500 and 7400 < used["redrawn"] <= 7500 and used["examples"] == 7500 + used["redrawn"]
+    assert used["digits"] == 7500 and 7400 < used["redrawn"] <= 7500
+    pen = used["pen"]  # the 24 training and development writers' pen digits, each drawn once by another hand
+    assert len(pen["writers"]) == 24 and 5900 < pen["drawings"] <= 5995
+    assert used["examples"] == 7500 + used["redrawn"] + pen["drawings"]
     assert m["train_examples"] == 7500 and m["test_examples"] == 2500  # checked on the 2500 it never saw
     assert m["test_accuracy"] > 0.8
 

@@ -14,7 +14,6 @@ from digitdemo.preprocess import preprocess
 from tests.apptest import inject_drawing, page, plot_spec
 
 DRAW_FIGURES = [
-    "draw.probabilities",
     "draw.logits_chart",
     "draw.network",
     "draw.hidden",

@@ -48,18 +48,35 @@ def test_a_deleted_room_takes_the_student_out_with_one_sentence(db, digits):
     assert {m.label: m.value for m in at.metric}["Prediction"] == "7"
 
 
-def test_a_student_the_teacher_removed_is_told_and_can_join_again(db, digits):
+def test_a_student_the_teacher_removed_stays_out_until_the_teacher_lets_that_browser_back(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
-    service.remove_student(db, room.code, at.session_state["room.student"].id)  # the teacher, on the Class page
+    first = at.session_state["room.student"]
+    service.remove_student(db, room.code, first.id)  # the teacher, on the Class page
     at.run()
-    assert labels(at, "warning") == [
-        f"You are no longer in room {room.code}; type its code or open its link to join again. "
-        "You can still draw on your own."
-    ]
+    gone = (
+        f"The teacher took you out of room {room.code}: this browser can join it again only once the teacher lets "
+        "it back in. You can still draw on your own."
+    )
+    assert labels(at, "warning") == [gone]
     assert "room.send" not in [b.key for b in at.button]
-    again = draw_in(room.code, digits[7])
-    assert again.session_state["room.student"].room == room.code and "room.send" in [b.key for b in again.button]
+    # The same browser, the link again: refused, under any name (issue 29: it joined at once as someone new).
+    at.query_params["room"] = room.code
+    at.session_state["room.tried"] = None
+    at.run()
+    assert "room.student" not in at.session_state and "room.send" not in [b.key for b in at.button]
+    assert gone.removesuffix(" You can still draw on your own.") in " ".join(labels(at, "warning"))
+    assert service.removed_browsers(db, room.code)[0].nickname == first.nickname
+    # Another browser is someone new: it joins.
+    other = draw_in(room.code, digits[7])
+    assert other.session_state["room.student"].room == room.code and "room.send" in [b.key for b in other.button]
+    # The teacher lets the first browser back in: the link joins it again, as a new student.
+    service.let_back_in(db, room.code, service.removed_browsers(db, room.code)[0].key)
+    assert service.removed_browsers(db, room.code) == []
+    at.session_state["room.tried"] = None
+    at.run()
+    again = at.session_state["room.student"]
+    assert again.room == room.code and again.id != first.id and "room.send" in [b.key for b in at.button]
 
 
 def test_a_cleared_room_tells_the_student_once(db, digits):

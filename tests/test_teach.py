@@ -262,3 +262,69 @@ def test_a_model_compared_with_itself_changes_nothing(shipped_model):
     X, y = data.load_test_data()
     result = teach.compare(shipped_model, shipped_model, X[:300], y[:300])
     assert result.before == result.after and len(result.wrong_to_right) == len(result.right_to_wrong) == 0
+
+
+# --- Issue 29: the room's model now, and the better start ---------------------
+
+
+def drawn_class(drawings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 200 held-out digits drawn on the canvas as a class of 10 writers: X (200, 400), y (200, 1), writers."""
+    from digitdemo.preprocess import preprocess
+
+    images, labels = drawings
+    X = np.stack([np.ravel(preprocess(rgba).x) for rgba in images]).astype(np.float32)
+    return X, np.asarray(labels).reshape(-1, 1), np.arange(len(labels)) % 10
+
+
+def test_teaching_starts_from_the_room_model_when_it_reads_the_drawings_better(drawings, shipped_model, wide_model):
+    X, y, _ = drawn_class(drawings)
+    assert teach.reads_right(wide_model, X, y) > teach.reads_right(shipped_model, X, y)
+    assert teach.better_start(wide_model, shipped_model, X, y) is wide_model
+    # A room reading with the lab's model, or with a model that reads the drawings worse, starts from the lab's.
+    assert teach.better_start(shipped_model, shipped_model, X, y) is None
+    assert teach.better_start(shipped_model, wide_model, X, y) is None
+
+
+def test_a_taught_model_worse_than_the_room_model_is_said_plainly(drawings, shipped_model, wide_model):
+    # The issue's case: better than the lab's model, worse than the model the room reads with now.
+    X, y, _ = drawn_class(drawings)
+    held_out = data.load_test_data()
+    worse = teach.compare(wide_model, shipped_model, X, y, held_out)
+    kind, sentence = teach.verdict(worse, "the wider network")
+    lab, wide = teach.reads_right(shipped_model, X, y), teach.reads_right(wide_model, X, y)
+    assert kind == "worse"
+    assert sentence.startswith("The taught model is worse than the wider network, the model the room reads with now")
+    assert f"{lab:.1%} of the 200 checking drawings right, the wider network {wide:.1%}" in sentence
+    assert f"({(wide - lab) * 100:.1f} points fewer)" in sentence and sentence.endswith("Keep the wider network.")
+    # Both read the same held-out digits (the wider network's metadata names another held-out set).
+    assert worse.held_out_before == pytest.approx(teach.reads_right(wide_model, *held_out))
+    kind, sentence = teach.verdict(teach.compare(shipped_model, wide_model, X, y), "the lab's model")
+    assert kind == "better" and "points more" in sentence
+    kind, _ = teach.verdict(teach.compare(wide_model, wide_model, X, y), "the wider network")
+    assert kind == "same"
+
+
+def test_teaching_goes_on_from_the_wider_network(drawings, wide_model):
+    X, y, writers = drawn_class(drawings)
+    split = teach.split_by_student(y, writers, minimum=(10, 10))
+    job = teach.start_teaching(X[split.teach], y[split.teach], start=wide_model)
+    try:
+        deadline = time.monotonic() + 240
+        while (progress := job.poll()).state == "running" and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert progress.state == "done", progress.message
+        taught = job.result()
+    finally:
+        job.cleanup()
+    # The wider network's layers, trained on: not the lab's 25 and 15 from a random start.
+    assert [layer.b.size for layer in taught.layers] == [256, 128, 10]
+    assert taught.meta["recipe"]["epochs"] == teach.GO_ON_EPOCHS
+    assert taught.meta["start_from"]["recipe"] == "wide" and taught.meta["start_from"]["hidden_units"] == [256, 128]
+    # Starting ahead, it stays ahead of the lab's recipe on the students it never saw.
+    assert teach.reads_right(taught, X[split.check], y[split.check]) >= 0.9
+
+
+def test_train_start_from_a_missing_model_is_one_sentence(tmp_path):
+    result = run("train", "--start-from", str(tmp_path / "nothing"), "--out", str(tmp_path / "out"), "--epochs", "1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"There is no model at {tmp_path / 'nothing'}" in result.stderr

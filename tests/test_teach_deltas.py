@@ -71,3 +71,42 @@ def test_a_fall_points_down_in_red(shipped_model, checking):
         assert metric.delta == f"{fall * 100:.1f} points", metric.delta
         assert metric.direction == MetricProto.MetricDirection.DOWN
         assert metric.color == MetricProto.MetricColor.RED
+
+
+def _comparison_in_a_room(model, drawings, room_model) -> None:
+    from digitdemo.pages.classroom import teaching
+
+    X, y, pngs = drawings
+    checking = teaching.Checking("K7MQ3", X, y, pngs, 160, "the wider network", room_model, "the wider network")
+    teaching._comparison(teaching.Taught(model, checking))
+
+
+def test_a_taught_model_worse_than_the_room_model_is_said_and_not_pressed_on_the_teacher(
+    shipped_model, wide_model, checking
+):
+    """Issue 29: a room reading with the wider network; the taught model (here: the lab's, better than itself, worse
+    than the room's) gets a warning, a fall in red against the room's model, and no primary "Use it" button."""
+    at = AppTest.from_function(_comparison_in_a_room, args=(shipped_model, checking, wide_model), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    X, y, _ = checking
+    lab = np.mean(shipped_model.forward(X).predicted_digit == np.ravel(y))
+    wide = np.mean(wide_model.forward(X).predicted_digit == np.ravel(y))
+    assert lab < wide
+    assert [w.value for w in at.warning] == [
+        f"The taught model is worse than the wider network, the model the room reads with now: it reads {lab:.1%} "
+        f"of the 200 checking drawings right, the wider network {wide:.1%} ({(wide - lab) * 100:.1f} points fewer). "
+        "Keep the wider network."
+    ]
+    assert "Taught with 160 drawings, from the wider network." in at.markdown[0].value
+    assert [h.value for h in at.markdown if h.value.startswith("####")] == [
+        "#### The lab's model",
+        "#### The room's model now: the wider network",
+        "#### The taught model",
+    ]
+    read = [m for m in at.metric if m.label == LABELS[0]]
+    assert [m.value for m in read] == [f"{lab:.1%}", f"{wide:.1%}", f"{lab:.1%}"]
+    assert read[2].proto.delta == f"{(lab - wide) * 100:.1f} points"  # against the room's model, not the lab's
+    assert read[2].proto.color == MetricProto.MetricColor.RED
+    use = at.button(key="class.teach.use")
+    assert use.label == "Use it anyway" and use.proto.type == "secondary"

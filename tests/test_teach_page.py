@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from digitdemo import artifacts, config, notebook, state, teach
 from digitdemo.classroom import auth, export, service, storage
-from digitdemo.data import load_data
+from digitdemo.data import load_data, load_test_data
 from digitdemo.pages.classroom import teaching
 from digitdemo.preprocess import preprocess
 from tests.apptest import go, inject_drawing, page, through_router
@@ -94,32 +94,50 @@ def taught(classroom):
     job.cleanup()
 
 
-def test_teaching_shows_live_progress_then_both_models_side_by_side(taught, shipped_model):
+def test_teaching_shows_live_progress_then_the_three_models_side_by_side(taught, shipped_model, wide_model):
+    """Room A reads with the wider network (a new room's default), which reads its drawings better than the lab's
+    model: teaching goes on from it (issue 29), and the taught model is compared with it and with the lab's."""
     at, seen, data, split = taught
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert seen and seen[0].startswith("Starting TensorFlow"), seen[:3]
-    assert any(s.startswith("Epoch ") and f" of {config.EPOCHS}" in s for s in seen), seen
+    assert any(s.startswith("Epoch ") and f" of {teach.GO_ON_EPOCHS}" in s for s in seen), seen
     model = at.session_state[teaching.JOB].result()
     assert model.meta["extra_data"]["examples"] == len(split.teach)
     assert model.meta["extra_data"]["weight"] == config.EXTRA_WEIGHT
+    assert model.meta["start_from"]["recipe"] == "wide"
     X, y = data.X[split.check], np.ravel(data.y[split.check])
     lab_right = shipped_model.forward(X).predicted_digit == y
+    room_right = wide_model.forward(X).predicted_digit == y
     taught_right = model.forward(X).predicted_digit == y
-    assert metric(at, "Checking drawings read right") == [f"{lab_right.mean():.1%}", f"{taught_right.mean():.1%}"]
+    assert metric(at, "Checking drawings read right") == [
+        f"{lab_right.mean():.1%}",
+        f"{room_right.mean():.1%}",
+        f"{taught_right.mean():.1%}",
+    ]
+    data_test = load_test_data()
     assert metric(at, "MNIST held-out 5000 read right") == [
-        f"{shipped_model.meta['metrics']['test_accuracy']:.1%}",
-        f"{model.meta['metrics']['test_accuracy']:.1%}",
+        f"{teach.reads_right(m, *data_test):.1%}" for m in (shipped_model, wide_model, model)
     ]
     shown = text(at)
-    assert f"**Wrong → right: the taught model now reads these** ({np.sum(~lab_right & taught_right)})" in shown
-    assert f"**Right → wrong: the taught model now misreads these** ({np.sum(lab_right & ~taught_right)})" in shown
-    # The changed drawings, as pictures: the digit meant, the lab model's reading -> the taught model's.
-    read_before, read_after = shipped_model.forward(X).predicted_digit, model.forward(X).predicted_digit
-    expected = [f"{y[i]}: {read_before[i]} → {read_after[i]}" for i in np.flatnonzero(lab_right != taught_right)]
+    assert "Taught with" in shown and "from the wider network." in shown
+    kind = (
+        "better"
+        if taught_right.mean() > room_right.mean()
+        else "worse"
+        if taught_right.mean() < room_right.mean()
+        else "same"
+    )
+    said = {"better": at.success, "worse": at.warning, "same": at.info}[kind]
+    assert any(s.value.startswith("The taught model") and "the wider network" in s.value for s in said)
+    assert f"**Wrong → right: the taught model now reads these** ({np.sum(~room_right & taught_right)})" in shown
+    assert f"**Right → wrong: the taught model now misreads these** ({np.sum(room_right & ~taught_right)})" in shown
+    # The changed drawings, as pictures: the digit meant, the room's model's reading -> the taught model's.
+    read_before, read_after = wide_model.forward(X).predicted_digit, model.forward(X).predicted_digit
+    expected = [f"{y[i]}: {read_before[i]} → {read_after[i]}" for i in np.flatnonzero(room_right != taught_right)]
     captions = [c for image in at.get("image") for c in image.captions if "→" in c]
     assert sorted(captions) == sorted(expected)
-    assert [p for p in at.get("plotly_chart") if "class.teach.lab_digits" in p.proto.id]
-    assert [p for p in at.get("plotly_chart") if "class.teach.taught_digits" in p.proto.id]
+    for key in ("lab", "room", "taught"):
+        assert [p for p in at.get("plotly_chart") if f"class.teach.{key}_digits" in p.proto.id]
 
 
 def draw_in(code: str, rgba: np.ndarray) -> AppTest:

@@ -7,7 +7,7 @@ from digitdemo import config, data, why
 from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.nn import softmax
 from digitdemo.preprocess import preprocess
-from tests.apptest import captions_of, inject_drawing, page, plot_spec
+from tests.apptest import captions_of, inject_drawing, live_probabilities, page, plot_spec
 
 
 def _drawn(**query):
@@ -30,8 +30,9 @@ def _charts(at) -> list[str]:
     return [element.proto.id for element in at.get("plotly_chart")]
 
 
-def _probabilities(at, key: str = "draw.probabilities") -> np.ndarray:
-    return np.array(plot_spec(at, key)["data"][0]["y"])
+def _probabilities(at, key: str = "draw") -> np.ndarray:
+    """The Draw page's bars (its live answer, as the server sent it), or another page's probability chart."""
+    return np.array(live_probabilities(at) if key == "draw" else plot_spec(at, key)["data"][0]["y"])
 
 
 def _maps(spec: dict) -> list[np.ndarray]:

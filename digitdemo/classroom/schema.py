@@ -132,7 +132,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE rooms DROP COLUMN start_model",
         "ALTER TABLE rooms RENAME COLUMN start_model_13 TO start_model",
     ),
-    # 14: the teacher's sign-in (issue 28), shared by every server process on the database. teacher_links: the
+    # 14: the browsers the teacher took out of a room (issue 29): the SHA-256 of the browser's secret (as
+    # students.browser) and the nickname it had, so the teacher knows whom to let back in. Such a browser cannot
+    # join the room again, under any name, until the teacher lets it back (its row deleted).
+    (
+        """CREATE TABLE removed_browsers (
+            room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+            browser TEXT NOT NULL,
+            nickname TEXT NOT NULL,
+            removed_at REAL NOT NULL,
+            PRIMARY KEY (room, browser)
+        )""",
+    ),
+    # 15: the teacher's sign-in (issue 28), shared by every server process on the database. teacher_links: the
     # SHA-256 of each sign-in link token the servers made (the printed one, and those a signed-in teacher asks for),
     # used_at once it signed someone in (a link signs in once), expires_at NULL for the printed one. teacher_sessions:
     # the SHA-256 of the secret in a signed-in teacher's browser cookie (never the secret), until when it holds.
@@ -149,7 +161,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             expires_at REAL NOT NULL
         )""",
     ),
-    # 15: a brake on joining (issue 28): scripted sessions filled rooms and pushed out real students. joins: every
+    # 16: a brake on joining (issue 28): scripted sessions filled rooms and pushed out real students. joins: every
     # new student a room took, or refused, and when (kept 10 minutes: the teacher's count, the per-minute budget);
     # rooms.join_budget: new students a minute, the teacher's choice (NULL: rooms.JOINS_PER_MINUTE); students.seen_at:
     # when their Draw page last said it is open (NULL: not yet), so a connected student is never dropped.
@@ -167,5 +179,5 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an
 # AUTOINCREMENT id, which a copy keeps and then continues from.
-TABLES = ("rooms", "students", "rounds", "drawings", "renames", "sign_in_brake", "room_models")
+TABLES = ("rooms", "students", "rounds", "drawings", "renames", "sign_in_brake", "room_models", "removed_browsers")
 NUMBERED_TABLES = ("drawings", "rounds")

@@ -505,6 +505,8 @@ def _refusal(refused: RefusedError, code: str) -> ClassRuleError:
         "unknown_room": f"There is no room {code}; check the code with your teacher.",
         "unknown_student": "You are no longer in that room: the teacher removed you, or many joined after you "
         "before you sent anything; please join again.",
+        "removed": f"The teacher took you out of room {code}: this browser can join it again only once the teacher "
+        "lets it back in.",
         "room_full_students": f"Room {code} is full: {rooms.MAX_STUDENTS_PER_ROOM} students have sent drawings; "
         "ask your teacher for another room.",
         "other_room": f"You joined another room, not {code}; join {code} to send there.",
@@ -904,13 +906,41 @@ def remove_student_drawings(store: ClassStore, code: object, student_id: str) ->
 def remove_student(store: ClassStore, code: object, student_id: str) -> int:
     """Take a student out of the room with their drawings, freeing their place; how many drawings went.
 
-    They may join again, as a new student: there are no accounts to refuse.
+    Their browser stays out of the room, under any name, until the teacher lets it back (let_back_in); another
+    browser, or the same one with its cookies cleared, is someone new: there are no accounts.
     """
     code = _code(code)
-    deleted = store.remove_student(code, str(student_id)[:64])
+    deleted = store.remove_student(code, str(student_id)[:64], clock())
     if deleted is None:
         raise ClassRuleError(f"Room {code} has no such student; they may have been removed already.")
     return deleted
+
+
+@dataclass(frozen=True)
+class RemovedBrowser:
+    """A browser the teacher took out of a room: its key (the hash the database keeps), its nickname then, when."""
+
+    key: str
+    nickname: str
+    removed_at: float
+
+
+def browser_removed(store: ClassStore, code: object, secret: object) -> bool:
+    """Whether this browser (its secret) was taken out of the room by the teacher and not let back in."""
+    key, parsed = _browser_key(secret), rooms.parse_room_code(code)
+    return key is not None and parsed is not None and store.browser_removed(parsed, key)
+
+
+def removed_browsers(store: ClassStore, code: object) -> list[RemovedBrowser]:
+    """The browsers kept out of the room, the latest removed first."""
+    return [RemovedBrowser(r["browser"], r["nickname"], r["removed_at"]) for r in store.removed_browsers(_code(code))]
+
+
+def let_back_in(store: ClassStore, code: object, key: str) -> None:
+    """Let a removed browser (RemovedBrowser.key) join the room again, as a new student."""
+    code = _code(code)
+    if not store.let_back_in(code, str(key)[:64]):
+        raise ClassRuleError(f"That browser is not kept out of room {code}: it may have been let back in already.")
 
 
 def clear_room(store: ClassStore, code: object) -> int:

@@ -315,6 +315,8 @@ class ClassStore:
             raise refused  # after the transaction: the refusal stays counted
 
     def _add_student(self, conn, code, student_id, nickname, now, max_students, max_idle, browser, connected_s):
+        if browser is not None and self._browser_removed(conn, code, browser):
+            raise RefusedError("removed")
         if conn.execute(_SENDERS_SQL, (code,)).fetchone()[0] >= max_students:
             raise RefusedError("room_full_students")
         if self._nickname_taken(conn, code, same_nickname(nickname), student_id):
@@ -346,14 +348,46 @@ class ClassStore:
         with self.db.write() as conn:
             return conn.execute("UPDATE rooms SET join_budget = ? WHERE code = ?", (budget, code)).rowcount == 1
 
-    def remove_student(self, code: str, student_id: str) -> int | None:
-        """Take a student and their drawings out of the room: how many drawings went; None if no such student."""
+    def remove_student(self, code: str, student_id: str, now: float = 0.0) -> int | None:
+        """Take a student and their drawings out of the room: how many drawings went; None if no such student.
+
+        Their browser is kept out of the room (removed_browsers) until let_back_in."""
         with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO removed_browsers (room, browser, nickname, removed_at) SELECT room, browser, nickname, ? "
+                "FROM students WHERE room = ? AND id = ? AND browser IS NOT NULL ON CONFLICT DO NOTHING",
+                (now, code, student_id),
+            )
             deleted = conn.execute("DELETE FROM drawings WHERE room = ? AND student = ?", (code, student_id)).rowcount
             if conn.execute("DELETE FROM students WHERE room = ? AND id = ?", (code, student_id)).rowcount != 1:
                 return None
             conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
             return deleted
+
+    @staticmethod
+    def _browser_removed(conn, code: str, browser: str) -> bool:
+        sql = "SELECT 1 FROM removed_browsers WHERE room = ? AND browser = ?"
+        return conn.execute(sql, (code, browser)).fetchone() is not None
+
+    def browser_removed(self, code: str, browser: str) -> bool:
+        """Whether the teacher took this browser (its secret's hash) out of the room and has not let it back."""
+        with self.db.read() as conn:
+            return self._browser_removed(conn, code, browser)
+
+    def removed_browsers(self, code: str) -> list[Row]:
+        """The browsers kept out of the room: (browser, nickname, removed_at), the latest removed first."""
+        sql = "SELECT browser, nickname, removed_at FROM removed_browsers WHERE room = ? ORDER BY removed_at DESC"
+        with self.db.read() as conn:
+            return conn.execute(sql, (code,)).fetchall()
+
+    def let_back_in(self, code: str, browser: str) -> bool:
+        """Let a removed browser join the room again; False if it was not kept out."""
+        with self.db.write() as conn:
+            sql = "DELETE FROM removed_browsers WHERE room = ? AND browser = ?"
+            if conn.execute(sql, (code, browser)).rowcount != 1:
+                return False
+            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+            return True
 
     def student(self, student_id: str) -> Row | None:
         with self.db.read() as conn:

@@ -176,6 +176,7 @@ def _teacher_tools(code: str) -> None:
     if st.session_state.get(FOLDED) != code and board.running(code):
         st.rerun(scope="app")  # the first student joined: fold the way in, so the board takes the first screen
     _drawings(code)
+    _removed_browsers(code)
     _export(code)
 
 
@@ -345,7 +346,8 @@ def _drawings(code: str) -> None:
                 "Yes, remove them",
                 "class.remove_from_room",
                 (service.remove_student, code, student),
-                done=f"{name} is removed from the room, with their drawings; their place is free.",
+                done=f"{name} is removed from the room, with their drawings; their place is free. Their browser "
+                "cannot join again until you let it back in (below).",
             )
 
 
@@ -381,6 +383,30 @@ def _room_actions(current: service.Room) -> None:
             (service.clear_room, code),
             done=f"Room {code} is cleared.",
             where="room",
+        )
+
+
+def _removed_browsers(code: str) -> None:
+    """The browsers taken out of the room (issue 29), each with its way back in: the teacher's choice alone."""
+    try:
+        removed = service.removed_browsers(room.store(), code)
+    except ClassError as error:
+        say("warning", str(error))
+        return
+    if not removed:
+        return
+    st.markdown(f"**Kept out of room {code}** (their browser cannot join it again, under any name):")
+    for gone in removed:
+        name, back = st.columns([3, 1], vertical_alignment="center")
+        name.markdown(
+            state.plain(f"{gone.nickname}, removed at {time.strftime('%H:%M', time.localtime(gone.removed_at))}")
+        )
+        back.button(
+            "Let back in",
+            key=f"class.let_back.{gone.key[:16]}",
+            on_click=_act,
+            args=(service.let_back_in, code, gone.key),
+            kwargs={"done": f"{gone.nickname}'s browser may join room {code} again."},
         )
 
 

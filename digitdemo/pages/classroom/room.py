@@ -188,11 +188,23 @@ def check_room() -> service.RoomStatus | None:
         st.session_state[PROBLEM] = f"Room {current.room} no longer exists; ask your teacher for the new code."
         leave()
     elif not status.present:
-        st.session_state[PROBLEM] = (
-            f"You are no longer in room {current.room}; type its code or open its link to join again."
-        )
+        st.session_state[PROBLEM] = _gone_sentence(current.room)
         leave()
     return status
+
+
+def _gone_sentence(code: str) -> str:
+    """Why a student is no longer in their room: the teacher took this browser out, or they were dropped idle."""
+    try:
+        removed = service.browser_removed(store(), code, browser_secret())
+    except ClassError:
+        removed = False
+    if removed:  # no way back in is offered: the teacher lets this browser back
+        return (
+            f"The teacher took you out of room {code}: this browser can join it again only once the teacher lets it "
+            "back in."
+        )
+    return f"You are no longer in room {code}; type its code or open its link to join again."
 
 
 def follow_model() -> None:

@@ -31,6 +31,12 @@ class Checking:
     y: np.ndarray  # (m, 1)
     pngs: list[bytes]
     teach_count: int
+    # The model the room read with when the run started, in words ("the wider network"), and that model: the taught
+    # model is compared with it, and the teacher told plainly if it reads worse. None: the lab's model.
+    room_words: str = "the lab's model"
+    room_model: artifacts.TrainedModel | None = None
+    # What the run went on from: None for the lab's random start (the lab's recipe), else room_words.
+    started_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,10 @@ def _readiness(code: str, running: bool) -> None:
         "Checking drawings", len(split.check), help=f"by {plural(len(split.check_students), 'other student')}"
     )
     st.caption(
-        f"Split by student: no student is on both sides. The lab's network and recipe ({config.EPOCHS} epochs) learn "
-        f"from the lab's 5000 digits plus the teaching drawings, each counted {config.EXTRA_WEIGHT:g} times."
+        f"Split by student: no student is on both sides. The lab's 5000 digits plus the teaching drawings, each "
+        f"counted {config.EXTRA_WEIGHT:g} times, teach the model the room reads with now for {teach.GO_ON_EPOCHS} "
+        f"more epochs if it reads the teaching drawings at least as well as the lab's model; else the lab's network "
+        f"and recipe ({config.EPOCHS} epochs) learn them from the start."
     )
     if st.button("Teach the model", key="class.teach", type="primary", disabled=running):
         _start(code)
@@ -137,18 +145,42 @@ def _start(code: str) -> None:
     except (ClassError, teach.TeachError) as error:
         say("warning", str(error))
         return
+    room_model, room_words = _room_reader(code)
+    lab = state.default_model()
+    start = teach.better_start(room_model, lab, data.X[split.teach], data.y[split.teach])
     try:
         job = teach.start_teaching(
-            data.X[split.teach], data.y[split.teach], owner=state.session_id(), holder=state.browser()
+            data.X[split.teach], data.y[split.teach], owner=state.session_id(), holder=state.browser(), start=start
         )
     except (BusyError, BudgetError) as error:
         say("warning", error)
         return
     job.context = Checking(
-        code, data.X[split.check], data.y[split.check], [data.pngs[i] for i in split.check], len(split.teach)
+        code,
+        data.X[split.check],
+        data.y[split.check],
+        [data.pngs[i] for i in split.check],
+        len(split.teach),
+        room_words,
+        None if room_model is lab else room_model,
+        None if start is None else room_words,
     )
     live_progress.hold(JOB, job)  # in the link too: a reload finds the run, going or done
     st.rerun()
+
+
+def _room_reader(code: str) -> tuple[artifacts.TrainedModel, str]:
+    """The model room ``code``'s students read with now, and its name in words."""
+    model = room.model_of_room(code)
+    try:
+        found = service.get_room(room.store(), code)
+    except ClassError:
+        return model, "the room's model"
+    if found.model is not None:
+        return model, "the room's taught model"
+    if found.start_model == rooms.LAB_MODEL or model is state.default_model():
+        return state.default_model(), "the lab's model"
+    return model, rooms.START_MODEL_WORDS.get(found.start_model, "the room's model")
 
 
 def _notice() -> None:
@@ -158,22 +190,29 @@ def _notice() -> None:
 
 
 def _comparison(taught: Taught) -> None:
-    """The lab model and the taught model side by side: checking drawings, per digit, changed answers, MNIST."""
+    """The lab's model, the room's model (when another) and the taught model side by side on the same checking
+    drawings: read right, per digit, changed answers, MNIST; and one plain sentence: better or worse than the room's."""
     lab = state.default_model()
     checking = taught.checking
-    result = teach.compare(lab, taught.model, checking.X, checking.y)
+    room_model = checking.room_model or lab
+    held_out = state.dataset("test")
+    result = teach.compare(room_model, taught.model, checking.X, checking.y, held_out)
+    lab_result = result if room_model is lab else teach.compare(lab, taught.model, checking.X, checking.y, held_out)
+    start = "the lab's random start, with the lab's recipe" if checking.started_from is None else checking.started_from
     st.markdown(
         f"**On the {len(checking.y)} checking drawings** (students the taught model never saw), "
-        f"and on the **MNIST held-out 5000**. Taught with {checking.teach_count} drawings."
+        f"and on the **MNIST held-out 5000**. Taught with {checking.teach_count} drawings, from {start}."
     )
-    columns = st.columns(2)
-    for column, name, scores, held_out, key in (
-        (columns[0], "The lab model", result.before, result.held_out_before, "lab"),
-        (columns[1], "The taught model", result.after, result.held_out_after, "taught"),
-    ):
+    kind, sentence = teach.verdict(result, checking.room_words)
+    say({"worse": "warning", "same": "info", "better": "success"}[kind], sentence)
+    shown = [("The lab's model", lab_result.before, lab_result.held_out_before, "lab")]
+    if room_model is not lab:
+        shown.append((f"The room's model now: {checking.room_words}", result.before, result.held_out_before, "room"))
+    shown.append(("The taught model", result.after, result.held_out_after, "taught"))
+    for column, (name, scores, held, key) in zip(st.columns(len(shown)), shown, strict=True):
         with column:
             st.markdown(f"#### {name}")
-            compared = key == "taught"  # the lab model's column has nothing to compare with
+            compared = key == "taught"  # against the room's model now: the one it would replace
             st.metric(
                 "Checking drawings read right",
                 f"{scores['accuracy']:.1%}",
@@ -181,18 +220,18 @@ def _comparison(taught: Taught) -> None:
             )
             st.metric(
                 "MNIST held-out 5000 read right",
-                f"{held_out:.1%}",
-                **(points(held_out - result.held_out_before) if compared else {}),
+                f"{held:.1%}",
+                **(points(held - result.held_out_before) if compared else {}),
             )
     # The charts in a row of their own, so they line up whatever the metrics above them show.
-    for column, scores, key in zip(st.columns(2), (result.before, result.after), ("lab", "taught"), strict=True):
+    for column, (_, scores, _, key) in zip(st.columns(len(shown)), shown, strict=True):
         with column:
             figure = figures.board.digit_accuracy(
                 scores["per_digit_accuracy"], scores["per_digit_examples"], "Per digit"
             )
             show_plot(figure, key=f"class.teach.{key}_digits")
     truth = np.ravel(checking.y)
-    read_before = lab.forward(checking.X).predicted_digit
+    read_before = room_model.forward(checking.X).predicted_digit
     read_after = taught.model.forward(checking.X).predicted_digit
     for title, indices in (
         ("Wrong → right: the taught model now reads these", result.wrong_to_right),
@@ -202,14 +241,20 @@ def _comparison(taught: Taught) -> None:
         if len(indices) == 0:
             st.caption("None.")
             continue
-        shown = indices[:40]
+        shown_indices = indices[:40]
         st.image(
-            [checking.pngs[i] for i in shown],
-            caption=[f"{truth[i]}: {read_before[i]} → {read_after[i]}" for i in shown],
+            [checking.pngs[i] for i in shown_indices],
+            caption=[f"{truth[i]}: {read_before[i]} → {read_after[i]}" for i in shown_indices],
             width=72,
         )
-    st.caption("Under each drawing: the digit meant, then what the lab model read → what the taught model reads.")
-    if st.button("Use it as the room's model", key="class.teach.use", type="primary"):
+    st.caption(
+        f"Under each drawing: the digit meant, then what {checking.room_words} read → what the taught model reads."
+    )
+    if kind == "better":
+        use = st.button("Use it as the room's model", key="class.teach.use", type="primary")
+    else:  # offered, never pressed for the teacher: the sentence above says why not
+        use = st.button("Use it anyway", key="class.teach.use", type="secondary")
+    if use:
         _use(taught)
 
 

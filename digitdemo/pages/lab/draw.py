@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from digitdemo import config, figures, state, why
+from digitdemo import config, doubt, figures, state, why
 from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
 from digitdemo.nn import Forward
-from digitdemo.pages import explain
+from digitdemo.pages import explain, live
 from digitdemo.pages.classroom import room
 from digitdemo.pages.common import say, show_plot, strip
 from digitdemo.preprocess import ImageError, Steps, for_display, preprocess, read_canvas, read_image
@@ -89,7 +89,7 @@ def _reader_switch(reader: state.Reader, help: str | None = None, labelled: bool
         required=True,
         on_change=_chose_reader,
         label_visibility="visible" if labelled else "collapsed",  # below the canvas, away from the line it follows
-        help=help or READERS_HELP,
+        help=help or READERS_HELP + (f"\n\n{reader.about}" if reader.about else ""),
     )
     if st.session_state.get(state.READER) in READERS:
         st.query_params["model"] = st.session_state[state.READER]  # in the link, as the other Draw settings
@@ -129,8 +129,8 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
             _canvas_controls()
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
-    if reader is None and steps is not None and steps.x is not None:
-        reader = state.reader()  # once, and only for a drawing: each call costs 0.3 ms
+    if reader is None and (kind == "canvas" or (steps is not None and steps.x is not None)):
+        reader = state.reader()  # once; on the canvas always, the browser reads with it as the pen moves (0.3 ms)
     model = None if reader is None or steps is None or steps.x is None else reader.model
     out = None if model is None else model.forward(steps.x)
     off = why.NONE if model is None else explain.silenced("draw", model.layers)  # "Why this answer?": units off
@@ -145,10 +145,17 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
         drawn = source == SOURCES[0]
         room.send_panel(steps if drawn else None, out if drawn else None, uploaded=not drawn)
         if in_room:
-            whole = state.plain(reader.line) if reader.problem else reader.line  # the problem's words are a file's
+            # The whole line and recipe, a click away (a problem's words are a file's: plain)
+            whole = state.plain(reader.line) if reader.problem else reader.about or reader.line
             _reader_switch(reader, help=whole, labelled=True)  # the whole line, a click away
     with right:
-        _prediction(steps, shown, kind)
+        _prediction(steps, shown, kind, out, switches)
+        # The bars: the browser's while the pen moves (its own reading, with this reader's weights), then these.
+        live_layers = None if reader is None else reader.model.layers
+        live.answer(live_layers, steps, shown, switches, off, live_canvas=kind == "canvas")
+        if shown is not None:  # every Draw figure is sent pre-checked: Streamlit's validation was most of its cost
+            logits_chart = figures.lab.value_bars(shown.logits[0], title="Logits z (the last layer's linear output)")
+            show_plot(logits_chart, key="draw.logits_chart", prechecked=True)
         if out is not None:  # closed by default: open, it costs a few ms a stroke (bench.draw_cost)
             explain.section("draw", model, steps.x, shown, off, prechecked=True)
     if out is not None:
@@ -230,12 +237,16 @@ HINTS = {
 }
 
 
-def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
+def _prediction(
+    steps: Steps | None, out: Forward | None, kind: str, whole: Forward | None = None, switches: dict | None = None
+) -> None:
+    """out: what the page shows (units silenced, if any); whole: the same drawing read with every unit on."""
     # On a phone the answer is the line under the canvas (draw-verdict): this larger one is hidden there, not twice.
     answer = st.container(key="draw-answer")
+    notes = st.container()  # one place for a changing number of notes: the live bars after them stay mounted
     if out is None:
         answer.metric("Prediction", "—")
-        st.info(steps.problem if steps is not None else HINTS[kind])
+        notes.info(steps.problem if steps is not None else HINTS[kind])
         st.session_state.pop(state.LAST_LOGITS, None)
         return
     probabilities, logits = out.probabilities[0], out.logits[0]
@@ -244,18 +255,23 @@ def _prediction(steps: Steps | None, out: Forward | None, kind: str) -> None:
     second = int(np.argsort(probabilities)[-2])
     answer.metric("Prediction", digit)
     if probabilities[digit] < config.UNSURE_BELOW:
-        st.warning(
+        notes.warning(
             f"The model is unsure: {probabilities[digit]:.0%} for {digit}, {probabilities[second]:.0%} for "
-            f"{second}. Try drawing larger, in the middle, with a thicker brush."
+            f"{second}. {_measured(steps, digit, whole, switches)}".rstrip()
         )
     else:
-        st.caption(f"{probabilities[digit]:.1%} sure; next best: {second} ({probabilities[second]:.1%}).")
+        notes.caption(f"{probabilities[digit]:.1%} sure; next best: {second} ({probabilities[second]:.1%}).")
     if steps.problem:
-        st.warning(steps.problem)
-    # Every Draw figure is sent pre-checked: Streamlit's validation of each was most of its cost per stroke.
-    show_plot(figures.lab.probability_bars(probabilities), key="draw.probabilities", prechecked=True)
-    logits_chart = figures.lab.value_bars(logits, title="Logits z (the last layer's linear output)")
-    show_plot(logits_chart, key="draw.logits_chart", prechecked=True)
+        notes.warning(steps.problem)
+
+
+def _measured(steps: Steps, digit: int, whole: Forward | None, switches: dict | None) -> str:
+    """What is true of this drawing's size, place and ink, if out of the ordinary (issue 29); nothing when the doubt
+    comes from silenced units (with every unit on, the model is sure)."""
+    if whole is not None and whole.probabilities[0].max() >= config.UNSURE_BELOW:
+        return ""
+    X, y = state.dataset("training")
+    return doubt.sentence(doubt.findings(steps, (switches or {}).get("crop", True), digit, X, y))
 
 
 def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]]:
