@@ -446,9 +446,7 @@ def test_a_broken_database_on_the_class_page_says_why_in_one_sentence(tmp_path, 
 
 
 def test_a_database_path_with_markdown_in_it_is_named_as_typed(tmp_path, monkeypatch, password, digits):
-    folder = tmp_path / "__import__"
-    folder.mkdir()
-    path = folder / "class.db"
+    path = tmp_path / "__import__.db"  # (the page names the file, never its folders: issue 28)
     _corrupt(path)
     monkeypatch.setenv(storage.DB_ENV, str(path))
     (warning,) = labels(draw_in("BCDFG", digits[7]), "warning")
