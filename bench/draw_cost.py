@@ -34,6 +34,8 @@ PARTS = [
     "digitdemo.pages.common.strip",
     "streamlit.image",
     "digitdemo.figures.lab.probability_bars",
+    "digitdemo.pages.live.answer",
+    "digitdemo.live.payload",
     "digitdemo.figures.lab.value_bars",
     "digitdemo.figures.lab.hidden_bars",
     "digitdemo.figures.network.network",

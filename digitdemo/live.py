@@ -21,7 +21,7 @@ CSS = ASSETS / "live.css"
 HTML = (
     '<div class="dd-live dd-live-empty" data-testid="live-answer" data-digit="" data-probabilities="" '
     'data-source="server"><div class="dd-live-head"><span class="dd-live-title">Softmax probabilities</span> '
-    '<span class="dd-live-note"></span></div><div class="dd-live-bars"></div></div>'
+    '<span class="dd-live-note"></span> <span class="dd-live-read"></span></div><div class="dd-live-bars"></div></div>'
 )
 # preprocess.py's levels, by the names live.js reads them: one home for each number.
 LEVELS = {

@@ -22,7 +22,8 @@ def main(url: str) -> None:
         page.goto(f"{url}/draw")
         draw(page, canvas_on(page))
         wait_metric(page, "7")
-        page.locator(".js-plotly-plot").nth(3).wait_for(timeout=60_000)  # probabilities, logits, network, bars
+        page.locator(".js-plotly-plot").nth(2).wait_for(timeout=60_000)  # logits, network, hidden bars
+        page.wait_for_selector('[data-testid="live-answer"][data-source="server"]')  # the probabilities
         time.sleep(3)  # the charts finish drawing
         page.screenshot(path=OUT / "draw.png")
         _diagram(page, "logits → softmax", "draw_diagram.png")  # the network, live for the 7
@@ -60,7 +61,7 @@ def _presenter(browser, url: str) -> None:
     page.goto(f"{url}/draw?present=1")
     draw(page, canvas_on(page))
     wait_metric(page, "7")
-    page.locator(".js-plotly-plot").nth(3).wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").nth(2).wait_for(timeout=60_000)
     time.sleep(3)
     page.get_by_test_id("stMetric").first.evaluate("e => e.scrollIntoView({block: 'center'})")
     time.sleep(1)

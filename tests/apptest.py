@@ -81,7 +81,7 @@ def live_data(at: AppTest) -> dict:
     """What the Draw page gave its live answer (digitdemo/live.py's payload): the reader, the server's answer."""
     for element in at.get("bidi_component"):
         if element.proto.component_name == "digitdemo.live_answer":
-            return json.loads(element.proto.json)
+            return json.loads(element.proto.json)[0]
     raise AssertionError("no live answer on the page")
 
 

@@ -22,7 +22,9 @@ def open_page(page, url: str, name: str) -> None:
     if name == "draw":
         draw(page, open_draw(page, url), SEVEN)
         expect(prediction(page)).to_have_text("7", timeout=15_000)
-        expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=15_000)  # with the live network
+        expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=15_000)  # logits, the live network, hidden
+        # The probabilities are the live bars (their text is measured with the page's): the server's, settled.
+        expect(page.locator('[data-testid="live-answer"]')).to_have_attribute("data-source", "server")
     else:
         page.goto(f"{url}/{name}")
         expect(page.get_by_test_id("stHeading").first).to_be_visible(timeout=15_000)

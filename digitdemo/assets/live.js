@@ -368,7 +368,7 @@ function canvasPixels(state) {
 
 // One reading of pixels with the data's reader and switches: {box, ink, probabilities (or null), x}.
 export function read(rgba, width, height, data) {
-  const model = MODELS.get(data.model.id);
+  const model = data.model && MODELS.get(data.model.id);
   if (!model) return null;
   const setup = { levels: data.levels, field: data.field, size: data.size, resample: model.resample };
   const steps = preprocess(rgba, width, height, setup, data.switches);
@@ -384,11 +384,9 @@ function show(state, probabilities, source) {
   root.dataset.source = source;
   root.classList.toggle("dd-live-empty", !probabilities);
   root.classList.toggle("dd-live-drawing", source === "browser");
-  state.note.textContent = !probabilities
-    ? ""
-    : source === "browser"
-      ? `as you draw: ${best}`
-      : `your drawing: ${best}`;
+  // The digit read, large: live while the pen moves (the Prediction above is the server's, after the pen lifts).
+  state.note.textContent = !probabilities ? "" : source === "browser" ? "reading as you draw:" : "read:";
+  state.digit.textContent = best === null ? "" : String(best);
   state.columns.forEach((column, digit) => {
     const p = probabilities ? probabilities[digit] : 0;
     column.bar.style.height = `${(100 * p).toFixed(2)}%`;
@@ -407,7 +405,11 @@ function readNow(state) {
   const pixels = canvasPixels(state);
   if (!pixels) return;
   const reading = read(pixels.rgba, pixels.width, pixels.height, state.data);
-  if (!reading) return;
+  if (!reading) {
+    // no weights yet (asked for again): the server's answer stands
+    if (!state.down) show(state, state.data.answer ? state.data.answer.probabilities : null, "server");
+    return;
+  }
   state.reading = reading;
   if (!state.down && matches(state.data.answer, reading)) {
     show(state, state.data.answer.probabilities, "server");
@@ -485,11 +487,13 @@ function build(parent) {
     const bar = element.querySelector(".dd-live-bar");
     columns.push({ element, bar, percent: element.querySelector(".dd-live-percent") });
   }
-  return { root, note: root.querySelector(".dd-live-note"), columns, updates: 0, frame: 0, down: false };
+  const [note, digit] = [root.querySelector(".dd-live-note"), root.querySelector(".dd-live-read")];
+  return { root, note, digit, columns, updates: 0, frame: 0, down: false };
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const [data] = component.data; // one item: digitdemo/pages/live.py
   let state = STATES.get(parentElement);
   if (!state) {
     state = build(parentElement);

@@ -40,6 +40,7 @@ def answer(
     model_id = None if layers is None else live.model_id(layers)
     weights = model_id is not None and live_canvas and st.session_state.get(SENT) != model_id
     data = live.payload(layers, weights, steps, shown, switches, silenced, live_canvas)
-    _component()(data=data, key="draw.live", on_missing_change=_resend, width="stretch")
+    # In a list: Streamlit looks for data frames in a dict's every key (0.2 ms each), not in a list.
+    _component()(data=[data], key="draw.live", on_missing_change=_resend, width="stretch")
     if weights:
         st.session_state[SENT] = model_id

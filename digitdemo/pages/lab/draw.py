@@ -67,7 +67,7 @@ def render() -> None:
         switches = _switches(keys, *st.columns(3))
     state.to_link(*keys)  # and centring, where it is drawn
     st.space("small")  # room for the canvas's floating toolbar
-    _live(source, switches, in_room)
+    _live(source, switches, in_room, reader)
     room.my_drawings()
 
 
@@ -116,7 +116,7 @@ def _switches(keys: list[str], crop, fit, centre) -> dict[str, bool]:
 
 
 @st.fragment
-def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None:
+def _live(source: str, switches: dict[str, bool], in_room: bool = False, page_reader=None) -> None:
     # A fragment: a stroke reruns only this part of the page.
     reader = state.reader() if in_room else None  # in a room the model switch is in here: asked on every run
     if reader is not None and reader.kind != st.session_state.get(READ_BY):
@@ -129,8 +129,8 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
             _canvas_controls()
     kind = "canvas" if source == SOURCES[0] else "image"
     steps = None if image is None else preprocess(image, **switches, source=kind)
-    if reader is None and (kind == "canvas" or (steps is not None and steps.x is not None)):
-        reader = state.reader()  # once; on the canvas always, the browser reads with it as the pen moves (0.3 ms)
+    if reader is None and steps is not None and steps.x is not None:
+        reader = state.reader()  # once, and only for a drawing: each call costs 0.3 ms
     model = None if reader is None or steps is None or steps.x is None else reader.model
     out = None if model is None else model.forward(steps.x)
     off = why.NONE if model is None else explain.silenced("draw", model.layers)  # "Why this answer?": units off
@@ -151,7 +151,9 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False) -> None
     with right:
         _prediction(steps, shown, kind, out, switches)
         # The bars: the browser's while the pen moves (its own reading, with this reader's weights), then these.
-        live_layers = None if reader is None else reader.model.layers
+        # A blank canvas: the page's reader, which outside a room changes only with a run of the whole page.
+        live_reader = reader or (page_reader if kind == "canvas" else None)
+        live_layers = None if live_reader is None else live_reader.model.layers
         live.answer(live_layers, steps, shown, switches, off, live_canvas=kind == "canvas")
         if shown is not None:  # every Draw figure is sent pre-checked: Streamlit's validation was most of its cost
             logits_chart = figures.lab.value_bars(shown.logits[0], title="Logits z (the last layer's linear output)")
