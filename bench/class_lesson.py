@@ -118,6 +118,16 @@ class Client:
             elif message.HasField("script_finished") and message.script_finished != FINISHED_FOR_RERUN:
                 return
 
+    async def signed_in(self) -> None:
+        """The teacher's link signs in, then the browser loads the page again without it (issue 28): here, the same
+        session runs the page again (a light client keeps no cookie)."""
+        self.query = "&".join(part for part in self.query.split("&") if not part.startswith("teacher="))
+        again = BackMsg()
+        again.rerun_script.page_name = self.page
+        again.rerun_script.query_string = self.query
+        await self.ws.send(again.SerializeToString())
+        await self.until_finished()
+
     async def refresh(self) -> float:
         """What the browser sends every 1.5 s for a fragment with run_every: rerun just that fragment."""
         message = BackMsg()
@@ -157,6 +167,7 @@ async def lesson(
     board = Client(url, "class", f"teacher={PASSWORD}")
     for client in [board, *room]:
         await client.connect()
+    await board.signed_in()
     times: dict[str, list[float]] = {"stroke": [], "digit": [], "send": [], "board": []}
     acknowledged, refused = 0, []
     deadline = time.perf_counter() + seconds
@@ -271,6 +282,10 @@ def main() -> None:
             stored = service.get_room(store, code).drawings - before
             rows = {d.student_id for d in service.room_drawings(store, code)}
             print(f"  stored {stored} drawings from {len(rows)} students: lost {acknowledged - stored}")
+            # The brake on joining (issue 28): what it costs a real class joining at once (nothing refused, we hope).
+            joins = service.joins(store, code)
+            print(f"  joins: {args.students} students joined at once (+ the recording browser); refused "
+                  f"{joins.refused}, the room's budget {joins.budget} a minute")  # fmt: skip
             store.close()
     print("reply time: message sent → the run finished (a send includes the page's full rerun).")
 

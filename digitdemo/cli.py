@@ -296,6 +296,9 @@ def _class_list(args) -> int:
         if not store.exists():
             print(f"No class database at {store.name} yet: no room has been made.")
             return 0
+        if problem := store.not_a_database():  # opened, SQLite would write into it (issue 28)
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
         rooms = service.list_rooms(store)
     except service.ClassError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -341,6 +344,9 @@ def _class_export(args) -> int:
     try:
         if not store.exists():
             print(f"error: There is no class database at {store.name}; pass --db or set {DB_ENV}.", file=sys.stderr)
+            return 2
+        if problem := store.not_a_database():
+            print(f"error: {problem}", file=sys.stderr)
             return 2
         exported = export.write_folder(store, args.code, args.out, args.nicknames, args.hidden)
     except service.ClassError as error:

@@ -140,6 +140,7 @@ class TrainingJob:
             max_seconds = MAX_SECONDS * (AUGMENT_SLOWER if augment else 1) * more
         self.max_seconds = max_seconds
         self.teacher = teacher
+        self.holder = holder  # the browser that started it: only it may follow, stop or take the run (issue 28)
         self.token = secrets.token_urlsafe(12)  # finds the run again from a reloaded page's link
         self.sessions: set[str] = {owner} if owner else set()
         self.orphaned_since: float | None = None
@@ -287,14 +288,18 @@ class TrainingJob:
         shutil.rmtree(self.out_dir, ignore_errors=True)
 
 
-def claim(token: str, session: str, teacher: bool = False) -> TrainingJob | None:
+def claim(token: str, session: str, teacher: bool = False, holder: str | None = None) -> TrainingJob | None:
     """The run with this token, now held by this session too (a reloaded page); None if it is gone.
 
-    A teacher's run only for a teacher's session: a student who saw its ?run= link gets nothing.
+    A teacher's run only for a teacher's session: a student who saw its ?run= link gets nothing. A run started by a
+    browser (its holder, "browser:..."), only for that browser (issue 28): whoever else sees a student's link cannot
+    watch, stop or take the run, and a teacher opening it does not adopt the student's model.
     """
     with _lock:
         job = _jobs.get(token)
         if job is None or (job.teacher and not teacher):
+            return None
+        if (job.holder or "").startswith("browser:") and holder != job.holder:
             return None
         job.sessions.add(session)
         job.orphaned_since = None

@@ -14,6 +14,7 @@ No Streamlit or TensorFlow is imported here.
 import ctypes
 import errno
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -23,7 +24,7 @@ import tempfile
 import time
 import urllib.request
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from digitdemo import config
@@ -56,6 +57,8 @@ class Worker:
     log: Path
     process: subprocess.Popen | None = None
     restarts: int = 0
+    # HAProxy's cookie value for this worker: random, so a client cannot pick a worker by setting "w1" itself.
+    cookie: str = field(default_factory=lambda: secrets.token_urlsafe(12))
 
 
 def default_processes() -> int:
@@ -87,7 +90,7 @@ def free_loopback_port() -> int:
 def haproxy_config(address: str, port: int, workers: list[Worker]) -> str:
     """HAProxy's configuration: the public address in front, the workers behind, sticky by cookie."""
     bind = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-    servers = "\n".join(f"    server {w.name} 127.0.0.1:{w.port} cookie {w.name}" for w in workers)
+    servers = "\n".join(f"    server {w.name} 127.0.0.1:{w.port} cookie {w.cookie}" for w in workers)
     return f"""# Made by `python -m digitdemo serve`; removed when it stops.
 global
     maxconn 4000
@@ -106,6 +109,8 @@ defaults
 
 frontend digitdemo
     bind {bind}
+    # Streamlit's metrics are the server's business, not a visitor's (issue 28).
+    http-request deny deny_status 403 if {{ path_beg /_stcore/metrics }}
     default_backend workers
 
 backend workers

@@ -294,7 +294,19 @@ def browser() -> str:
     Who may have one training run going at a time: a second tab is the same student.
     """
     cookie = st.context.cookies.get("_streamlit_xsrf")
-    return f"browser:{cookie}" if cookie else f"session:{session_id()}"
+    token = _xsrf_token(cookie) if isinstance(cookie, str) else None
+    return f"browser:{token}" if token else f"session:{session_id()}"
+
+
+def _xsrf_token(cookie: str) -> str | None:
+    """The browser's XSRF token (hex) inside its cookie: the cookie itself is masked anew on every page load, so a
+    reloaded tab sent another value for the same browser (issue 28: a run belongs to the browser that started it)."""
+    try:
+        from streamlit.web.server.starlette.starlette_app_utils import decode_xsrf_token_string
+    except ImportError:  # another Streamlit: the cookie as it is
+        return cookie or None
+    token, _ = decode_xsrf_token_string(cookie)
+    return token.hex() if token else None
 
 
 def _session_connected(session: str) -> bool:

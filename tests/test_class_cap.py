@@ -37,13 +37,23 @@ def send(store, student, meant=3, now=None):
     )  # fmt: skip
 
 
+@pytest.fixture
+def pages_closed(monkeypatch):
+    """Each join a minute after the one before, no page saying it is open: the script's joiners whose pages closed,
+    which the room drops (one whose page is open, or who joined in the last minute, it keeps: issue 28), and never
+    more than the room's join budget a minute."""
+    moments = iter(range(10**6))
+    start = 1e9
+    monkeypatch.setattr(service, "clock", lambda: start + (rooms.CONNECTED_S + 1) * next(moments))
+
+
 def student_rows(store, code) -> int:
     with store.db.lookup() as conn:
         return conn.execute("SELECT count(*) FROM students WHERE room = ?", (code,)).fetchone()[0]
 
 
 # --- Idle joiners take no place -----------------------------------------------------------------
-def test_more_fresh_joins_than_the_room_keeps_leave_it_open_to_real_students(store):
+def test_more_fresh_joins_than_the_room_keeps_leave_it_open_to_real_students(store, pages_closed):
     room = service.create_room(store)
     early = service.join(store, room.code, "Ada")
     send(store, early, 1, now=1000.0)
@@ -58,7 +68,7 @@ def test_more_fresh_joins_than_the_room_keeps_leave_it_open_to_real_students(sto
     assert board.joined == 2 + rooms.MAX_IDLE_STUDENTS_PER_ROOM - 1  # and the newest idle joiners, no more
 
 
-def test_5000_fresh_joins_keep_the_students_table_and_the_file_bounded(tmp_path):
+def test_5000_fresh_joins_keep_the_students_table_and_the_file_bounded(tmp_path, pages_closed):
     store = ClassStore(tmp_path / "class.db")
     room = service.create_room(store)
     senders = [service.join(store, room.code, f"Writer {i}") for i in range(3)]
@@ -79,7 +89,7 @@ def test_5000_fresh_joins_keep_the_students_table_and_the_file_bounded(tmp_path)
     store.close()
 
 
-def test_the_oldest_idle_joiners_are_dropped_and_the_newest_come_back_as_themselves(store, monkeypatch):
+def test_the_oldest_idle_joiners_are_dropped_and_the_newest_come_back_as_themselves(store, monkeypatch, pages_closed):
     monkeypatch.setattr(rooms, "MAX_IDLE_STUDENTS_PER_ROOM", 3)
     room, other = service.create_room(store), service.create_room(store)
     neighbour = service.join(store, other.code, "Next Door")  # another room's idle joiner is not this room's
@@ -225,7 +235,7 @@ def test_the_board_counts_students_who_sent_and_the_teacher_removes_one(db, pass
     assert service.rejoin(db, code, alan.id) is None
 
 
-def test_a_student_removed_or_dropped_joins_again_by_typing_the_code(db, monkeypatch):
+def test_a_student_removed_or_dropped_joins_again_by_typing_the_code(db, monkeypatch, pages_closed):
     monkeypatch.setattr(rooms, "MAX_IDLE_STUDENTS_PER_ROOM", 1)
     room = service.create_room(db)
     at = page("class").run()

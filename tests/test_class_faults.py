@@ -172,8 +172,9 @@ def test_a_read_only_file_still_shows_the_board_but_takes_no_drawing(tmp_path, i
     store.check()
     assert service.board(store, code).drawings == 5
     for call in (lambda: send(store, students[0], ink, now=2e6), lambda: service.create_room(store)):
-        with pytest.raises(ClassStoreError, match="is read-only, so nothing can be sent or changed"):
+        with pytest.raises(ClassStoreError, match="is read-only, so nothing can be sent or changed") as refused:
             call()
+        assert str(tmp_path) not in str(refused.value), "a student is shown the server's folders (issue 28)"
     store.close()
     assert path.read_bytes() == before
 
@@ -207,10 +208,11 @@ def test_a_database_at_its_size_limit_stores_nothing_half(tmp_path, ink):
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite answers SQLITE_FULL, as for a full disk
     sent = 0
-    with pytest.raises(ClassStoreError, match="is full; nothing new could be stored"):
+    with pytest.raises(ClassStoreError, match="is full; nothing new could be stored") as full:
         for i in range(50):
             send(store, students[0], ink, now=2e6 + 60 * i)
             sent += 1
+    assert str(tmp_path) not in str(full.value), "a student is shown the server's folders (issue 28)"
     assert service.board(store, code).drawings == 5 + sent
     store.close()
     intact(path, code, 5 + sent)

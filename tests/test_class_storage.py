@@ -179,8 +179,12 @@ def test_create_list_close_and_reopen_rooms(store):
     assert {r.code for r in service.list_rooms(store)} == {first.code, second.code}
     closed = service.close_room(store, first.code)
     assert not closed.is_open and closed.closed_at is not None
-    with pytest.raises(ClassRuleError, match="closed"):
+    with pytest.raises(ClassRuleError) as closed_answer:
         service.join(store, first.code)
+    with pytest.raises(ClassRuleError) as missing_answer:
+        service.join(store, "BCDFG")
+    # Issue 28: a new student is told the same of a closed room as of none, so probing codes learns nothing.
+    assert str(closed_answer.value) == str(missing_answer.value).replace("BCDFG", first.code)
     assert service.reopen_room(store, first.code).is_open
     assert service.join(store, first.code).room == first.code
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -127,10 +128,14 @@ class Hall:
                 if b"streamlit" in b" ".join(cmdline(p))}  # fmt: skip
         return {name: pids[port] for name, port in ports.items()}
 
+    def cookie_of(self, worker: str) -> str:
+        """HAProxy's cookie value for ``worker`` (random: a client cannot guess it)."""
+        return re.search(rf"server {worker} 127\.0\.0\.1:\d+ cookie (\S+)", self.config_file().read_text()).group(1)
+
     def browser_on(self, browser, worker: str):
         """A browser context that HAProxy sends to ``worker`` (its cookie set, as after a first visit there)."""
         own = context(browser)
-        own.add_cookies([{"name": serve.COOKIE, "value": worker, "url": self.url}])
+        own.add_cookies([{"name": serve.COOKIE, "value": self.cookie_of(worker), "url": self.url}])
         return own
 
     def stop(self) -> int:
@@ -174,6 +179,20 @@ def test_the_hall_prints_its_address_and_one_teacher_link(hall):
     assert hall.teacher_link().startswith(f"{hall.url}/class?teacher=")
     assert printed.count("/class?teacher=") == 1, "one link for both workers, printed once"
     assert urllib.request.urlopen(f"{hall.url}/_stcore/health", timeout=5).read() == b"ok"
+
+
+def test_streamlits_metrics_are_not_served_and_a_made_up_worker_cookie_picks_no_worker(hall):
+    """Issue 28: /_stcore/metrics answered through HAProxy, and a client could choose its worker by its cookie."""
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{hall.url}/_stcore/metrics", timeout=10)
+    assert refused.value.code == 403
+    for guess in ("w1", "w2"):
+        request = urllib.request.Request(f"{hall.url}/draw", headers={"Cookie": f"{serve.COOKIE}={guess}"})
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            given = [c.split(";")[0] for c in reply.headers.get_all("Set-Cookie") or [] if c.startswith(serve.COOKIE)]
+        # HAProxy knows no worker by that name: it chooses one itself, and says which with a cookie of its own.
+        assert len(given) == 1 and given[0] != f"{serve.COOKIE}={guess}", given
+        assert given[0].split("=", 1)[1] in (hall.cookie_of("w1"), hall.cookie_of("w2"))
 
 
 def test_a_teacher_and_students_on_different_workers_share_one_room_and_one_board(any_hall, browser):

@@ -8,6 +8,7 @@ Rows are in the order the drawings were sent. Hidden drawings stay out unless as
 
 import csv
 import io
+import os
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -117,14 +118,27 @@ def zip_bytes(store: ClassStore, code: object, include_nicknames: bool = False, 
 
 
 def _ours(folder: Path) -> bool:
-    """True if the folder holds nothing but a previous export's files (so writing over it loses nothing)."""
+    """True if the folder holds nothing but a previous export's files (so writing over it loses nothing).
+
+    Never a link among them (issue 28): a planted drawings/ or X.npy link made the export overwrite or delete files
+    outside it.
+    """
     for path in folder.iterdir():
+        if path.is_symlink():
+            return False
         if path.name == PNG_FOLDER and path.is_dir():
-            if any(not (p.is_file() and p.suffix == ".png") for p in path.iterdir()):
+            if any(p.is_symlink() or not (p.is_file() and p.suffix == ".png") for p in path.iterdir()):
                 return False
         elif path.name not in (X_NAME, Y_NAME, CSV_NAME):
             return False
     return True
+
+
+def _write_new(path: Path, payload: bytes) -> None:
+    """Write a file of the export, never through a link (OSError ELOOP if one was put there meanwhile)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "wb") as file:
+        file.write(payload)
 
 
 def write_folder(
@@ -134,15 +148,20 @@ def write_folder(
     data = room_data(store, code, include_hidden)
     out = Path(out)
     try:
+        if out.is_symlink():
+            raise ClassRuleError(f"{out} is a link; choose a folder to export into.")
         if out.exists() and not out.is_dir():
             raise ClassRuleError(f"{out} is a file; choose a folder to export into.")
         if out.is_dir() and not _ours(out):
             raise ClassRuleError(f"{out} holds other files; choose a new or empty folder to export into.")
         (out / PNG_FOLDER).mkdir(parents=True, exist_ok=True)
+        if (out / PNG_FOLDER).is_symlink():
+            raise ClassRuleError(f"{out / PNG_FOLDER} is a link; choose a new or empty folder to export into.")
         for old in (out / PNG_FOLDER).glob("*.png"):
-            old.unlink()
+            if not old.is_symlink():
+                old.unlink()
         for name, payload in export_files(data, include_nicknames).items():
-            (out / name).write_bytes(payload)
+            _write_new(out / name, payload)
     except OSError as error:
         raise ClassError(f"The export could not be written to {out} ({error.strerror}).") from None
     return data

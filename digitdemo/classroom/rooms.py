@@ -162,8 +162,18 @@ MAX_DRAWINGS_PER_ROOM = 3000
 # cannot fill a room.
 MAX_STUDENTS_PER_ROOM = 400
 # Students who joined but have not sent yet: the newest this many are kept (a lecture hall joining at once),
-# older ones dropped, so a script joining again and again cannot grow the database.
+# older ones dropped, so a script joining again and again cannot grow the database. Never one whose page is open
+# (issue 28): seen by its Draw page's live check within CONNECTED_S (a page says so every SEEN_EVERY_S), or just joined.
 MAX_IDLE_STUDENTS_PER_ROOM = 400
+SEEN_EVERY_S = 20.0
+CONNECTED_S = 60.0
+# New students a room takes a minute (issue 28; the teacher may raise or lower it, 0 closes the door to new ones): a
+# hall of 300 scanning the QR code at once, a fifth more for second devices and the teacher's own (bench.class_lesson:
+# none refused), while a script opening the link again and again gets this many a minute, and the teacher is told.
+# A reload, a new tab or the link opened again finds the browser's student: no new join.
+JOINS_PER_MINUTE = 360
+MAX_JOINS_PER_MINUTE = 2000
+JOINS_KEPT_S = 600.0  # how long a join (or a refusal) is remembered: the teacher's "in the last 10 minutes"
 # A thumbnail of the ink (the pages send about 1-3 kB); bigger is not a thumbnail.
 MAX_INK_PNG_BYTES = 32 * 1024
 # A model identifier or path, as the metadata names it.

@@ -161,6 +161,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             expires_at REAL NOT NULL
         )""",
     ),
+    # 16: a brake on joining (issue 28): scripted sessions filled rooms and pushed out real students. joins: every
+    # new student a room took, or refused, and when (kept 10 minutes: the teacher's count, the per-minute budget);
+    # rooms.join_budget: new students a minute, the teacher's choice (NULL: rooms.JOINS_PER_MINUTE); students.seen_at:
+    # when their Draw page last said it is open (NULL: not yet), so a connected student is never dropped.
+    (
+        """CREATE TABLE joins (
+            room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            refused INTEGER NOT NULL DEFAULT 0 CHECK (refused IN (0, 1))
+        )""",
+        "CREATE INDEX joins_room ON joins(room, at)",
+        "ALTER TABLE rooms ADD COLUMN join_budget INTEGER",
+        "ALTER TABLE students ADD COLUMN seen_at REAL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Every table, each after those it refers to (the order `class migrate` copies them in); the two with an

@@ -342,8 +342,14 @@ def join(
                 rooms.MAX_STUDENTS_PER_ROOM,
                 rooms.MAX_IDLE_STUDENTS_PER_ROOM,
                 _browser_key(browser),
+                joins_per_minute=rooms.JOINS_PER_MINUTE,
+                connected_s=rooms.CONNECTED_S,
             )
         except RefusedError as refused:
+            if refused.reason == "closed":
+                # A new student gets the same answer for a closed room as for none: probing codes learns nothing
+                # from closed rooms (issue 28). A student already in it is told it is closed.
+                raise _refusal(RefusedError("unknown_room"), code) from None
             if refused.reason != "nickname_taken":
                 raise _refusal(refused, code) from None
             if name is not None and not new_if_taken:
@@ -352,6 +358,37 @@ def join(
             continue
         return Student(id=student_id, room=code, nickname=chosen)
     raise ClassRuleError("No free nickname was found in this room; please try again.")
+
+
+@dataclass(frozen=True)
+class Joins:
+    """A room's brake on joining, as the teacher sees it: new students a minute, and what it did lately."""
+
+    budget: int  # new students a minute (0: none)
+    own: bool  # the teacher set it (else rooms.JOINS_PER_MINUTE)
+    last_minute: int  # students it took in the last minute
+    refused: int  # joins it refused in the last 10 minutes
+
+
+def joins(store: ClassStore, code: object, now: float | None = None) -> Joins:
+    code = _code(code)
+    budget, taken, refused = store.joins(code, _now(now))
+    return Joins(rooms.JOINS_PER_MINUTE if budget is None else budget, budget is not None, taken, refused)
+
+
+def set_join_budget(store: ClassStore, code: object, budget: object) -> int:
+    """The teacher's new-students-a-minute for the room (0 to MAX_JOINS_PER_MINUTE); ClassRuleError otherwise."""
+    code = _code(code)
+    if isinstance(budget, bool) or not isinstance(budget, int) or not 0 <= budget <= rooms.MAX_JOINS_PER_MINUTE:
+        raise ClassRuleError(f"New students a minute: a whole number from 0 to {rooms.MAX_JOINS_PER_MINUTE}.")
+    if not store.set_join_budget(code, budget):
+        raise _refusal(RefusedError("unknown_room"), code)
+    return budget
+
+
+def student_seen(store: ClassStore, student: Student, now: float | None = None) -> None:
+    """The student's Draw page is open: they are never dropped while it is (rooms.CONNECTED_S)."""
+    store.student_seen(student.room, student.id, _now(now))
 
 
 def rejoin(store: ClassStore, code: object, student_id: object) -> Student | None:
@@ -379,6 +416,11 @@ def student_of_browser(store: ClassStore, code: object, secret: object) -> Stude
     parsed = rooms.parse_room_code(code)
     row = None if key is None or parsed is None else store.student_of_browser(parsed, key)
     return None if row is None else _student(row)
+
+
+def forget_browser(store: ClassStore, student: Student) -> None:
+    """The student left on purpose: their browser finds them no more, so the next person on a shared device is new."""
+    store.forget_browser(student.room, student.id)
 
 
 def rename(store: ClassStore, student: Student, nickname: object, now: float | None = None) -> Student:
@@ -478,6 +520,8 @@ def _refusal(refused: RefusedError, code: str) -> ClassRuleError:
         "too_many": f"You have sent {rooms.MAX_DRAWINGS_PER_STUDENT} drawings, as many as one student may. Thank you!",
         "too_fast": f"You can send {rooms.SENDS_PER_MINUTE} drawings a minute; please wait "
         f"{max(1, round(refused.retry_after or 0))} s.",
+        "join_budget": f"Room {code} takes no more new students just now (the teacher's limit a minute); please try "
+        f"again in {max(1, round(refused.retry_after or 0))} s.",
     }
     return ClassRuleError(sentences[refused.reason], retry_after=refused.retry_after)
 

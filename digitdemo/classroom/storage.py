@@ -35,8 +35,10 @@ _ROOM_COLUMNS = f"""code, created_at, closed_at, model, start_model, version,
     (SELECT count(*) FROM drawings WHERE drawings.room = rooms.code) AS drawings"""
 _SENDERS_SQL = f"SELECT count(*) FROM students WHERE room = ? AND {_SENT}"
 # The idle students of a room beyond the newest ones kept (the third parameter: how many are kept).
+# Never one seen (or joined) since the fourth parameter: their page is open (issue 28).
 _DROP_IDLE_SQL = f"""DELETE FROM students WHERE room = ? AND NOT {_SENT} AND id NOT IN (
-    SELECT id FROM students WHERE room = ? AND NOT {_SENT} ORDER BY joined_at DESC, rowid DESC LIMIT ?)"""
+    SELECT id FROM students WHERE room = ? AND NOT {_SENT} ORDER BY joined_at DESC, rowid DESC LIMIT ?)
+    AND coalesce(seen_at, joined_at) < ?"""
 # The confusion matrix of a room's shown drawings: (meant, read, count) per non-empty cell.
 BOARD_CELLS_SQL = "SELECT meant, read, count(*) FROM drawings WHERE room = ? AND hidden = 0 GROUP BY meant, read"
 # A student's room as their Draw page needs it on every run: (closed_at, model, present), by primary keys only.
@@ -93,6 +95,10 @@ class ClassStore:
     def exists(self) -> bool:
         """Whether there is a database yet (a SQLite file is made by the first write)."""
         return self.db.exists()
+
+    def not_a_database(self) -> str | None:
+        """Why there is no database to read here, in one sentence (a device, an empty file...), or None."""
+        return getattr(self.db, "not_a_database", lambda: None)()
 
     def check(self) -> None:
         """Raise ClassStoreError if the database cannot be opened and read whole."""
@@ -281,6 +287,8 @@ class ClassStore:
         max_students: int,
         max_idle: int,
         browser: str | None = None,
+        joins_per_minute: int | None = None,
+        connected_s: float = 60.0,
     ) -> None:
         """Put a student in an open room, or raise RefusedError (unknown_room, closed, room_full_students,
         nickname_taken: another student of the room has it, whatever its case).
@@ -288,25 +296,63 @@ class ClassStore:
         max_students: students who sent (see _SENT); max_idle: the newest students who have not sent kept,
         the older ones dropped, so joining again and again cannot grow the file without bound.
         browser: the hash of the student's browser secret (see student_of_browser), or None.
+        joins_per_minute: new students a minute when the room has no budget of its own (None: no budget); over it,
+        RefusedError join_budget (the refusal is kept, for the teacher). connected_s: an idle student seen (or
+        joined) within it is never dropped.
         """
+        refused = None
         with self.db.write() as conn:
-            room = conn.execute("SELECT closed_at FROM rooms WHERE code = ?", (code,)).fetchone()
+            room = conn.execute("SELECT closed_at, join_budget FROM rooms WHERE code = ?", (code,)).fetchone()
             if room is None:
                 raise RefusedError("unknown_room")
             if room["closed_at"] is not None:
                 raise RefusedError("closed")
-            if browser is not None and self._browser_removed(conn, code, browser):
-                raise RefusedError("removed")
-            if conn.execute(_SENDERS_SQL, (code,)).fetchone()[0] >= max_students:
-                raise RefusedError("room_full_students")
-            if self._nickname_taken(conn, code, same_nickname(nickname), student_id):
-                raise RefusedError("nickname_taken")
-            conn.execute(
-                "INSERT INTO students (id, room, nickname, joined_at, browser) VALUES (?, ?, ?, ?, ?)",
-                (student_id, code, nickname, now, browser),
-            )
-            conn.execute(_DROP_IDLE_SQL, (code, code, max_idle))
-            conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+            budget = joins_per_minute if room["join_budget"] is None else room["join_budget"]
+            if budget is not None:
+                conn.execute("DELETE FROM joins WHERE room = ? AND at < ?", (code, now - 600.0))
+                sql = "SELECT at FROM joins WHERE room = ? AND refused = 0 AND at > ? ORDER BY at LIMIT ?"
+                recent = [row[0] for row in conn.execute(sql, (code, now - 60.0, budget + 1)).fetchall()]
+                if len(recent) >= budget:
+                    conn.execute("INSERT INTO joins (room, at, refused) VALUES (?, ?, 1)", (code, now))
+                    refused = RefusedError("join_budget", retry_after=(recent[0] + 60.0 - now) if recent else 60.0)
+            if refused is None:
+                self._add_student(conn, code, student_id, nickname, now, max_students, max_idle, browser, connected_s)
+        if refused is not None:
+            raise refused  # after the transaction: the refusal stays counted
+
+    def _add_student(self, conn, code, student_id, nickname, now, max_students, max_idle, browser, connected_s):
+        if browser is not None and self._browser_removed(conn, code, browser):
+            raise RefusedError("removed")
+        if conn.execute(_SENDERS_SQL, (code,)).fetchone()[0] >= max_students:
+            raise RefusedError("room_full_students")
+        if self._nickname_taken(conn, code, same_nickname(nickname), student_id):
+            raise RefusedError("nickname_taken")
+        conn.execute(
+            "INSERT INTO students (id, room, nickname, joined_at, browser) VALUES (?, ?, ?, ?, ?)",
+            (student_id, code, nickname, now, browser),
+        )
+        conn.execute("INSERT INTO joins (room, at) VALUES (?, ?)", (code, now))
+        conn.execute(_DROP_IDLE_SQL, (code, code, max_idle, now - connected_s))
+        conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (code,))
+
+    def student_seen(self, code: str, student_id: str, now: float) -> None:
+        """The student's page is open now (its live check): they are not dropped while it is (rooms.CONNECTED_S)."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE students SET seen_at = ? WHERE id = ? AND room = ?", (now, student_id, code))
+
+    def joins(self, code: str, now: float) -> tuple[int | None, int, int]:
+        """(the room's join budget, None: the default; students it took in the last minute; joins it refused in the
+        last 10 minutes)."""
+        with self.db.read() as conn:
+            budget = conn.execute("SELECT join_budget FROM rooms WHERE code = ?", (code,)).fetchone()
+            sql = "SELECT count(*) FROM joins WHERE room = ? AND refused = ? AND at > ?"
+            taken = conn.execute(sql, (code, 0, now - 60.0)).fetchone()[0]
+            refused = conn.execute(sql, (code, 1, now - 600.0)).fetchone()[0]
+        return (None if budget is None else budget[0]), taken, refused
+
+    def set_join_budget(self, code: str, budget: int | None) -> bool:
+        with self.db.write() as conn:
+            return conn.execute("UPDATE rooms SET join_budget = ? WHERE code = ?", (budget, code)).rowcount == 1
 
     def remove_student(self, code: str, student_id: str, now: float = 0.0) -> int | None:
         """Take a student and their drawings out of the room: how many drawings went; None if no such student.
@@ -361,6 +407,11 @@ class ClassStore:
         )
         with self.db.read() as conn:
             return conn.execute(sql, (code, browser)).fetchone()
+
+    def forget_browser(self, code: str, student_id: str) -> None:
+        """The student's browser no longer finds them (they left the room on a shared device)."""
+        with self.db.write() as conn:
+            conn.execute("UPDATE students SET browser = NULL WHERE id = ? AND room = ?", (student_id, code))
 
     def rename_student(self, student_id: str, nickname: str, now: float, per_window: int, window: float) -> bool:
         """False if there is no such student; RefusedError too_fast (more than per_window tries in window seconds)

@@ -30,7 +30,7 @@ def held(key: str, kind: type | None = None, teacher: bool = False) -> TrainingJ
     job: TrainingJob | None = st.session_state.get(key)
     token = st.query_params.get(RUN)
     if job is None and token:
-        job = jobs.claim(token, state.session_id(), teacher=teacher)
+        job = jobs.claim(token, state.session_id(), teacher=teacher, holder=state.browser())
         if job is None and jobs.teachers_run(token):
             return None  # the teacher's: kept in the link until this tab signs in as the teacher
         if job is None or not (job.context is None if kind is None else isinstance(job.context, kind)):

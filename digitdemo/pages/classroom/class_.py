@@ -10,7 +10,7 @@ from digitdemo import jobs, state
 from digitdemo.classroom import export, links, rooms, service
 from digitdemo.classroom.service import ClassError
 from digitdemo.pages import progress as live_progress
-from digitdemo.pages.classroom import board, room, signin, teaching
+from digitdemo.pages.classroom import board, joins, room, signin, teaching
 from digitdemo.pages.common import say
 from digitdemo.pages.lab import draw
 from digitdemo.text import plural
@@ -118,6 +118,7 @@ def _teacher() -> None:
             _invitation(current)
     else:
         _invitation(current)
+    joins.render(code)  # the brake on joining: refusals said at once (issue 28)
     board.live(code, teacher_tools=_teacher_tools)
     teaching.render(code)
     _room_actions(current)

@@ -5,6 +5,8 @@ cannot be used, the Draw page goes on as the single-student app and says why in 
 """
 
 import json
+import time
+from contextlib import suppress
 
 import numpy as np
 import streamlit as st
@@ -33,8 +35,10 @@ LIVE = "room.live"  # ((room, student), the room's change counter, StudentView, 
 FRESH = "room.fresh"  # set by a run of the whole page: the live check then reads afresh what the page shows
 CHECK_S = 2.0  # how often a student's Draw page asks whether their room changed (one indexed lookup)
 YOURS = "room.yours"  # ((room, student, change counter), (their drawings, the room's board)) shown in "Your class"
+SEEN = "room.seen"  # ((room, student), when this page last told the database it is open: rooms.SEEN_EVERY_S)
 JOINED = "room.joined"  # the sentence for a student just made, said below Send until their first drawing
 BROWSER = "room.browser"  # this browser's secret (its cookie's, or a new one this session writes there)
+FORGET = "room.forget"  # the student left: this run's line of JavaScript deletes the browser's cookie
 COOKIE = "digitdemo_browser"  # the cookie that keeps it: a reload, a new tab, the link again find the student
 # A school day: the same browser is the same student through the lesson, and forgets the room by the next one.
 COOKIE_SECONDS = 12 * 3600
@@ -70,6 +74,11 @@ def remember_browser() -> None:
     A cookie, not the link: the link is seen (projector, shared, history), and another browser that opens it
     joins as a new student. Streamlit reads cookies but cannot set one: a line of JavaScript does.
     """
+    if st.session_state.pop(FORGET, False):
+        with st.container(key="room-browser"):  # hidden by style.css
+            forget = f"{COOKIE}=; path=/; max-age=0; samesite=strict"
+            st.html(f"<script>document.cookie = {json.dumps(forget)};</script>", unsafe_allow_javascript=True)
+        return
     if student() is None:
         return
     # On every run, even when the browser sent the cookie: the page keeps one shape. (A session's cookies are those
@@ -139,6 +148,18 @@ def leave() -> None:
     for name in ("room", OLD_ME):
         if name in st.query_params:
             del st.query_params[name]
+
+
+def leave_for_good() -> None:
+    """ "Leave the room": on a shared device the next person must not become this student (issue 28), so the browser
+    forgets them: the database no longer finds the student by it, and its cookie goes."""
+    current = student()
+    if current is not None:
+        with suppress(ClassError):  # the database down: the cookie still goes, and the session forgets
+            service.forget_browser(store(), current)
+    leave()
+    st.session_state[BROWSER] = service.new_browser_secret()
+    st.session_state[FORGET] = True
 
 
 def _rename() -> None:
@@ -264,10 +285,10 @@ def header() -> None:
     problem = st.session_state.pop(PROBLEM, None)
     if problem:
         say("warning", problem + " You can still draw on your own.")
+    remember_browser()  # or, once the student left, forget the browser's cookie
     current = student()
     if current is None:
         return
-    remember_browser()
     # One line, wrapping only if it must: on a phone the canvas then starts within the first screen.
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="room-header"):
         st.markdown(f"**Room {current.room}** · you are **{current.nickname}**", width="content")
@@ -278,7 +299,7 @@ def header() -> None:
                 key="room.nickname",
                 on_change=_rename,  # no max_chars: the rules cut and clean whatever is pasted
             )
-            st.button("Leave the room", key="room.leave", on_click=leave)
+            st.button("Leave the room", key="room.leave", on_click=leave_for_good)
     nickname_problem = st.session_state.pop(NICKNAME_PROBLEM, None)
     if nickname_problem:
         say("warning", nickname_problem)
@@ -300,7 +321,7 @@ def model_name() -> str:
     return f"{name} (trained {model.meta.get('trained_at', 'unknown')})"
 
 
-def send_panel(steps: Steps | None, out: Forward | None) -> None:
+def send_panel(steps: Steps | None, out: Forward | None, uploaded: bool = False) -> None:
     """'Which digit did you draw?' and 'Send to the class' (enabled once a digit is chosen and a drawing read).
 
     Runs with every stroke (in the Draw page's fragment), so it asks the room's state each time: a room the
@@ -360,6 +381,8 @@ def send_panel(steps: Steps | None, out: Forward | None) -> None:
         st.info(state.plain(st.session_state[JOINED]))
     if closed:
         st.info(f"Room {current.room} is closed: the teacher is not collecting drawings now.")
+    elif uploaded:
+        st.caption("Only a digit drawn on the canvas goes to the class: switch to Draw to send one.")
     elif out is None:
         st.caption("Draw your digit, then choose it above to send it.")
     elif meant not in DIGITS:
@@ -392,12 +415,22 @@ def live_check() -> None:
     st.fragment(_live_check, run_every=CHECK_S)()
 
 
+def _say_seen(whose: tuple[str, str], current: Student) -> None:
+    """Tell the database this student's page is open, every rooms.SEEN_EVERY_S: then joiners never push them out."""
+    now = time.time()
+    seen = st.session_state.get(SEEN)
+    if seen is None or seen[0] != whose or now - seen[1] >= rooms.SEEN_EVERY_S:
+        service.student_seen(store(), current, now)
+        st.session_state[SEEN] = (whose, now)
+
+
 def _live_check() -> None:
     current = student()
     if current is None:
         return
     whose = (current.room, current.id)
     try:
+        _say_seen(whose, current)
         version = service.board_version(store(), current.room)
         live = st.session_state.get(LIVE)
         if st.session_state.pop(FRESH, False) or live is None or live[0] != whose:

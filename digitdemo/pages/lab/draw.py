@@ -141,7 +141,10 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False, page_re
         digit = "—" if out is None else f"{shown.predicted_digit[0]} ({shown.probabilities[0].max():.0%})"
         st.markdown(f"**Prediction: {digit}**")
     with left:
-        room.send_panel(steps, out)  # in a room: "Which digit did you draw?" and "Send to the class"
+        # In a room only a drawing made on the canvas goes to the class: an uploaded picture (a face, a name) does not
+        # (issue 28); the panel then says so and Send stays off.
+        drawn = source == SOURCES[0]
+        room.send_panel(steps if drawn else None, out if drawn else None, uploaded=not drawn)
         if in_room:
             # The whole line and recipe, a click away (a problem's words are a file's: plain)
             whole = state.plain(reader.line) if reader.problem else reader.about or reader.line
