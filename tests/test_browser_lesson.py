@@ -76,11 +76,11 @@ def test_stale_views_follow_within_the_live_check(browser, classroom):  # noqa: 
         # A classmate's drawings reach her totals without her doing anything.
         send_a_seven(alan)
         send_a_seven(alan)
-        expect(totals).to_contain_text("3", timeout=8_000)
+        expect(totals).to_contain_text("3", timeout=15_000)
         # The teacher deletes her drawing (as Moderation does): "You sent" follows.
         (mine,) = [d.id for d in service.room_drawings(store, code) if d.nickname == nickname(ada)]
         service.delete_drawing(store, code, mine)
-        expect(ada.get_by_text("The teacher deleted 1 drawing you sent.")).to_be_visible(timeout=8_000)
+        expect(ada.get_by_text("The teacher deleted 1 drawing you sent.")).to_be_visible(timeout=15_000)
         expect(ada.get_by_text("You sent 1")).to_have_count(0)
         expect(totals).to_contain_text("2")
         assert ada.evaluate(MARKED), "her page was not reloaded"
@@ -88,13 +88,13 @@ def test_stale_views_follow_within_the_live_check(browser, classroom):  # noqa: 
         picker = teacher.get_by_role("combobox", name="Room")
         expect(picker).to_have_value(f"{code} (open)")
         service.close_room(store, code)
-        expect(teacher.get_by_role("button", name="Reopen the room")).to_be_visible(timeout=8_000)
-        expect(picker).to_have_value(f"{code} (closed)", timeout=8_000)
+        expect(teacher.get_by_role("button", name="Reopen the room")).to_be_visible(timeout=15_000)
+        expect(picker).to_have_value(f"{code} (closed)", timeout=15_000)
         # ... and closed from the page itself, after reopening.
         service.reopen_room(store, code)
-        expect(picker).to_have_value(f"{code} (open)", timeout=8_000)
+        expect(picker).to_have_value(f"{code} (open)", timeout=15_000)
         teacher.get_by_role("button", name="Close the room").click()
-        expect(picker).to_have_value(f"{code} (closed)", timeout=8_000)
+        expect(picker).to_have_value(f"{code} (closed)", timeout=15_000)
         no_errors(ada)
         no_errors(teacher)
 
