@@ -40,9 +40,13 @@ def printed_teacher_link(log, timeout: float = 30) -> str:
     raise AssertionError(f"no teacher link in the terminal:\n{log.read_text()}")
 
 
-def sign_in(page, url: str, log) -> None:
+def sign_in(page, url: str, log, store=None) -> None:
+    """Sign in with the printed link; with ``store`` (a server kept for several tests, whose printed link signed in
+    once already), with a new one-time link as `python -m digitdemo class teacher-link` makes it."""
     link = printed_teacher_link(log)  # printed at the server's start, before any page was opened
     assert link.startswith(f"{url}/class?teacher=")  # the server answers 127.0.0.1 only: the link says so
+    if store is not None:
+        link = auth.teacher_link(url, auth.Password(auth.TeacherSignIn(store).new_link(), generated=True))
     page.goto(link)
     expect(page.get_by_text("Signed in as the teacher")).to_be_visible(timeout=30_000)
     page.wait_for_function("!location.search.includes('teacher=')")  # the token leaves the address bar

@@ -91,7 +91,7 @@ def teacher_with_a_room(classroom, devices, device):
     """The signed-in teacher on ``device``, with a new room: (url, store, the teacher's page, the room's code)."""
     url, store, log = classroom
     teacher = devices(device)
-    sign_in(teacher, url, log)
+    sign_in(teacher, url, log, store)  # one server for the module: each test's teacher gets a link of its own
     return url, store, teacher, create_room(teacher)
 
 

@@ -73,7 +73,7 @@ def _student(sign_in_open: bool = False) -> None:
 def _teacher() -> None:
     presenting = state.presenting()
     if not presenting:
-        picker, start, create, alone = _top_row()
+        picker, start, create, alone, ways = _top_row()
     try:
         every = service.list_rooms(room.store())
     except ClassError as error:
@@ -86,7 +86,7 @@ def _teacher() -> None:
         _board_only(st.session_state[ROOM])
         return
     if presenting:  # no room to show alone yet: the controls, to create one
-        picker, start, create, alone = _top_row()
+        picker, start, create, alone, ways = _top_row()
     if create.button("Create a room", key="class.create", type="primary", width="stretch"):
         try:
             chosen = st.session_state.get(START, rooms.DEFAULT_START_MODEL)
@@ -113,12 +113,14 @@ def _teacher() -> None:
         _start_model(current)
     st.session_state[FOLDED] = code if current.joined or current.drawings else None
     if st.session_state[FOLDED] == code:
-        # Running: the board takes the first screen; the way in stays one click away for latecomers.
-        with st.expander(f"How to join room {code}: the code, the link and the QR code"):
+        # Running: the board takes the first screen; the way in stays one click away for latecomers, in the row
+        # under the top one (with the limit on joining and another device's sign-in) so that the board starts high.
+        with ways, st.popover(f"How to join room {code}", width="content"):
             _invitation(current)
     else:
         _invitation(current)
-    joins.render(code)  # the brake on joining: refusals said at once (issue 28)
+    with ways:
+        joins.render(code)  # the brake on joining: refusals said at once (issue 28)
     board.live(code, teacher_tools=_teacher_tools)
     teaching.render(code)
     _room_actions(current)
@@ -130,9 +132,13 @@ def _top_row() -> tuple:
     picker, start, create, alone, out = st.columns([2.4, 2, 1.4, 1.6, 1], vertical_alignment="bottom")
     with out:
         signin.sign_out_button()
-    st.caption(signin.SIGNED_IN_LINE)
-    signin.another_device()
-    return picker, start, create, alone
+    # One row under it: who is signed in, another device's sign-in, and (once a room runs) the way in and the
+    # limit on joining, each a click away.
+    ways = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    with ways:
+        st.caption(signin.SIGNED_IN_LINE)
+        signin.another_device()
+    return picker, start, create, alone, ways
 
 
 def _picked(key: str) -> None:

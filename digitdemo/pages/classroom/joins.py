@@ -28,7 +28,7 @@ def _joins(code: str) -> None:
             "raise it if your class is still coming in.",
             icon="🚪",
         )
-    with st.expander(f"Joining: {joins.budget} new students a minute at most"):
+    with st.popover(f"Joining: {joins.budget} a minute at most", width="content"):
         st.caption(
             f"{plural(joins.last_minute, 'student')} joined in the last minute. A reload, a new tab or the link opened "
             "again finds the same student: only a new browser joins. Students whose page is open are never pushed out."

@@ -14,7 +14,7 @@ SECRET = "teacher.secret"  # the secret this browser's teacher cookie holds (its
 CHECKED = "teacher.checked"  # the session's cookie was looked at (once a session: its cookies are its first request's)
 PENDING = "teacher.pending"  # a line of JavaScript for this run: keep the cookie (and leave the link), or forget it
 ANOTHER = "teacher.another"  # (link, valid until) made for another device
-SIGNED_IN_LINE = "Signed in as the teacher in this browser, for 12 hours or until Sign out (a reload keeps it)."
+SIGNED_IN_LINE = "Signed in as the teacher in this browser for 12 hours or until Sign out."
 
 
 def _secret() -> str | None:
@@ -190,7 +190,7 @@ def sign_out_button() -> None:
 
 def another_device() -> None:
     """A sign-in link for another device (a phone, the projector's machine): it signs in once, within 10 minutes."""
-    with st.expander("Sign in on another device"):
+    with st.popover("Sign in on another device", width="content"):
         if st.button("Make a sign-in link", key="teacher.another_link"):
             token = sign_ins().new_link()
             st.session_state[ANOTHER] = auth.teacher_link(student_base_url(), auth.Password(token, generated=True))
