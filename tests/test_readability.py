@@ -94,7 +94,7 @@ def taught_class(browser, tmp_path_factory, shipped_model):
         teacher.goto(f"{url}/class?{auth.LINK_PARAMETER}={PASSWORD}")
         teacher.get_by_role("button", name="Teach the model").click()
         expect(teacher.get_by_role("heading", name="The taught model")).to_be_visible(timeout=240_000)
-        yield teacher.url
+        yield context, teacher.url  # a run belongs to the browser that started it (issue 28): its other tabs
         context.close()
 
 
@@ -102,14 +102,15 @@ def taught_class(browser, tmp_path_factory, shipped_model):
 def test_the_teachers_comparison_is_large_enough_and_contrasted(browser, taught_class, theme):
     """The teacher's Class page with the lab's model, the room's model (the wider network) and the taught model side
     by side (issue 29), and the sentence saying which is better, below the board and the room code."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, color_scheme=theme)
-    page = context.new_page()
+    context, url = taught_class
+    page = context.new_page()  # another tab of the teacher's browser, in this theme
+    page.emulate_media(color_scheme=theme)
     try:
-        page.goto(f"{taught_class}&{auth.LINK_PARAMETER}={PASSWORD}")
+        page.goto(f"{url}&{auth.LINK_PARAMETER}={PASSWORD}")
         expect(page.get_by_role("heading", name="The taught model")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("MNIST held-out 5000 read right")).to_have_count(3)
         expect(page.get_by_text("the model the room reads with now").first).to_be_visible()
         settle(page)
         check(page, "class (teacher, comparison)", theme)
     finally:
-        context.close()
+        page.close()
