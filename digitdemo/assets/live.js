@@ -454,21 +454,18 @@ function listen(state) {
     schedule(state, 2); // the canvas draws the finished stroke on its next frame: read after it
   };
   const options = { passive: true, capture: true };
-  canvas.addEventListener("pointerdown", down, options);
-  canvas.addEventListener("pointermove", move, options);
-  canvas.addEventListener("touchstart", down, options);
-  canvas.addEventListener("touchmove", move, options);
-  window.addEventListener("pointerup", up, options);
-  window.addEventListener("pointercancel", up, options);
-  window.addEventListener("touchend", up, options);
+  const listeners = [
+    [canvas, "pointerdown", down],
+    [canvas, "pointermove", move],
+    [canvas, "touchstart", down],
+    [canvas, "touchmove", move],
+    [window, "pointerup", up],
+    [window, "pointercancel", up],
+    [window, "touchend", up],
+  ];
+  for (const [target, event, handler] of listeners) target.addEventListener(event, handler, options);
   state.unlisten = () => {
-    canvas.removeEventListener("pointerdown", down, options);
-    canvas.removeEventListener("pointermove", move, options);
-    canvas.removeEventListener("touchstart", down, options);
-    canvas.removeEventListener("touchmove", move, options);
-    window.removeEventListener("pointerup", up, options);
-    window.removeEventListener("pointercancel", up, options);
-    window.removeEventListener("touchend", up, options);
+    for (const [target, event, handler] of listeners) target.removeEventListener(event, handler, options);
   };
 }
 
