@@ -43,7 +43,7 @@ def signed_in(page, link: str) -> None:
 
 
 def is_student_page(page) -> None:
-    expect(page.get_by_role("button", name="Join")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Join", exact=True)).to_be_visible(timeout=30_000)
     assert page.get_by_role("button", name="Create a room").count() == 0
     assert page.get_by_text(SIGNED_IN).count() == 0
 
