@@ -318,15 +318,20 @@ def join(
 ) -> Student:
     """Join a room: a new Student with a random id and a nickname no other student of the room has.
 
-    ``nickname``: a typed one (cleaned; a reserved or taken one is refused with a sentence), or None for a
-    random friendly one. ``new_if_taken``: a random one instead of refusing (a student moving rooms).
+    ``nickname``: one as given (cleaned; a reserved or taken one is refused with a sentence), or None for a
+    random friendly one. The pages give only a student's own when they move rooms ('Emma #42' keeps its number;
+    a typed name gets its number from rename); scripts and tests give plain ones. ``new_if_taken``: a random one
+    instead of refusing (a student moving rooms).
     ``browser``: the joining browser's secret (new_browser_secret), so that browser finds the student again.
     """
     code = _code(code)
     name = None
     if nickname is not None:
         try:
-            name = _typed_nickname(nickname, None)
+            typed, number = rooms.number_of(nickname) if isinstance(nickname, str) else (nickname, None)
+            name = _typed_nickname(typed, None)
+            if number is not None:  # a student moving rooms keeps their number too
+                name = rooms.numbered(name, number)
         except ClassRuleError:
             if not new_if_taken:
                 raise
@@ -424,17 +429,30 @@ def forget_browser(store: ClassStore, student: Student) -> None:
 
 
 def rename(store: ClassStore, student: Student, nickname: object, now: float | None = None) -> Student:
-    """Change a student's nickname (cleaned); ClassRuleError, the old one kept, if it is empty, reserved, made up,
-    taken, or the student tried more than rooms.RENAMES_PER_MINUTE renames in the last minute."""
+    """Change a student's nickname: the typed name (cleaned) with a number of two digits drawn at random, 'Emma #42',
+    one that no classmate has. ClassRuleError, the old one kept, if it is empty, reserved or made up, if the student
+    tried more than rooms.RENAMES_PER_MINUTE renames in the last minute, or (in theory) if all 90 numbers are taken.
+
+    A typed name is never refused because a classmate has it: a rename says nothing of who is in the room (issue 28).
+    """
     name = _typed_nickname(nickname, student.nickname)
     if rooms.is_made_up(name) and rooms.same_nickname(name) != rooms.same_nickname(student.nickname):
         raise ClassRuleError(
             f"Names such as {rooms.ADJECTIVES[0]} {rooms.ANIMALS[0]} are given by the app, not typed: "
             f"choose a name of your own{_still(student.nickname)}."
         )
+    numbers = list(rooms.NAME_NUMBERS)
+    secrets.SystemRandom().shuffle(numbers)
+    typed, number = rooms.number_of(student.nickname)
+    if rooms.is_made_up(name):  # their own made-up name, in other letters: no number
+        wanted = [name]
+    elif number is not None and rooms.same_nickname(name) == rooms.same_nickname(typed):
+        wanted = [rooms.numbered(name, number)]  # their own name in other letters: their number kept
+    else:
+        wanted = [rooms.numbered(name, n) for n in numbers]
     now = _now(now)
     try:
-        renamed = store.rename_student(student.id, name, now, rooms.RENAMES_PER_MINUTE, rooms.RATE_WINDOW_SECONDS)
+        renamed = store.rename_student(student.id, wanted, now, rooms.RENAMES_PER_MINUTE, rooms.RATE_WINDOW_SECONDS)
     except RefusedError as refused:
         if refused.reason == "too_fast":
             raise ClassRuleError(
@@ -443,9 +461,9 @@ def rename(store: ClassStore, student: Student, nickname: object, now: float | N
                 retry_after=refused.retry_after,
             ) from None
         raise _taken(name, student.nickname) from None
-    if not renamed:
+    if renamed is None:
         raise ClassRuleError("You are no longer in that room; please join again.")
-    return Student(id=student.id, room=student.room, nickname=name)
+    return Student(id=student.id, room=student.room, nickname=renamed)
 
 
 @dataclass(frozen=True)

@@ -273,10 +273,15 @@ class ClassStore:
             return [row[0] for row in conn.execute("SELECT nickname FROM students WHERE room = ?", (code,))]
 
     @staticmethod
-    def _nickname_taken(conn, code: str, folded: str, student_id: str) -> bool:
-        """Whether another student of the room has the nickname as rooms.same_nickname sees it (no SQL function can)."""
+    def _nicknames(conn, code: str, student_id: str) -> set[str]:
+        """The other students' nicknames in the room as rooms.same_nickname sees them (no SQL function can)."""
         names = conn.execute("SELECT nickname FROM students WHERE room = ? AND id != ?", (code, student_id))
-        return any(same_nickname(name) == folded for (name,) in names)
+        return {same_nickname(name) for (name,) in names}
+
+    @staticmethod
+    def _nickname_taken(conn, code: str, folded: str, student_id: str) -> bool:
+        """Whether another student of the room has the nickname as rooms.same_nickname sees it."""
+        return folded in ClassStore._nicknames(conn, code, student_id)
 
     def add_student(
         self,
@@ -413,13 +418,16 @@ class ClassStore:
         with self.db.write() as conn:
             conn.execute("UPDATE students SET browser = NULL WHERE id = ? AND room = ?", (student_id, code))
 
-    def rename_student(self, student_id: str, nickname: str, now: float, per_window: int, window: float) -> bool:
-        """False if there is no such student; RefusedError too_fast (more than per_window tries in window seconds)
-        or nickname_taken (another of the room has the name). Every try is counted, a refused one too."""
+    def rename_student(
+        self, student_id: str, nicknames: list[str], now: float, per_window: int, window: float
+    ) -> str | None:
+        """The first of ``nicknames`` that no other student of the room has, now the student's; None if there is no
+        such student; RefusedError too_fast (more than per_window tries in window seconds) or nickname_taken (every
+        one is taken). Every try is counted, a refused one too."""
         with self.db.write() as conn:
             row = conn.execute("SELECT room FROM students WHERE id = ?", (student_id,)).fetchone()
             if row is None:
-                return False
+                return None
             conn.execute("DELETE FROM renames WHERE student = ? AND tried_at <= ?", (student_id, now - window))
             tries = conn.execute(
                 "SELECT tried_at FROM renames WHERE student = ? ORDER BY tried_at", (student_id,)
@@ -427,13 +435,14 @@ class ClassStore:
             if len(tries) >= per_window:
                 raise RefusedError("too_fast", retry_after=tries[-per_window]["tried_at"] + window - now)
             conn.execute("INSERT INTO renames (student, tried_at) VALUES (?, ?)", (student_id, now))
-            taken = self._nickname_taken(conn, row["room"], same_nickname(nickname), student_id)
-            if not taken:
-                conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (nickname, student_id))
+            taken = self._nicknames(conn, row["room"], student_id)
+            chosen = next((name for name in nicknames if same_nickname(name) not in taken), None)
+            if chosen is not None:
+                conn.execute("UPDATE students SET nickname = ? WHERE id = ?", (chosen, student_id))
                 conn.execute("UPDATE rooms SET version = version + 1 WHERE code = ?", (row["room"],))
-        if taken:  # after the transaction: the try stays counted
+        if chosen is None:  # after the transaction: the try stays counted
             raise RefusedError("nickname_taken")
-        return True
+        return chosen
 
     # --- Drawings ----------------------------------------------------------------------
     def add_drawing(

@@ -294,10 +294,12 @@ def header() -> None:
         st.markdown(f"**Room {current.room}** · you are **{current.nickname}**", width="content")
         with st.popover("Nickname", width="content"):  # leaving, rarer, waits in here too
             st.text_input(
-                "Nickname (letters and digits, at most 24)",
+                "Nickname (letters and digits, at most 20)",
                 value=current.nickname,
                 key="room.nickname",
                 on_change=_rename,  # no max_chars: the rules cut and clean whatever is pasted
+                help="The app adds a number of two digits, as in Emma #42: two students may choose the same name, "
+                "and the number tells them apart.",
             )
             st.button("Leave the room", key="room.leave", on_click=leave_for_good)
     nickname_problem = st.session_state.pop(NICKNAME_PROBLEM, None)
