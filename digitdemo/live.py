@@ -16,7 +16,6 @@ from digitdemo.nn import Forward, Layer
 from digitdemo.preprocess import Steps
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-JS = ASSETS / "live.js"
 CSS = ASSETS / "live.css"
 HTML = (
     '<div class="dd-live dd-live-empty" data-testid="live-answer" data-digit="" data-probabilities="" '

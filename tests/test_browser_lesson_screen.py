@@ -170,6 +170,11 @@ def test_a_draw_every_digit_round_asks_each_student_for_what_the_room_lacks_and_
     expect(teacher.locator(".st-key-board-round")).to_contain_text("1 drawing from 1 student", timeout=15_000)
     teacher.get_by_role("button", name="End the round").click()
     expect(teacher.locator(".st-key-board-round")).to_have_count(0)
+    # Issue 29: the last round stayed at the top after it ended. Ended, it goes under the room's numbers and matrix.
+    ended = teacher.locator(".st-key-board-round-view")
+    expect(ended).to_contain_text("ended", timeout=15_000)
+    expect(ended).to_have_count(1)
+    assert ended.bounding_box()["y"] > teacher.locator(".stPlotlyChart").last.bounding_box()["y"]
     # The Draw page asks the database at its next run, as for a closed room: the next stroke.
     stroke(student, canvas_on(student), device)
     expect(student.get_by_text("The class's round")).to_have_count(0, timeout=15_000)

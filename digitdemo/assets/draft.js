@@ -20,18 +20,7 @@
       /* storage full or off: nothing kept, nothing lost that was not already */
     }
   };
-  // streamlit-drawable-canvas draws in an open shadow root: look inside shadow roots too.
-  const findCanvas = (root) => {
-    const found = root.querySelector("canvas.upper-canvas");
-    if (found) return found;
-    for (const element of root.querySelectorAll("*")) {
-      if (element.shadowRoot) {
-        const inner = findCanvas(element.shadowRoot);
-        if (inner) return inner;
-      }
-    }
-    return null;
-  };
+  /* SHARED: find_canvas.js */
   const state = (window.__digitdemoDraft = window.__digitdemoDraft || { replaying: false, stroke: null });
   state.version = version;
   if (!state.listening) {

@@ -333,18 +333,7 @@ function rememberModel(model) {
   });
 }
 
-// The drawing surface: streamlit-drawable-canvas renders its canvases in an open shadow root.
-function findCanvas(root = document) {
-  const found = root.querySelector("canvas.upper-canvas");
-  if (found) return found;
-  for (const element of root.querySelectorAll("*")) {
-    if (element.shadowRoot) {
-      const inner = findCanvas(element.shadowRoot);
-      if (inner) return inner;
-    }
-  }
-  return null;
-}
+/* SHARED: find_canvas.js */
 
 // What the canvas shows now: the finished strokes (lower canvas) under the one being drawn (upper canvas).
 function canvasPixels(state) {

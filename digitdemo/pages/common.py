@@ -1,6 +1,7 @@
 """Small display helpers the pages share."""
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,13 @@ SETS = {"training": "training set (the lab's 5000)", "test": "held-out test set 
 def _style(present: bool) -> str:
     css = STYLE.read_text() + (PRESENT_STYLE.read_text() if present else "")
     return f"<style>{css}</style>"
+
+
+@functools.cache
+def script(name: str) -> str:
+    """An asset's JavaScript, with each snippet it shares put where it says ``/* SHARED: file.js */``."""
+    text = (ASSETS / name).read_text()
+    return re.sub(r" */\* SHARED: ([\w.]+) \*/\n", lambda found: (ASSETS / found.group(1)).read_text(), text)
 
 
 def apply_style(present: bool = False) -> None:

@@ -5,9 +5,8 @@ import json
 
 import streamlit as st
 
-from digitdemo.pages.common import ASSETS
+from digitdemo.pages.common import script
 
-JS = ASSETS / "draft.js"
 STARTED = "draft.started"  # set by this session's first run: the page that runs first in a session restores
 
 
@@ -15,6 +14,6 @@ def keep(canvas_version: int) -> None:
     """The lines of JavaScript that keep the canvas's strokes, and draw them again in a new session (hidden)."""
     fresh = STARTED not in st.session_state
     st.session_state[STARTED] = True
-    script = JS.read_text().replace("FRESH, VERSION", f"{json.dumps(fresh)}, {int(canvas_version)}")
+    code = script("draft.js").replace("FRESH, VERSION", f"{json.dumps(fresh)}, {int(canvas_version)}")
     with st.container(key="draw-draft"):  # hidden by style.css: it shows nothing
-        st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+        st.html(f"<script>{code}</script>", unsafe_allow_javascript=True)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from digitdemo import live
 from digitdemo.nn import Forward, Layer
+from digitdemo.pages.common import script
 from digitdemo.preprocess import Steps
 
 SENT = "draw.live_sent"  # the id of the reader whose weights this session's browser holds
@@ -18,7 +19,7 @@ def _component():
         "digitdemo.live_answer",
         html=live.HTML,
         css=live.CSS.read_text(),
-        js=live.JS.read_text(),
+        js=script("live.js"),
         isolate_styles=False,  # in the page's own tree: its text is measured with the page's (tests/readability.py)
     )
 
