@@ -56,11 +56,15 @@ def record(url: str, code: str) -> dict[str, bytes]:
         page.goto(f"{url}/draw?room={code}")
         draw(page, canvas_on(page), SEVEN)
         wait_metric(page, "7")
-        frames["stroke"] = next(f for f in reversed(sent) if b"draw.canvas.0" in f and b'"data":"data:image' in f)
+        # What the student's own actions sent, not the page's live check (a fragment the browser reruns every 2 s,
+        # carrying every widget's value): replayed alone, it set the digit without the keypad's own run, and Send
+        # then did nothing (every send of a run refused, 2026-12-06).
+        own = [f for f in sent if not _message(f).rerun_script.is_auto_rerun]
+        frames["stroke"] = next(f for f in reversed(own) if b"draw.canvas.0" in f and b'"data":"data:image' in f)
         page.get_by_role("radio", name="7", exact=True).click()
         page.get_by_role("button", name="Send to the class").wait_for()
         time.sleep(1)
-        frames["digit"] = sent[-1]
+        frames["digit"] = next(f for f in reversed(sent) if not _message(f).rerun_script.is_auto_rerun)
         page.get_by_role("button", name="Send to the class").click()
         page.get_by_text("Sent your 7").wait_for(timeout=30_000)
         frames["send"] = next(f for f in reversed(sent) if b"room.send" in f)
