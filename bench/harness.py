@@ -135,20 +135,31 @@ def app_servers(processes: int = 1, env: dict | None = None):
         with streamlit_server(env=env) as (process, url, _):
             yield url, [process.pid]
         return
+    with serve(processes, env=env) as (process, url):
+        yield url, children(process.pid)
+
+
+@contextmanager
+def serve(processes: int, cwd: Path = REPO, env: dict | None = None):
+    """`python -m digitdemo serve --processes N` on a free port of 127.0.0.1, started in ``cwd``; yields (the
+    serve process, url) once it answers."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "digitdemo", "serve", "--processes", str(processes), "--port", str(port),
          "--address", "127.0.0.1"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process, seconds=180)
-        yield url, children(process.pid)
+        yield process, url
     finally:
         process.terminate()
-        process.wait(30)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def first_visit_cookies(url: str) -> str:

@@ -6,12 +6,8 @@ close a connection that sends more than 1 MB at once, and the Draw page drops a 
 """
 
 import base64
-import os
 import struct
-import subprocess
-import sys
 import zlib
-from contextlib import contextmanager
 
 import pytest
 import websockets
@@ -19,7 +15,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
-from bench.harness import first_visit_cookies, free_port, streamlit_server, wait_healthy
+from bench.harness import first_visit_cookies, serve, streamlit_server
 from digitdemo import config
 from tests.apptest import page
 from tests.test_canvas_payload import crafted_png
@@ -109,29 +105,8 @@ def test_streamlit_run_in_the_repository_closes_a_connection_that_sends_3_mb():
     assert not finished and code == 1009, "a 3 MB widget value was taken"
 
 
-@contextmanager
-def serve_one(folder):
-    """`python -m digitdemo serve --processes 1`, started from another folder than the repository."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "digitdemo", "serve", "--processes", "1", "--port", str(port), "--address",
-         "127.0.0.1"],
-        cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(config.REPO_DIR), "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def test_serve_started_from_another_folder_closes_a_connection_that_sends_3_mb(tmp_path):
-    with serve_one(tmp_path) as url:
+    # Started from another folder than the repository: its settings must still hold.
+    with serve(1, cwd=tmp_path, env={"PYTHONPATH": str(config.REPO_DIR)}) as (_, url):
         code, finished = oversized_send(url)
     assert not finished and code == 1009, "a 3 MB widget value was taken"
