@@ -441,14 +441,13 @@ def rename(store: ClassStore, student: Student, nickname: object, now: float | N
             f"Names such as {rooms.ADJECTIVES[0]} {rooms.ANIMALS[0]} are given by the app, not typed: "
             f"choose a name of your own{_still(student.nickname)}."
         )
-    numbers = list(rooms.NAME_NUMBERS)
-    secrets.SystemRandom().shuffle(numbers)
     typed, number = rooms.number_of(student.nickname)
     if rooms.is_made_up(name):  # their own made-up name, in other letters: no number
         wanted = [name]
     elif number is not None and rooms.same_nickname(name) == rooms.same_nickname(typed):
         wanted = [rooms.numbered(name, number)]  # their own name in other letters: their number kept
-    else:
+    else:  # every number, in a random order: the first no classmate has
+        numbers = secrets.SystemRandom().sample(rooms.NAME_NUMBERS, len(rooms.NAME_NUMBERS))
         wanted = [rooms.numbered(name, n) for n in numbers]
     now = _now(now)
     try:
