@@ -86,6 +86,7 @@ class Client:
     def __init__(self, url: str, page: str, query: str):
         self.url, self.page, self.query = url, page, query
         self.canvas_id: str | None = None
+        self.keypad_id: str | None = None  # the keypad's key changes with each drawing sent, as the canvas's does
         self.fragment_id: str | None = None  # the last fragment the page drew (on the Class page: the board)
         self.alerts: list[str] = []
         self.strokes: list[tuple[float, float]] = []  # this session's strokes: (sent, perf_counter; reply, seconds)
@@ -117,6 +118,8 @@ class Client:
                 element = message.delta.new_element
                 if element.HasField("bidi_component") and "draw.canvas." in element.bidi_component.id:
                     self.canvas_id = element.bidi_component.id  # a new canvas after each send
+                elif element.HasField("button_group") and "room.digit." in element.button_group.id:
+                    self.keypad_id = element.button_group.id
                 elif element.HasField("alert"):
                     self.alerts.append(element.alert.body)
             elif message.HasField("script_finished") and message.script_finished != FINISHED_FOR_RERUN:
@@ -145,11 +148,13 @@ class Client:
         return time.perf_counter() - started
 
     async def send(self, frame: bytes) -> float:
-        """Send a recorded message, with this session's canvas; seconds until the run finished."""
+        """Send a recorded message, with this session's canvas and keypad; seconds until the run finished."""
         message = _message(frame)
         for widget in message.rerun_script.widget_states.widgets:
             if "draw.canvas." in widget.id and self.canvas_id is not None:
                 widget.id = self.canvas_id
+            elif "room.digit." in widget.id and self.keypad_id is not None:
+                widget.id = self.keypad_id
         started = time.perf_counter()
         await self.ws.send(message.SerializeToString())
         await self.until_finished()

@@ -109,3 +109,9 @@ def wait_for_training(at: AppTest, seconds: float = 120) -> AppTest:
         at.run()
     assert "training.job" not in at.session_state, "training did not finish"
     return at
+
+
+def keypad(at: AppTest):
+    """The room's "Which digit did you draw?" (its key changes with each drawing sent: room.digit_key)."""
+    (found,) = [pills for pills in at.pills if pills.key.startswith("room.digit.")]
+    return found

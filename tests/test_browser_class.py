@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitdemo.classroom import auth, storage
+from digitdemo.classroom import auth, service, storage
 from tests.browser import ONE, SEVEN, draw, no_errors, open_draw, prediction, streamlit_server
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -52,12 +52,17 @@ def sign_in(page, url: str, log, store=None) -> None:
     page.wait_for_function("!location.search.includes('teacher=')")  # the token leaves the address bar
 
 
-def create_room(teacher) -> str:
-    """The signed-in teacher creates a room; its code, as the page shows it."""
-    teacher.get_by_role("button", name="Create a room").click()
+def create_room(teacher, store=None) -> str:
+    """The signed-in teacher creates a room; its code, as the page shows it. With ``store`` (a server kept for several
+    tests), the page may still be showing an earlier test's room when the new one is made: wait for a code that was
+    not in the store before."""
     # Visible: a room students are in has its code folded away, and the new room is the one shown, open.
     code_box = teacher.locator(".room-code").filter(visible=True)
-    expect(code_box).to_have_text(re.compile(r"^[2-9A-Z]{5}$"), timeout=30_000)
+    before = {room.code for room in service.list_rooms(store)} if store is not None else set()
+    before |= {code.strip() for code in code_box.all_inner_texts()}
+    teacher.get_by_role("button", name="Create a room").click()
+    not_shown = "".join(f"(?!{re.escape(code)}$)" for code in sorted(before))
+    expect(code_box).to_have_text(re.compile(rf"^{not_shown}[2-9A-Z]{{5}}$"), timeout=30_000)
     return code_box.inner_text().strip()
 
 

@@ -92,7 +92,7 @@ def teacher_with_a_room(classroom, devices, device):
     url, store, log = classroom
     teacher = devices(device)
     sign_in(teacher, url, log, store)  # one server for the module: each test's teacher gets a link of its own
-    return url, store, teacher, create_room(teacher)
+    return url, store, teacher, create_room(teacher, store)
 
 
 @DEVICES

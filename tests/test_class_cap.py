@@ -15,7 +15,7 @@ from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.schema import SCHEMA_VERSION
 from digitdemo.classroom.storage import ClassStore
 from digitdemo.handwriting.canvas import render_drawing
-from tests.apptest import page
+from tests.apptest import keypad, page
 from tests.class_drawings import old_file, race
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher_with_a_lesson
 
@@ -207,7 +207,7 @@ def test_fresh_and_forged_sessions_do_not_shut_out_a_student_who_draws_and_sends
         at.run()
         assert at.session_state["room.student"].room == room.code
     at = draw_in(room.code, seven)
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     at.button(key="room.send").click().run()
     assert labels(at, "success")[0].startswith("Sent your 7 to the class")
     assert {m.label: m.value for m in at.metric}["Students who sent"] == "1"

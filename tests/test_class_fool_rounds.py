@@ -10,7 +10,7 @@ from digitdemo import data, why
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.pages.classroom import board
-from tests.apptest import inject_drawing, plot_spec
+from tests.apptest import inject_drawing, keypad, plot_spec
 from tests.test_class_lesson_rounds import send
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher
 
@@ -120,7 +120,7 @@ def test_a_student_sees_what_a_fool_round_asks(db, digits):
     at.run()
     assert "# Draw a 4" in labels(at, "markdown")
     assert any("fool the model: a 4 it reads as another digit" in c for c in labels(at, "caption"))
-    assert at.pills(key="room.digit").value == 4
+    assert keypad(at).value == 4
 
 
 def image_captions(at) -> list[str]:

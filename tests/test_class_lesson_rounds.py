@@ -13,7 +13,7 @@ from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.schema import SCHEMA_VERSION
 from digitdemo.classroom.storage import ClassStore
 from digitdemo.pages.classroom import board
-from tests.apptest import inject_drawing
+from tests.apptest import inject_drawing, keypad
 from tests.class_drawings import old_file
 from tests.test_class_pages import all_text, board_numbers, draw_in, labels, teacher
 
@@ -179,13 +179,13 @@ def test_the_teacher_starts_draw_a_4_for_two_minutes_sees_it_count_down_sorted_a
 def test_the_students_page_shows_the_digit_large_chooses_it_and_the_round_ends_by_itself(db, digits, ink, clock):
     code = service.create_room(db).code
     at = draw_in(code, digits[7])
-    at.pills(key="room.digit").set_value(7).run()  # chosen before the round
+    keypad(at).set_value(7).run()  # chosen before the round
     started = service.start_round(db, code, rooms.ONE_DIGIT, digit=4, minutes=1)
     inject_drawing(at, digits[7])
     at.run()
     assert "# Draw a 4" in labels(at, "markdown")
     assert "The class's round · 1:00 left" in labels(at, "caption")
-    assert at.pills(key="room.digit").value == 4, "the round's digit is chosen, whatever was chosen before"
+    assert keypad(at).value == 4, "the round's digit is chosen, whatever was chosen before"
     at.button(key="room.send").click().run()
     (sent,) = service.round_board(db, code, started.id).drawings
     assert sent.drawing.meant == 4 and sent.drawing.round_id == started.id
@@ -203,11 +203,11 @@ def test_a_random_round_shows_each_student_their_own_digit_and_any_digit_chooses
     at.run()
     mine = rooms.random_digit(started.id, student.id)
     assert f"# Draw {'an' if mine == 8 else 'a'} {mine}" in labels(at, "markdown")
-    assert at.pills(key="room.digit").value == mine
+    assert keypad(at).value == mine
     service.start_round(db, code, rooms.ANY_DIGIT)
-    at.pills(key="room.digit").set_value(None)
+    keypad(at).set_value(None)
     at.run()
-    assert "# Draw any digit" in labels(at, "markdown") and at.pills(key="room.digit").value is None
+    assert "# Draw any digit" in labels(at, "markdown") and keypad(at).value is None
 
 
 def test_a_version_9_file_keeps_its_rounds_and_their_drawings_become_theirs(tmp_path, ink):

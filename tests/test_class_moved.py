@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from digitdemo.classroom import service, storage
+from tests.apptest import keypad
 from tests.test_class_pages import draw_in, labels
 
 GONE = "was deleted, moved or replaced while the server ran, so nothing was stored"
@@ -102,7 +103,7 @@ def test_a_student_is_told_in_one_sentence_and_not_sent(sqlite_store, monkeypatc
     monkeypatch.setenv(storage.DB_ENV, str(sqlite_store.location))
     code = service.create_room(sqlite_store).code
     at = draw_in(code, digits[7])
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     for file in files(sqlite_store.location):
         file.unlink(missing_ok=True)
     at.button(key="room.send").click().run()

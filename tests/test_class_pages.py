@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from digitdemo import artifacts
 from digitdemo.classroom import auth, rooms, service, storage
 from digitdemo.preprocess import preprocess
-from tests.apptest import inject_drawing, page, plot_spec, retrain, through_router, wait_for_training
+from tests.apptest import inject_drawing, keypad, page, plot_spec, retrain, through_router, wait_for_training
 from tests.test_class_faults import chattr
 
 AT_ONCE = " The teacher link the server printed signs in at once."  # said beside the brake's wait
@@ -235,8 +235,8 @@ def test_a_student_joins_by_link_draws_chooses_the_digit_and_sends(db, digits):
     assert student.nickname.split()[0] in rooms.ADJECTIVES
     send = at.button(key="room.send")
     assert send.label == "Send to the class" and send.disabled  # no digit chosen yet
-    assert at.pills(key="room.digit").value is None
-    at.pills(key="room.digit").set_value(7).run()
+    assert keypad(at).value is None
+    keypad(at).set_value(7).run()
     assert not at.button(key="room.send").disabled
     at.button(key="room.send").click().run()
     assert labels(at, "success") == ["Sent your 7 to the class: the model read it right."]
@@ -248,10 +248,27 @@ def test_a_student_joins_by_link_draws_chooses_the_digit_and_sends(db, digits):
     assert np.frombuffer(stored["probabilities"], dtype="<f4").argmax() == 7
     assert stored["model"].startswith("wider network")  # the class reads with the wider network by default
     # Ready for the next one: a fresh canvas and no digit chosen; their own drawing and the class totals.
-    assert at.pills(key="room.digit").value is None
+    assert keypad(at).value is None
     assert at.button(key="room.send").disabled
     assert "You sent 1: the digit you meant → what the model read." in labels(at, "caption")
     assert {m.label: m.value for m in at.metric}["Drawings"] == "1"
+
+
+def test_a_run_the_browser_asked_for_before_the_send_arrived_does_not_choose_the_sent_digit_again(db, digits):
+    """Found by CI (test_browser_room): the keypad came back with the 7 just sent. The browser's live check (or the
+    fresh canvas) asked for a run before the emptied keypad arrived, and its request carried the 7, which outranks
+    what the server set: the next drawing went to the class as a 7. Such a request is replayed here."""
+    room = service.create_room(db)
+    at = draw_in(room.code, digits[7])
+    keypad(at).set_value(7).run()
+    before_the_send = at._tree.get_widget_states()  # what the browser holds until the send's run reaches it
+    at.button(key="room.send").click().run()
+    assert labels(at, "success") == ["Sent your 7 to the class: the model read it right."]
+    at._run(before_the_send)
+    assert not at.exception
+    assert keypad(at).value is None
+    assert at.button(key="room.send").disabled
+    assert [d.meant for d in service.room_drawings(db, room.code)] == [7]
 
 
 def test_a_room_whose_teacher_chose_the_labs_model_reads_its_students_drawings_with_it(
@@ -271,7 +288,7 @@ def test_a_room_whose_teacher_chose_the_labs_model_reads_its_students_drawings_w
     switch = at.button_group(key="draw.model_shown")
     assert switch.value == rooms.LAB_MODEL and "the lab's network (400-25-15-10) trained on" in switch.proto.help
     shows(at, shipped_model, x)
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     at.button(key="room.send").click().run()
     stored = db.drawings(code, arrays=True)[0]
     assert stored["model"].startswith("lab's model")  # the reading is stored with the model that made it
@@ -325,7 +342,7 @@ def test_a_student_sees_class_totals_but_no_other_names_and_no_teacher_control(d
     other = service.join(db, room.code, "Secret Name")
     service.send_drawing(db, other, room.code, 3, np.zeros(400), service.ink_picture(np.eye(9)), 3, np.eye(10)[3], "m")
     at = draw_in(room.code, digits[3])
-    at.pills(key="room.digit").set_value(3).run()
+    keypad(at).set_value(3).run()
     at.button(key="room.send").click().run()
     metrics = {m.label: m.value for m in at.metric}
     assert (metrics["Students who sent"], metrics["Drawings"]) == ("2", "2")
@@ -369,7 +386,7 @@ def test_a_bad_room_code_gets_one_sentence_and_the_page_still_reads_drawings(db,
 def test_a_closed_room_cannot_be_joined_or_sent_to(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     service.close_room(db, room.code)  # while the page still offers Send (the next run disables it)
     at.button(key="room.send").click().run()  # the run the click starts finds the room closed: nothing is sent
     closed = f"Room {room.code} is closed: the teacher is not collecting drawings now."
@@ -385,7 +402,7 @@ def test_a_closed_room_cannot_be_joined_or_sent_to(db, digits):
 def test_a_forged_digit_is_refused_and_nothing_is_stored(db, digits, forged):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
-    at.session_state["room.digit"] = forged
+    at.session_state["room.digit.0"] = forged  # the first drawing's keypad
     at.run()
     if not at.button(key="room.send").disabled:
         at.button(key="room.send").click().run()
@@ -401,7 +418,7 @@ def test_sending_too_fast_says_how_long_to_wait(db, digits):
         version = at.session_state["draw.canvas_version"] if "draw.canvas_version" in at.session_state else 0  # noqa: SIM401 (AppTest's state has no .get)
         inject_drawing(at, digits[7], version=version)
         at.run()
-        at.pills(key="room.digit").set_value(7).run()
+        keypad(at).set_value(7).run()
         at.button(key="room.send").click().run()
     (error,) = labels(at, "error")
     assert error.startswith(f"You can send {rooms.SENDS_PER_MINUTE} drawings a minute; please wait ")
@@ -460,7 +477,7 @@ def test_a_locked_database_pauses_sending_with_one_sentence(db, digits):
     at = draw_in(room.code, digits[7])
     holder = storage.ClassStore(db.location)
     with holder.db.write():  # another writer that does not let go
-        at.pills(key="room.digit").set_value(7).run()
+        keypad(at).set_value(7).run()
         at.button(key="room.send").click().run()
         (error,) = labels(at, "error")
         assert "stayed busy for more than" in error and "please try again" in error

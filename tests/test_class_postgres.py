@@ -10,6 +10,7 @@ import pytest
 from bench.postgres import PostgresMissingError, PostgresServer
 from digitdemo.classroom import service, storage
 from digitdemo.classroom.errors import ClassStoreError
+from tests.apptest import keypad
 from tests.test_class_faults import fill, send, tmpfs
 from tests.test_class_pages import draw_in, labels
 
@@ -86,7 +87,7 @@ def test_the_draw_page_says_one_sentence_and_keeps_reading_while_the_server_is_d
     at = draw_in(code, digits[7])  # a student joins while the server is up
     assert not at.exception and not labels(at, "warning")
     server.stop(keep_folder=True)
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     at.button(key="room.send").click().run()
     assert not at.exception
     shown = labels(at, "error") + labels(at, "warning")

@@ -7,7 +7,7 @@ import pytest
 from digitdemo.classroom import rooms, service
 from digitdemo.classroom.errors import ClassRuleError
 from digitdemo.classroom.storage import ClassStore
-from tests.apptest import inject_drawing
+from tests.apptest import inject_drawing, keypad
 from tests.test_class_pages import all_text, draw_in, labels, teacher
 
 PROBABILITIES = np.full(10, 0.1, dtype=np.float32)
@@ -97,19 +97,19 @@ def test_in_a_round_the_draw_page_asks_for_a_digit_and_chooses_it_but_the_studen
     for digit in (0, 1, 2, 4, 5, 6, 7, 8, 9):
         send(db, alan, digit, ink, now=1000.0 + 11 * digit)
     at = draw_in(code, digits[7])
-    assert at.pills(key="room.digit").value is None and not any("round" in m for m in labels(at, "markdown"))
+    assert keypad(at).value is None and not any("round" in m for m in labels(at, "markdown"))
     service.start_round(db, code)
     inject_drawing(at, digits[7])
     at.run()  # the next stroke: the page asks the database again
     assert "**The class's round: draw a 3**" in " ".join(labels(at, "markdown"))
-    assert at.pills(key="room.digit").value == 3 and not at.button(key="room.send").disabled
-    at.pills(key="room.digit").set_value(7).run()  # they drew a 7, not a 3
+    assert keypad(at).value == 3 and not at.button(key="room.send").disabled
+    keypad(at).set_value(7).run()  # they drew a 7, not a 3
     inject_drawing(at, digits[7])
     at.run()
-    assert at.pills(key="room.digit").value == 7, "a digit the student chose stays chosen"
+    assert keypad(at).value == 7, "a digit the student chose stays chosen"
     at.button(key="room.send").click().run()
     assert labels(at, "success") == ["Sent your 7 to the class: the model read it right."]
-    assert at.pills(key="room.digit").value == 3  # the next drawing: the room still lacks a 3
+    assert keypad(at).value == 3  # the next drawing: the room still lacks a 3
     service.end_round(db, code)
     inject_drawing(at, digits[7], version=at.session_state["draw.canvas_version"])
     at.run()

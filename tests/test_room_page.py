@@ -8,7 +8,7 @@ import re
 import pytest
 
 from digitdemo.classroom import service
-from tests.apptest import page
+from tests.apptest import keypad, page
 from tests.test_class_pages import all_text, draw_in, labels, teacher_with_a_lesson
 
 
@@ -20,12 +20,12 @@ def send_button(at):
 def test_a_room_the_teacher_closes_disables_send_at_the_next_run(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     assert not send_button(at).disabled
     service.close_room(db, room.code)  # the teacher, on the Class page
     at.run()  # any run: a stroke, a digit chosen
     assert send_button(at).disabled
-    assert at.pills(key="room.digit").disabled
+    assert keypad(at).disabled
     closed = f"Room {room.code} is closed: the teacher is not collecting drawings now."
     assert [i for i in labels(at, "info") if "as a new student" not in i] == [closed]
     assert {m.label: m.value for m in at.metric}["Prediction"] == "7"  # the page goes on reading drawings
@@ -84,7 +84,7 @@ def test_a_student_the_teacher_removed_stays_out_until_the_teacher_lets_that_bro
 def test_a_cleared_room_tells_the_student_once(db, digits):
     room = service.create_room(db)
     at = draw_in(room.code, digits[7])
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     send_button(at).click().run()
     assert "You sent 1: the digit you meant → what the model read." in labels(at, "caption")
     service.clear_room(db, room.code)
@@ -105,7 +105,7 @@ def test_send_says_why_it_waits(db, digits):
     at = draw_in(room.code, digits[7])
     assert send_button(at).disabled
     assert "Choose the digit you drew: Send waits for it." in labels(at, "caption")
-    at.pills(key="room.digit").set_value(7).run()
+    keypad(at).set_value(7).run()
     assert not send_button(at).disabled
     assert "Choose the digit you drew: Send waits for it." not in labels(at, "caption")
 

@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 
 from digitdemo.classroom import service
+from tests.apptest import keypad
 from tests.test_class_pages import draw_in, labels
 
 
@@ -19,7 +20,7 @@ def test_an_uploaded_picture_is_read_but_cannot_be_sent_to_the_class(db):
     at.file_uploader(key="draw.upload").set_value(("photo.png", photo.getvalue(), "image/png")).run()
     assert not at.exception
     assert {m.label: m.value for m in at.metric}["Prediction"] != "—", "the upload is read, as outside a room"
-    at.pills(key="room.digit").set_value(1).run()
+    keypad(at).set_value(1).run()
     at.session_state["room.send_clicked"] = True  # what Send's click sets: as a forged click would
     at.run()
     assert service.room_drawings(db, code) == [], "the uploaded picture went to the class"

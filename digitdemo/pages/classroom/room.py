@@ -24,7 +24,8 @@ PROBLEM = "room.problem"  # the last sentence about joining, shown once
 SAID = "room.said"  # the sentence beside Send in this run (a database fault is said there, not twice)
 TRIED = "room.tried"  # the ?room= value already acted on, so a rerun does not join again
 SENT = "room.sent"  # what the last send said: ("success" | "error", sentence)
-DIGIT = "room.digit"  # "Which digit did you draw?"
+DIGIT = "room.digit"  # "Which digit did you draw?": the keypad's key is DIGIT.<sends> (digit_key)
+SENDS = "room.sends"  # how many drawings this session sent: each drawing gets a keypad of its own
 SEND_CLICKED = "room.send_clicked"  # set by Send's callback: the run it starts sends, at the top of the panel
 FOLLOWED = "room.followed"  # (room code, its change counter) when follow_model last read the room's model
 NICKNAME_PROBLEM = "room.nickname_problem"  # why the last rename was refused (the old nickname is kept)
@@ -115,7 +116,7 @@ def join(code_text: object) -> bool:
         f"You joined room {joined.room} as a new student, {joined.nickname}: the room knows you by this browser, "
         "so a reload here finds you again, but another browser or device joins as someone new."
     )
-    st.session_state.pop(DIGIT, None)
+    st.session_state.pop(digit_key(), None)
     return True
 
 
@@ -143,7 +144,7 @@ def leave() -> None:
     st.session_state.pop(state.ROOM_MODEL, None)
     st.session_state.pop(state.ROOM_START, None)
     st.session_state.pop(FOLLOWED, None)
-    st.session_state.pop(DIGIT, None)
+    st.session_state.pop(digit_key(), None)
     st.session_state.pop(SENT_IDS, None)
     for name in ("room", OLD_ME):
         if name in st.query_params:
@@ -307,6 +308,14 @@ def header() -> None:
         say("warning", nickname_problem)
 
 
+def digit_key() -> str:
+    """The keypad's key, a new one for each drawing sent. A keypad cleared by the server under the same key came back
+    chosen whenever the browser asked for a run (its 2 s live check, the fresh canvas) before the cleared keypad
+    arrived: its request carries the old digit, which outranks what the script set, and the next drawing went to the
+    class as the last one's digit. A new key leaves the old keypad's value nowhere to land."""
+    return f"{DIGIT}.{st.session_state.get(SENDS, 0)}"
+
+
 def model_name() -> str:
     """Which model read the drawing, in words (stored with it): the one state.reader says reads it."""
     reader = state.reader()
@@ -340,8 +349,8 @@ def send_panel(steps: Steps | None, out: Forward | None, uploaded: bool = False)
     # stayed in the browser, and the next drawing went to the class as the last one's digit). The drawing and the
     # digit are this run's, the newest the browser sent.
     clicked = st.session_state.pop(SEND_CLICKED, False)
-    if clicked and out is not None and not closed and st.session_state.get(DIGIT) in DIGITS:
-        _send(current, st.session_state[DIGIT], steps, out)
+    if clicked and out is not None and not closed and st.session_state.get(digit_key()) in DIGITS:
+        _send(current, st.session_state[digit_key()], steps, out)
         st.rerun()  # the fresh canvas (drawn above this panel) and the empty keypad
     notice = st.session_state.pop(SENT, None)
     running, asked = (None, None) if closed else _asked_digit(current)
@@ -352,22 +361,23 @@ def send_panel(steps: Steps | None, out: Forward | None, uploaded: bool = False)
             f"the room has fewest {asked}s."
         )
     if asked is not None and st.session_state.get(PRESELECTED) != running.id:
-        st.session_state[DIGIT] = asked  # a new round: its digit chosen, whatever was chosen before
+        st.session_state[digit_key()] = asked  # a new round: its digit chosen, whatever was chosen before
         st.session_state[PRESELECTED] = running.id
-    elif asked is not None and st.session_state.get(DIGIT) is None:
-        st.session_state[DIGIT] = asked  # chosen for them once per drawing; a digit they pick stays theirs
+    elif asked is not None and st.session_state.get(digit_key()) is None:
+        st.session_state[digit_key()] = asked  # chosen for them once per drawing; a digit they pick stays theirs
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
     # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
-    meant = st.pills(
-        "Which digit did you draw?",
-        DIGITS,
-        key=DIGIT,
-        selection_mode="single",
-        required=True,
-        wrap=True,
-        width="content",
-        disabled=closed,
-    )
+    with st.container(key="room-digit"):  # the keypad's own key changes with each drawing: styled and found here
+        meant = st.pills(
+            "Which digit did you draw?",
+            DIGITS,
+            key=digit_key(),
+            selection_mode="single",
+            required=True,
+            wrap=True,
+            width="content",
+            disabled=closed,
+        )
     ready = out is not None and meant in DIGITS and not closed
     st.button(
         "Send to the class",
@@ -503,7 +513,8 @@ def _send(current: Student, meant: object, steps: Steps, out: Forward) -> None:
     st.session_state[SENT] = ("success", f"Sent your {meant} to the class: {verdict}.")
     # A fresh canvas and no digit chosen: ready for the next drawing.
     st.session_state["draw.canvas_version"] = st.session_state.get("draw.canvas_version", 0) + 1
-    st.session_state[DIGIT] = None
+    st.session_state.pop(digit_key(), None)
+    st.session_state[SENDS] = st.session_state.get(SENDS, 0) + 1
 
 
 def my_drawings() -> None:
