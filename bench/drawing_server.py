@@ -44,9 +44,11 @@ def measure(browser, app: str, path: str, options: list[str], drawings: int, cwd
         up = time.perf_counter()
         wait_metric(page, "7", timeout=120_000)  # the first prediction also loads the model
         cold = ready + time.perf_counter() - up
-        # Idle CPU (Streamlit polls its config files) over a quiet spell, to tell apart.
+        # Idle CPU (Streamlit polls its config files) over a quiet spell, to tell apart. It starts 3 s after the first
+        # answer: measured from the answer on, the first drawing's wake (its garbage, its media file) doubled it.
+        time.sleep(3)
         idle_start, idle_cpu = time.perf_counter(), cpu_seconds(process.pid)
-        time.sleep(5)
+        time.sleep(10)
         idle = (cpu_seconds(process.pid) - idle_cpu) / (time.perf_counter() - idle_start)
         latencies, missed = [], []
         wall_before, cpu_before = time.perf_counter(), cpu_seconds(process.pid)
