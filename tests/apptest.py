@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from digitdemo import config
+from digitdemo.pages.classroom.room import DIGIT
 
 PAGES = ["draw", "softmax", "activations", "dataset", "model", "training", "predictions", "errors", "class"]
 
@@ -113,5 +114,5 @@ def wait_for_training(at: AppTest, seconds: float = 120) -> AppTest:
 
 def keypad(at: AppTest):
     """The room's "Which digit did you draw?" (its key changes with each drawing sent: room.digit_key)."""
-    (found,) = [pills for pills in at.pills if pills.key.startswith("room.digit.")]
+    (found,) = [pills for pills in at.pills if pills.key.startswith(f"{DIGIT}.")]
     return found

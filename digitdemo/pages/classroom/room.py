@@ -349,8 +349,9 @@ def send_panel(steps: Steps | None, out: Forward | None, uploaded: bool = False)
     # stayed in the browser, and the next drawing went to the class as the last one's digit). The drawing and the
     # digit are this run's, the newest the browser sent.
     clicked = st.session_state.pop(SEND_CLICKED, False)
-    if clicked and out is not None and not closed and st.session_state.get(digit_key()) in DIGITS:
-        _send(current, st.session_state[digit_key()], steps, out)
+    key = digit_key()  # this drawing's keypad (a send reruns at once, with the next one's)
+    if clicked and out is not None and not closed and st.session_state.get(key) in DIGITS:
+        _send(current, st.session_state[key], steps, out)
         st.rerun()  # the fresh canvas (drawn above this panel) and the empty keypad
     notice = st.session_state.pop(SENT, None)
     running, asked = (None, None) if closed else _asked_digit(current)
@@ -361,17 +362,17 @@ def send_panel(steps: Steps | None, out: Forward | None, uploaded: bool = False)
             f"the room has fewest {asked}s."
         )
     if asked is not None and st.session_state.get(PRESELECTED) != running.id:
-        st.session_state[digit_key()] = asked  # a new round: its digit chosen, whatever was chosen before
+        st.session_state[key] = asked  # a new round: its digit chosen, whatever was chosen before
         st.session_state[PRESELECTED] = running.id
-    elif asked is not None and st.session_state.get(digit_key()) is None:
-        st.session_state[digit_key()] = asked  # chosen for them once per drawing; a digit they pick stays theirs
+    elif asked is not None and st.session_state.get(key) is None:
+        st.session_state[key] = asked  # chosen for them once per drawing; a digit they pick stays theirs
     # wrap: in a column, pills otherwise stay on one row and scroll sideways (the 9 was cut off).
     # required: clicking the chosen digit again keeps it, instead of silently unchoosing it.
     with st.container(key="room-digit"):  # the keypad's own key changes with each drawing: styled and found here
         meant = st.pills(
             "Which digit did you draw?",
             DIGITS,
-            key=digit_key(),
+            key=key,
             selection_mode="single",
             required=True,
             wrap=True,
