@@ -254,10 +254,17 @@ def test_a_killed_worker_is_replaced_its_students_reconnect_and_nothing_stored_i
     try:
         teacher = teacher_context.new_page()
         teacher.goto(hall.fresh_link())
-        code = create_room(teacher)
+        store = storage.ClassStore(hall.db)
+        try:
+            code = create_room(teacher, store)  # the hall's last room (2 drawings) may show first
+        finally:
+            store.close()
         student = student_context.new_page()
         send(student, hall.url, code, SEVEN, 7)
-        expect(board_number(teacher, "drawings")).to_have_text("1", timeout=30_000)
+        # The teacher's board is the new room's (its way in folded once a student joined), with the one drawing.
+        expect(teacher.get_by_text(f"How to join room {code}")).to_be_visible(timeout=30_000)
+        expect(board_number(teacher, "students who sent")).to_have_text("1", timeout=30_000)
+        expect(board_number(teacher, "drawings")).to_have_text("1")
         with student.expect_event("websocket", timeout=60_000) as reconnected:  # the page's own reconnection
             os.kill(victim, signal.SIGKILL)  # mid-lesson
             killed = time.monotonic()
