@@ -19,7 +19,7 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from bench.harness import REPO, canvas_on, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+from bench.harness import REPO, canvas_on, clear, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
 
 # app, page path, options: the baseline runs with Streamlit's defaults, as typical demos do.
 APPS = {
@@ -53,10 +53,7 @@ def measure(browser, app: str, path: str, options: list[str], drawings: int, cwd
         latencies, missed = [], []
         wall_before, cpu_before = time.perf_counter(), cpu_seconds(process.pid)
         for _ in range(drawings):
-            page.get_by_role("button", name="Clear").click()
-            wait_metric(page, "—")
-            canvas = canvas_on(page, settle=0.5)  # a remount after Clear; a student is no faster
-            draw(page, canvas)
+            draw(page, clear(page))
             up = time.perf_counter()
             try:
                 wait_metric(page, "7", timeout=15_000)

@@ -94,9 +94,31 @@ def canvas_on(page, settle: float = 1.0):
     return canvas
 
 
+_INKED = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 0) return true; return false; }"""
+
+
+def clear(page, settle: float = 0.5):
+    """Press Clear and return the drawing surface once it is blank again: a stroke drawn while the canvas is still
+    being replaced by Clear's new one is lost (the typical demo lost 12 of 20 that way)."""
+    page.get_by_role("button", name="Clear").click()
+    wait_metric(page, "—")
+    deadline = time.monotonic() + 60
+    while page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(_INKED):  # the strokes' layer
+        assert time.monotonic() < deadline, "Clear left the canvas inked for 60 s"
+        time.sleep(0.05)
+    return canvas_on(page, settle=settle)  # a student is no faster
+
+
 def draw(page, canvas, stroke=SEVEN) -> None:
     """Draw a stroke; returns at mouse-up."""
     box = canvas.bounding_box()
+    for _ in range(20):  # None: the canvas was just replaced (a rerun remounted it); the locator finds the new one
+        if box is not None:
+            break
+        canvas.wait_for(state="visible", timeout=30_000)
+        time.sleep(0.25)
+        box = canvas.bounding_box()
     page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
     page.mouse.down()
     for x, y in stroke[1:]:

@@ -1,9 +1,10 @@
 """What the server spends its time on per drawing: py-spy over N drawings of the Draw page.
 
-    python -m bench.profile_server [--drawings 20] [--app streamlit_app.py --path /draw]
+    python -m bench.profile_server [--drawings 20] [--app streamlit_app.py --path /draw] [--under _live]
 
 Samples every thread of the Streamlit server with py-spy (pip install py-spy) while a real
-Chromium draws, then prints the share of samples under each of the heaviest functions.
+Chromium draws, then prints the share of samples under each of the heaviest functions; with
+``--under NAME``, also the ms per drawing under each call that function NAME makes, by its line.
 """
 
 import argparse
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.harness import canvas_on, draw, launch, streamlit_server, wait_metric
+from bench.harness import canvas_on, clear, draw, launch, streamlit_server, wait_metric
 
 
 def main() -> None:
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--app", default="streamlit_app.py")
     parser.add_argument("--path", default="/draw")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--under", help="a function's name: where its time goes, by the line of each call it makes")
     args = parser.parse_args()
     raw = tempfile.mkdtemp() + "/pyspy.txt"
     with streamlit_server(args.app) as (process, url, _), sync_playwright() as p:
@@ -42,14 +44,12 @@ def main() -> None:
         )  # fmt: skip
         time.sleep(1)
         for _ in range(args.drawings):
-            page.get_by_role("button", name="Clear").click()
-            wait_metric(page, "—")
-            draw(page, canvas_on(page))
+            draw(page, clear(page, settle=1.0))
             wait_metric(page, "7")
         spy.send_signal(2)  # SIGINT: py-spy writes its file
         spy.wait(30)
         browser.close()
-    inclusive, total, waiting = collections.Counter(), 0, 0
+    inclusive, calls, total, waiting = collections.Counter(), collections.Counter(), 0, 0
     for line in Path(raw).read_text().splitlines():
         stack, _, count = line.rstrip().rpartition(" ")
         if "idle" in stack or not count.isdigit():
@@ -59,6 +59,7 @@ def main() -> None:
             waiting += int(count)
             continue
         total += int(count)
+        calls.update(_calls_under(frames, args.under, int(count)))
         for frame in set(
             f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] for f in frames[1:]
         ):
@@ -68,6 +69,21 @@ def main() -> None:
     print(f"(left out: {waiting} samples of threads sleeping or blocked, which py-spy --nonblocking counts as busy)")
     for frame, count in inclusive.most_common(args.top):
         print(f"{count / total:6.1%}  {frame}")
+    if args.under:
+        ms = 1000 / 250 / args.drawings
+        print(f"\nunder {args.under}, ms per drawing by the line of each call it makes:")
+        for call, count in calls.most_common(args.top):
+            print(f"{count * ms:6.1f}  {call}")
+
+
+def _calls_under(frames: list[str], name: str | None, count: int) -> dict[str, int]:
+    """The call that the outermost frame of function ``name`` makes, as "line: callee" (or "line" when it is busy
+    itself), with the stack's sample count."""
+    for outer, inner in zip(frames, [*frames[1:], None], strict=True):
+        if outer.split(" (")[0] == name:
+            line = outer.rsplit(":", 1)[-1].rstrip(")")
+            return {f"{line}: {inner.split(' (')[0]}" if inner else line: count}
+    return {}
 
 
 # A thread's innermost Python line that only waits: py-spy, not pausing the server, reports a thread
