@@ -21,6 +21,8 @@ from playwright.sync_api import sync_playwright
 
 from bench.harness import canvas_on, clear, draw, launch, streamlit_server, wait_metric
 
+RATE = 250  # py-spy's samples a second: each sample stands for 1/RATE s of a thread's time
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -38,7 +40,7 @@ def main() -> None:
         draw(page, canvas_on(page))
         wait_metric(page, "7", timeout=120_000)
         spy = subprocess.Popen(
-            ["py-spy", "record", "--pid", str(process.pid), "--format", "raw", "--output", raw, "--rate", "250",
+            ["py-spy", "record", "--pid", str(process.pid), "--format", "raw", "--output", raw, "--rate", str(RATE),
              "--threads", "--nonblocking"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
@@ -64,13 +66,13 @@ def main() -> None:
             f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].rsplit("/", 1)[-1] for f in frames[1:]
         ):
             inclusive[frame] += int(count)
-    each = total / 250 / args.drawings * 1000
-    print(f"{total} busy samples at 250 Hz over {args.drawings} drawings ({each:.0f} ms each)")
+    each = total / RATE / args.drawings * 1000
+    print(f"{total} busy samples at {RATE} Hz over {args.drawings} drawings ({each:.0f} ms each)")
     print(f"(left out: {waiting} samples of threads sleeping or blocked, which py-spy --nonblocking counts as busy)")
     for frame, count in inclusive.most_common(args.top):
         print(f"{count / total:6.1%}  {frame}")
     if args.under:
-        ms = 1000 / 250 / args.drawings
+        ms = 1000 / RATE / args.drawings
         print(f"\nunder {args.under}, ms per drawing by the line of each call it makes:")
         for call, count in calls.most_common(args.top):
             print(f"{count * ms:6.1f}  {call}")
