@@ -22,6 +22,25 @@ HTML = (
     'data-source="server"><div class="dd-live-head"><span class="dd-live-title">Softmax probabilities</span> '
     '<span class="dd-live-note"></span> <span class="dd-live-read"></span></div><div class="dd-live-bars"></div></div>'
 )
+# "What the model sees" for a drawing on the canvas, drawn by sees.js from live.js's readings; the words are the
+# server's for an uploaded picture too (pages/lab/draw.py).
+SEES = "What the model sees"
+NETWORK = "The network, live"
+NETWORK_CAPTION = (
+    "Each unit filled by its output for your drawing (white: off); lines: the strongest inputs to each unit, "
+    "weight x activation, blue pushing it on, red off."
+)
+HIDDEN = "Hidden units, live"
+HIDDEN_CAPTION = "Each bar is one ReLU unit's output: 0 means the unit is off for this drawing."
+NO_HIDDEN = "This model has no hidden layers: the 400 pixels go straight to the 10 logits."
+SEES_CSS = ASSETS / "sees.css"
+SEES_HTML = (
+    f'<div class="dd-sees dd-sees-empty" data-testid="live-sees"><h3>{SEES}</h3>'
+    '<div class="dd-sees-steps" role="img"></div>'
+    f'<h3>{NETWORK}</h3><p class="dd-sees-caption">{NETWORK_CAPTION}</p><div class="dd-sees-network"></div>'
+    f'<h3>{HIDDEN}</h3><p class="dd-sees-caption dd-sees-deep">{HIDDEN_CAPTION}</p>'
+    f'<p class="dd-sees-caption dd-sees-shallow">{NO_HIDDEN}</p><div class="dd-sees-hidden"></div></div>'
+)
 # preprocess.py's levels, by the names live.js reads them: one home for each number.
 LEVELS = {
     "noise": preprocess.NOISE_LEVEL,
@@ -65,7 +84,13 @@ def model_payload(layers: list[Layer], weights: bool) -> dict:
         resample = data._integer_bicubic_matrix() / 2**data.WEIGHT_BITS  # exact in float32: 21 significant bits
         model["resample"] = floats(resample)
         model["layers"] = [
-            {"activation": layer.activation, "units": int(layer.b.size), "W": floats(layer.W), "b": floats(layer.b)}
+            {
+                "name": layer.name,
+                "activation": layer.activation,
+                "units": int(layer.b.size),
+                "W": floats(layer.W),
+                "b": floats(layer.b),
+            }
             for layer in layers
         ]
     return model

@@ -47,9 +47,7 @@ def go(at: AppTest, name: str) -> AppTest:
 
 def inject_drawing(at: AppTest, rgba: np.ndarray, version: int = 0) -> None:
     """Put a drawing where the canvas component reports it: its session-state value."""
-    buffer = io.BytesIO()
-    Image.fromarray(rgba).save(buffer, format="PNG")
-    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    url = "data:image/png;base64," + base64.b64encode(png(rgba)).decode()
     at.session_state[f"draw.canvas.{version}"] = {
         "drawing": {"raw": {"objects": [{"type": "path"}], "background": "#000000"}, "data": url},
         "backgroundFit": None,
@@ -62,12 +60,45 @@ def run_with_a_drawing(name: str, **query: str) -> AppTest:
     for key, value in query.items():
         at.query_params[key] = value
     if name == "draw":
-        from digitdemo import data
-        from digitdemo.handwriting.canvas import render_drawing
-
-        images, _ = data.load_source()
-        inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))
+        inject_drawing(at, held_out_drawing())
     return at.run()
+
+
+def held_out_drawing() -> np.ndarray:
+    """A held-out digit as a canvas drawing: images[9000], drawn with rng 0 (RGBA, 280x280)."""
+    from digitdemo import data
+    from digitdemo.handwriting.canvas import render_drawing
+
+    images, _ = data.load_source()
+    return render_drawing(images[9000], np.random.default_rng(0))
+
+
+def png(rgba: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def run_with_an_upload(session: dict | None = None, **query: str) -> AppTest:
+    """The Draw page with the held-out drawing uploaded as a picture: the server draws its steps, network and hidden
+    units (for a drawing on the canvas the browser does: tests/test_browser_sees.py). ``session``: state set first."""
+    at = page("draw")
+    for key, value in query.items():
+        at.query_params[key] = value
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
+    return upload(at.run(), held_out_drawing())
+
+
+def upload(at: AppTest, rgba: np.ndarray) -> AppTest:
+    """On the Draw page (run once), switch to "Upload a picture" and upload this picture as a PNG; run."""
+    at.radio(key="draw.source").set_value("Upload a picture").run()
+    return at.file_uploader(key="draw.upload").set_value(("digit.png", png(rgba), "image/png")).run()
+
+
+def mounted(at: AppTest, component: str) -> bool:
+    """Whether the page mounted our component of this name (digitdemo.live_answer, digitdemo.live_sees)."""
+    return any(element.proto.component_name == component for element in at.get("bidi_component"))
 
 
 def plot_spec(at: AppTest, key_part: str) -> dict:

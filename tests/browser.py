@@ -41,6 +41,14 @@ def touch_stroke(context, page, canvas, stroke) -> None:
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
+def live_ready(page) -> None:
+    """Until the browser holds the reader's weights (sent with the Draw page's first run)."""
+    page.wait_for_function(
+        "() => window.digitdemoLive && window.digitdemoLive.read(new Uint8ClampedArray(4 * 4), 2, 2) !== null",
+        timeout=60_000,
+    )
+
+
 def prediction(page):
     return page.get_by_test_id("stMetricValue").first
 

@@ -16,9 +16,11 @@ from tests.apptest import (
     go,
     inject_drawing,
     live_probabilities,
+    mounted,
     page,
     plot_spec,
     run_with_a_drawing,
+    run_with_an_upload,
     through_router,
     wait_for_training,
 )
@@ -87,12 +89,23 @@ def test_a_drawing_is_recognised_with_probabilities(seven):
     bars = live_probabilities(at)
     assert len(bars) == 10 and sum(bars) == pytest.approx(1) and int(np.argmax(bars)) == 7
     assert len(plot_spec(at, "draw.logits_chart")["data"][0]["y"]) == 10
+    assert len(at.session_state[state.LAST_LOGITS]) == 10, "the Softmax page can start from these logits"
+    # What the model sees: drawn in the browser for the canvas (tests/test_browser_sees.py), no figure sent for it.
+    assert mounted(at, "digitdemo.live_sees") and not at.get("image")
+    assert {element.proto.id.split("-")[-1] for element in at.get("plotly_chart")} == {"draw.logits_chart"}
+
+
+def test_an_uploaded_picture_shows_its_steps_network_and_hidden_units():
+    at = run_with_an_upload()  # a held-out 8
+    assert metric(at, "Prediction") == "8"
     hidden = plot_spec(at, "draw.hidden")["data"]
     assert [len(layer["y"]) for layer in hidden] == [256, 128], "the wider network reads by default"
     assert min(min(layer["y"]) for layer in hidden) >= 0, "ReLU outputs are never negative"
-    (steps,) = at.get("image")
+    assert plot_spec(at, "draw.network")["data"][-1]["text"][-10:][8].startswith("8 ")
+    (picture, steps) = at.get("image")
+    assert picture.captions[0] == "Your picture"
     assert steps.captions[0].count("Step ") == 5 and "Step 5: 20x20: the input" in steps.captions[0]
-    assert len(at.session_state[state.LAST_LOGITS]) == 10, "the Softmax page can start from these logits"
+    assert not mounted(at, "digitdemo.live_sees"), "the server's figures, not the canvas's"
 
 
 def test_clear_empties_the_canvas(seven):

@@ -17,7 +17,7 @@ from digitdemo import artifacts
 from digitdemo.classroom.rooms import LAB_MODEL, WIDE_MODEL
 from digitdemo.pages.lab.draw import CANVAS_PX
 from digitdemo.preprocess import preprocess, read_canvas
-from tests.browser import ONE, SEVEN, open_draw, prediction, touch_stroke
+from tests.browser import ONE, SEVEN, live_ready, open_draw, prediction, touch_stroke
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -87,14 +87,6 @@ DRAW_AND_READ = """
 """
 
 
-def _ready(page) -> None:
-    """Until the browser holds the reader's weights (sent with the page's first run)."""
-    page.wait_for_function(
-        "() => window.digitdemoLive && window.digitdemoLive.read(new Uint8ClampedArray(4 * 4), 2, 2) !== null",
-        timeout=60_000,
-    )
-
-
 def _python(png: str, switches: dict, model) -> tuple:
     payload = base64.b64decode(png.split(",", 1)[1])
     steps = preprocess(read_canvas(payload, (CANVAS_PX, CANVAS_PX)), **switches)
@@ -106,7 +98,7 @@ def _python(png: str, switches: dict, model) -> tuple:
 def test_the_browser_reads_50_drawings_as_python_does(page, server, reader):
     model = artifacts.load(artifacts.reader_dir(reader))
     open_draw(page, server, f"/draw?model={reader}")
-    _ready(page)
+    live_ready(page)
     drawings = _drawings()
     assert len(drawings) >= 50
     readings = page.evaluate(DRAW_AND_READ, [drawings, CANVAS_PX])
@@ -166,7 +158,7 @@ def _server_answer(page) -> dict:
 
 def test_the_bars_follow_the_pen_then_show_the_servers_equal_answer(page, server):
     canvas = open_draw(page, server)
-    _ready(page)
+    live_ready(page)
     live = page.locator(LIVE)
     expect(live).to_have_attribute("data-digit", "")  # a blank canvas: no answer
     expect(page.locator(".dd-live-bars")).to_be_hidden()
@@ -189,7 +181,7 @@ def test_the_bars_follow_the_pen_then_show_the_servers_equal_answer(page, server
 
 def test_a_second_stroke_moves_the_bars_and_clear_clears_them(page, server):
     canvas = open_draw(page, server)
-    _ready(page)
+    live_ready(page)
     _stroke_slowly(page, canvas, [(100, 60), (100, 220)], pause_ms=10)
     first = _server_answer(page)
     page.evaluate(RECORD)
@@ -209,7 +201,7 @@ def test_a_finger_moves_the_bars_on_a_phone(browser, server):
     page = context.new_page()
     try:
         canvas = open_draw(page, server)
-        _ready(page)
+        live_ready(page)
         canvas.evaluate("c => c.scrollIntoView({block: 'center'})")  # where a student holds it to draw
         page.wait_for_timeout(500)
         page.evaluate(RECORD)

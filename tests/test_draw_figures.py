@@ -11,7 +11,7 @@ from digitdemo.figures import network
 from digitdemo.handwriting.canvas import render_drawing
 from digitdemo.pages import common
 from digitdemo.preprocess import preprocess
-from tests.apptest import inject_drawing, page, plot_spec
+from tests.apptest import plot_spec, run_with_an_upload
 
 DRAW_FIGURES = [
     "draw.logits_chart",
@@ -24,18 +24,13 @@ DRAW_FIGURES = [
 
 @pytest.fixture(scope="module", params=[False, True], ids=["classroom", "presenter"])
 def drawn(request):
-    """The Draw page with a held-out digit drawn, as a student's screen and as the projector's (?present=1).
+    """The Draw page with a held-out digit uploaded, as a student's screen and as the projector's (?present=1): an
+    upload's steps, network and hidden units are the server's figures (a canvas drawing's, the browser's).
 
     "Why this answer?" open, with a second digit picked: its pixel maps and look-alikes go out on every stroke too.
     """
-    at = page("draw")
-    at.query_params["why"] = "True"
-    at.session_state["draw.why_not"] = 3
-    if request.param:
-        at.query_params["present"] = "1"  # larger text and charts: each figure enlarged before it is sent
-    images, _ = data.load_source()
-    inject_drawing(at, render_drawing(images[9000], np.random.default_rng(0)))
-    return at.run()
+    query = {"why": "True", "present": "1"} if request.param else {"why": "True"}  # present: each figure enlarged
+    return run_with_an_upload({"draw.why_not": 3}, **query)
 
 
 @pytest.mark.parametrize("key", DRAW_FIGURES)

@@ -12,7 +12,7 @@ from PIL import Image
 from digitdemo import data, notebook
 from digitdemo.figures import network
 from digitdemo.nn import softmax
-from tests.apptest import captions_of, inject_drawing, page, plot_spec
+from tests.apptest import captions_of, page, plot_spec, upload
 
 
 def _small_digit_in_a_corner() -> tuple[np.ndarray, int]:
@@ -45,10 +45,9 @@ def test_softmax_names_underflow_and_overflow_for_what_they_are():
 
 
 def test_draw_labels_the_steps_that_were_done():
+    """The server's labels, under an upload's steps (the browser's for the canvas: tests/test_browser_sees.py)."""
     canvas, _ = _small_digit_in_a_corner()
-    at = page("draw")
-    inject_drawing(at, canvas)
-    at.run()
+    at = upload(page("draw").run(), canvas)
     caption = _steps_caption(at)
     assert "Step 2: cropped" in caption and "Step 3: fitted" in caption and "mass centred" in caption
 
@@ -248,15 +247,14 @@ def test_model_page_diagram_names_every_layer_with_its_parameters(shipped_model)
 
 
 def test_draw_page_diagram_lights_units_and_draws_the_strongest_links(drawing_model):
-    from digitdemo.handwriting.canvas import render_drawing
-    from digitdemo.preprocess import preprocess
-    from tests.apptest import run_with_a_drawing
+    """An uploaded picture's diagram, drawn by the server (a canvas drawing's: the browser, test_browser_sees.py)."""
+    from digitdemo.preprocess import preprocess, read_image
+    from tests.apptest import held_out_drawing, png, run_with_an_upload
 
-    at = run_with_a_drawing("draw", model="drawing")  # a held-out digit: images[9000], drawn with rng 0
+    at = run_with_an_upload(model="drawing")  # a held-out digit: images[9000], drawn with rng 0
     figure = plot_spec(at, "draw.network")
     picture, nodes = figure["data"][0], figure["data"][-1]
-    images, _ = data.load_source()
-    x = preprocess(render_drawing(images[9000], np.random.default_rng(0))).x
+    x = preprocess(read_image(png(held_out_drawing())), source="image").x
     assert np.allclose(picture["z"], np.clip(data.row_to_image(x), 0, 1), atol=0.006), "the 20x20 input, upright"
     out = drawing_model.forward(x)
     fills = np.array(nodes["marker"]["color"])

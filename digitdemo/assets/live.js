@@ -235,7 +235,8 @@ function sum(values) {
   return total;
 }
 
-// preprocess: canvas RGBA bytes -> {x: the 400 inputs or null, box, ink: the ink's sum, small: 20x20 upright}.
+// preprocess: canvas RGBA bytes -> {x: the 400 inputs or null, box, ink: the ink's sum, small: 20x20 upright,
+// steps: each step's picture as {image, width, height} (preprocess.py's Steps, for showing)}.
 // `box` and `ink` say which drawing was read: the server sends the same two with its answer.
 export function preprocess(rgba, width, height, setup, switches) {
   const levels = setup.levels;
@@ -260,20 +261,30 @@ export function preprocess(rgba, width, height, setup, switches) {
   if (isDot(crop(ink, width, box), h, w, Math.max(width, height), levels)) return { ...read, x: null };
   const [cropped, ch, cw] = switches.crop ? [crop(ink, width, box), h, w] : [ink, height, width];
   const size = setup.field;
+  const picture = (image, w, h) => ({ image, width: w, height: h });
   let field;
+  let fitted;
   if (switches.fit) {
     const scale = levels.box / Math.max(ch, cw);
     const [fh, fw] = [Math.max(1, pyRound(ch * scale)), Math.max(1, pyRound(cw * scale))];
-    const fitted = resize(cropped, cw, ch, fw, fh);
-    field = placeInField(fitted, fw, fh, switches.centre, size);
+    fitted = picture(resize(cropped, cw, ch, fw, fh), fw, fh);
+    field = placeInField(fitted.image, fw, fh, switches.centre, size);
   } else {
     field = resize(cropped, cw, ch, size, size);
+    fitted = picture(field, size, size);
   }
   const n = setup.size;
   const x = toRow(field, setup.resample, n, size);
   const small = new Float32Array(n * n); // upright, for showing
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) small[i * n + j] = x[j * n + i];
-  return { ...read, x, small };
+  const steps = {
+    ink: picture(ink, width, height),
+    cropped: picture(cropped, cw, ch),
+    fitted,
+    centred: picture(field, size, size),
+    small: picture(small, n, n),
+  };
+  return { ...read, x, small, steps };
 }
 
 // --- The forward pass: digitdemo/nn.py --------------------------------------------------------------------------
@@ -285,9 +296,10 @@ const ACTIVATIONS = {
 };
 
 // Dense layers, a @ W + b with W (inputs, units) row after row; silenced hidden units output 0 (why.py); softmax
-// after the last, shifted by its maximum.
+// after the last, shifted by its maximum. -> {probabilities, hidden: each hidden layer's outputs}.
 export function forward(layers, x, silenced) {
   let a = x;
+  const hidden = [];
   layers.forEach((layer, index) => {
     const { W, b, units } = layer;
     const g = ACTIVATIONS[layer.activation];
@@ -298,12 +310,13 @@ export function forward(layers, x, silenced) {
       out[j] = g(f32(z));
     }
     for (const unit of (index < layers.length - 1 && silenced && silenced[index]) || []) out[unit] = 0;
+    if (index < layers.length - 1) hidden.push(out);
     a = out;
   });
   const top = Math.max(...a);
   const e = Array.from(a, (z) => Math.exp(z - top));
   const total = e.reduce((s, v) => s + v, 0);
-  return e.map((v) => v / total);
+  return { probabilities: e.map((v) => v / total), hidden };
 }
 
 // Float32 little-endian bytes, sent as base64 text -> a Float32Array.
@@ -324,6 +337,7 @@ function rememberModel(model) {
   if (!model || MODELS.has(model.id) || !model.layers || model.layers.some((layer) => layer.W == null)) return;
   MODELS.set(model.id, {
     layers: model.layers.map((layer) => ({
+      name: layer.name,
       activation: layer.activation,
       units: layer.units,
       W: decodeFloats(layer.W),
@@ -355,14 +369,21 @@ function canvasPixels(state) {
   return { rgba: context.getImageData(0, 0, width, height).data, width, height };
 }
 
-// One reading of pixels with the data's reader and switches: {box, ink, probabilities (or null), x}.
+// One reading of pixels with the data's reader and switches: {box, ink, probabilities (or null), hidden, x, steps,
+// layers: the reader's}.
 export function read(rgba, width, height, data) {
   const model = data.model && MODELS.get(data.model.id);
   if (!model) return null;
   const setup = { levels: data.levels, field: data.field, size: data.size, resample: model.resample };
   const steps = preprocess(rgba, width, height, setup, data.switches);
-  const probabilities = steps.x ? forward(model.layers, steps.x, data.silenced) : null;
-  return { ...steps, probabilities };
+  const out = steps.x ? forward(model.layers, steps.x, data.silenced) : { probabilities: null, hidden: null };
+  return { ...steps, ...out, layers: model.layers, switches: data.switches };
+}
+
+// Each reading of the canvas, for the page's other live parts (sees.js: the steps, the network, the hidden units).
+function publish(reading) {
+  window.digitdemoReading = reading;
+  window.dispatchEvent(new CustomEvent("digitdemo-reading", { detail: reading }));
 }
 
 function show(state, probabilities, source) {
@@ -400,6 +421,7 @@ function readNow(state) {
     return;
   }
   state.reading = reading;
+  publish(reading);
   if (!state.down && matches(state.data.answer, reading)) {
     show(state, state.data.answer.probabilities, "server");
   } else {

@@ -101,29 +101,37 @@ def network(
         ex, ey = _segments(pairs)
         data.append(_edge_trace(ex, ey, style.GREY, 0.7, 0.6))
     else:
-        inputs = [np.asarray(x, dtype=np.float32)] + [np.asarray(h, dtype=np.float32) for h in hidden]
         groups: dict[tuple[bool, bool], list] = {}  # (pushes on, strong): one trace each, over all layers
-        for i, (layer, a_in) in enumerate(zip(layers, inputs, strict=False)):
-            active = np.flatnonzero(a_in)  # an input at 0 (no ink, a unit off) adds nothing
-            contribution = a_in[active, None] * layer.W[active]  # (active inputs, units): what each adds
-            k = min(strongest[min(i, len(strongest) - 1)], contribution.size)
-            if k == 0:
-                continue
-            magnitude = np.abs(contribution).ravel()
-            flat = np.argpartition(magnitude, -k)[-k:]
-            top = float(magnitude[flat].max()) or 1.0
-            for f in flat.tolist():
-                row, unit = divmod(f, contribution.shape[1])
-                value = float(contribution[row, unit])
-                if value != 0:
-                    source = int(active[row])
-                    start = _pixel_xy(source) if i == 0 else at[i - 1][source]
-                    groups.setdefault((value > 0, abs(value) > top / 2), []).append((start, at[i][unit]))
+        for i, source, unit, positive, strong in strongest_links(layers, x, hidden, strongest):
+            start = _pixel_xy(source) if i == 0 else at[i - 1][source]
+            groups.setdefault((positive, strong), []).append((start, at[i][unit]))
         for (positive, strong), pairs in sorted(groups.items()):
             ex, ey = _segments(pairs)
             data.append(_edge_trace(ex, ey, _EDGE_COLORS[positive], 4.0 if strong else 1.6, 0.85 if strong else 0.5))
     data.append(_node_trace(layers, positions, hidden if live else None, probabilities if live else None))
     return {"data": data, "layout": _network_layout(layers, xs, live)}
+
+
+def strongest_links(layers, x, hidden, strongest: tuple[int, ...] = (30, 30, 20)) -> list[tuple]:
+    """The links the live diagram draws: into each layer the ``strongest`` by |weight x activation|, as (layer,
+    source, unit, pushes on, strong: over half the layer's strongest). assets/sees.js draws the same for the canvas."""
+    inputs = [np.asarray(x, dtype=np.float32)] + [np.asarray(h, dtype=np.float32) for h in hidden]
+    links = []
+    for i, (layer, a_in) in enumerate(zip(layers, inputs, strict=False)):
+        active = np.flatnonzero(a_in)  # an input at 0 (no ink, a unit off) adds nothing
+        contribution = a_in[active, None] * layer.W[active]  # (active inputs, units): what each adds
+        k = min(strongest[min(i, len(strongest) - 1)], contribution.size)
+        if k == 0:
+            continue
+        magnitude = np.abs(contribution).ravel()
+        flat = np.argpartition(magnitude, -k)[-k:]
+        top = float(magnitude[flat].max()) or 1.0
+        for f in flat.tolist():
+            row, unit = divmod(f, contribution.shape[1])
+            value = float(contribution[row, unit])
+            if value != 0:
+                links.append((i, int(active[row]), unit, value > 0, abs(value) > top / 2))
+    return links
 
 
 def _edge_trace(xs: list, ys: list, color: str, width: float, opacity: float) -> dict:

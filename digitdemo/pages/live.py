@@ -24,6 +24,23 @@ def _component():
     )
 
 
+@functools.cache
+def _sees_component():
+    return st.components.v2.component(
+        "digitdemo.live_sees",
+        html=live.SEES_HTML,
+        css=live.SEES_CSS.read_text(),
+        js=script("sees.js"),
+        isolate_styles=False,
+    )
+
+
+def sees() -> None:
+    """What the model sees, for the canvas: the steps, the network and its hidden units, drawn in the browser from
+    the live answer's readings (assets/sees.js), so they follow the pen and the server sends no figure for them."""
+    _sees_component()(key="draw.sees", width="stretch")
+
+
 def _resend() -> None:
     # The browser lacks the weights it was told it holds (a component mounted afresh in a new tab's page): again.
     st.session_state.pop(SENT, None)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from digitdemo import config, doubt, figures, state, why
 from digitdemo.classroom.rooms import DRAWING_MODEL, LAB_MODEL, WIDE_MODEL
+from digitdemo.live import HIDDEN, HIDDEN_CAPTION, NETWORK, NETWORK_CAPTION, NO_HIDDEN, SEES
 from digitdemo.nn import Forward
 from digitdemo.pages import draft, explain, live
 from digitdemo.pages.classroom import room
@@ -161,7 +162,9 @@ def _live(source: str, switches: dict[str, bool], in_room: bool = False, page_re
             show_plot(logits_chart, key="draw.logits_chart", prechecked=True)
         if out is not None:  # closed by default: open, it costs a few ms a stroke (bench.draw_cost)
             explain.section("draw", model, steps.x, shown, off, prechecked=True)
-    if out is not None:
+    if kind == "canvas":  # drawn in the browser from its readings, as the pen moves (pages/live.py)
+        live.sees()
+    elif out is not None:
         _what_the_model_sees(steps, shown, switches, model.layers)
 
 
@@ -298,25 +301,23 @@ def step_labels(steps: Steps, switches: dict[str, bool]) -> list[tuple[str, str]
 
 
 def _what_the_model_sees(steps: Steps, out: Forward, switches: dict[str, bool], layers: list) -> None:
-    st.subheader("What the model sees")
+    """An uploaded picture's steps, network and hidden units (for a drawing on the canvas: assets/sees.js)."""
+    st.subheader(SEES)
     labels = step_labels(steps, switches)
     images = [steps.ink, steps.cropped, steps.fitted, steps.centred, steps.small]
     # The labels are drawn in the picture; the caption stays for screen readers only (assets/style.css).
     with st.container(key="draw-steps"):
         st.image(strip(images, labels), caption="; ".join(f"{a}: {b}" for a, b in labels))
-    st.subheader("The network, live")
-    st.caption(
-        "Each unit filled by its output for your drawing (white: off); lines: the strongest inputs to each "
-        "unit, weight x activation, blue pushing it on, red off."
-    )
+    st.subheader(NETWORK)
+    st.caption(NETWORK_CAPTION)
     show_plot(
         figures.network.network(layers, steps.x, [a[0] for a in out.hidden], out.probabilities[0]),
         key="draw.network",
         prechecked=True,
     )
-    st.subheader("Hidden units, live")
+    st.subheader(HIDDEN)
     if not out.hidden:
-        st.caption("This model has no hidden layers: the 400 pixels go straight to the 10 logits.")
+        st.caption(NO_HIDDEN)
         return
-    st.caption("Each bar is one ReLU unit's output: 0 means the unit is off for this drawing.")
+    st.caption(HIDDEN_CAPTION)
     show_plot(figures.lab.hidden_bars([a[0] for a in out.hidden]), key="draw.hidden", prechecked=True)
