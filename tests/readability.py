@@ -71,7 +71,7 @@ MEASURE = r"""
     return (id ? id.dataset.testid : el.tagName) + (cls ? '.' + cls.split(' ')[0] : '');
   };
   const out = [];
-  function record(el, text, fg, bg, kind) {
+  function record(el, text, fg, bg, kind, scale = 1) {
     const style = getComputedStyle(el);
     const color = over(fg, bg);
     // An icon (a Material Symbols ligature) is not text: WCAG 1.4.11 asks 3:1 and no size.
@@ -79,7 +79,7 @@ MEASURE = r"""
     // A formula's subscripts are smaller than its 19 px body by design: only their contrast counts.
     const script = !!el.closest('.katex') && !!el.closest('.msupsub');
     out.push({
-      kind: icon ? 'icon' : kind, text: text.slice(0, 60), where: describe(el), px: parseFloat(style.fontSize),
+      kind: icon ? 'icon' : kind, text: text.slice(0, 60), where: describe(el), px: parseFloat(style.fontSize) * scale,
       sized: !icon && !script,
       color: hex(color), background: hex(bg), contrast: Math.round(ratio(color, bg) * 100) / 100,
     });
@@ -131,6 +131,18 @@ MEASURE = r"""
       const fg = rgba(getComputedStyle(t).fill);
       fg[3] *= parseFloat(getComputedStyle(t).fillOpacity) * opacity(t);
       record(t, text, fg, bg, 'chart');
+    }
+  }
+  // Our own SVG text (the Draw page's network, assets/sees.js): its size as shown, the viewBox scaled to the screen.
+  for (const drawing of document.querySelectorAll('svg[viewBox]')) {
+    if (drawing.closest('.js-plotly-plot') || !drawing.querySelector('text')) continue;
+    const scale = drawing.getBoundingClientRect().width / drawing.viewBox.baseVal.width;
+    for (const t of drawing.querySelectorAll('text')) {
+      const text = t.textContent.trim();
+      if (!text || !visible(t)) continue;
+      const r = t.getBoundingClientRect();
+      const fg = rgba(getComputedStyle(t).fill);
+      record(t, text, fg, background(drawing, (r.left + r.right) / 2, (r.top + r.bottom) / 2), 'chart', scale);
     }
   }
   return out;

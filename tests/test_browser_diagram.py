@@ -42,18 +42,30 @@ def test_the_model_page_draws_the_labs_network(page, server, tmp_path):  # noqa:
     chart.screenshot(path=tmp_path / "model_diagram.png")
 
 
+def _draw_page_labels(chart) -> dict[int, float]:
+    """The Draw page's diagram (assets/sees.js, an SVG): its output labels, "7  98%", as {digit: percent}."""
+    labels = {}
+    for text in chart.locator(".dd-sees-digit").all_text_contents():
+        digit, _, share = text.strip().partition(" ")
+        labels[int(digit)] = float(share.strip().rstrip("%"))
+    return labels
+
+
 def test_the_draw_page_network_follows_the_drawing(page, server, tmp_path):  # noqa: F811
     canvas = open_draw(page, server, "/draw?model=drawing")  # the lab's network, on more data
     draw(page, canvas, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=15_000)
-    chart = diagram(page, "logits → softmax")
-    expect(chart.locator(".scatterlayer .point")).to_have_count(25 + 15 + 10, timeout=15_000)
-    labels = output_labels(chart)
+    chart = page.locator(".dd-sees-net")  # drawn in the browser for a canvas drawing
+    chart.scroll_into_view_if_needed()
+    expect(chart.locator(".dd-sees-unit")).to_have_count(25 + 15 + 10, timeout=15_000)
+    for text in ["L1: Dense 25", "L2: Dense 15", "L3: Dense 10", "10,025 params", "ReLU", "linear", "→ softmax →"]:
+        expect(chart).to_contain_text(text)
+    labels = _draw_page_labels(chart)
     assert max(labels, key=labels.get) == 7 and len(labels) == 10
-    lit = fills(chart)
+    lit = chart.locator(".dd-sees-unit").evaluate_all("nodes => nodes.map(n => n.getAttribute('fill'))")
     assert len(set(lit[:25])) > 3, "the first layer's units lit to different levels"
-    assert "rgb(255, 255, 255)" in lit[:40], "some ReLU units are off for this drawing"
-    links = chart.locator(".scatterlayer .js-line").count()  # plotly draws each link as its own path
+    assert "rgb(255,255,255)" in lit[:40], "some ReLU units are off for this drawing"
+    links = sum(d.count("M") for d in chart.locator("path").evaluate_all("ps => ps.map(p => p.getAttribute('d'))"))
     assert 10 <= links <= 30 + 30 + 20, "only the strongest connections, not all 10,375"
     chart.screenshot(path=tmp_path / "draw_diagram_7.png")
 
@@ -64,10 +76,11 @@ def test_the_draw_page_network_follows_the_drawing(page, server, tmp_path):  # n
     time.sleep(1)
     draw(page, canvas, ONE)
     expect(prediction(page)).to_have_text("1", timeout=15_000)
-    chart = diagram(page, "logits → softmax")
-    expect(chart).to_contain_text("1 ", timeout=15_000)
     page.wait_for_function(  # the output "1" now has the largest share
-        "() => [...document.querySelectorAll('.js-plotly-plot .textpoint')]"
+        "() => [...document.querySelectorAll('.dd-sees-digit')]"
         ".some(t => /^1\\s+[1-9]\\d*%$/.test(t.textContent.trim()))"
     )
-    assert fills(chart) != lit, "the units light up differently for a 1"
+    labels = _draw_page_labels(chart)
+    assert max(labels, key=labels.get) == 1
+    after = chart.locator(".dd-sees-unit").evaluate_all("nodes => nodes.map(n => n.getAttribute('fill'))")
+    assert after != lit, "the units light up differently for a 1"
