@@ -35,6 +35,7 @@ PARTS = [
     "streamlit.image",
     "digitdemo.figures.lab.probability_bars",
     "digitdemo.pages.live.answer",
+    "digitdemo.pages.live.sees",
     "digitdemo.live.payload",
     "digitdemo.figures.lab.value_bars",
     "digitdemo.figures.lab.hidden_bars",

@@ -19,7 +19,18 @@ from pathlib import Path
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from bench.harness import REPO, canvas_on, clear, cpu_seconds, draw, launch, rss_mb, streamlit_server, wait_metric
+from bench.harness import (
+    REPO,
+    canvas_on,
+    clear,
+    cpu_seconds,
+    draw,
+    draw_anew,
+    launch,
+    rss_mb,
+    streamlit_server,
+    wait_metric,
+)
 
 # app, page path, options: the baseline runs with Streamlit's defaults, as typical demos do.
 APPS = {
@@ -50,10 +61,10 @@ def measure(browser, app: str, path: str, options: list[str], drawings: int, cwd
         idle_start, idle_cpu = time.perf_counter(), cpu_seconds(process.pid)
         time.sleep(10)
         idle = (cpu_seconds(process.pid) - idle_cpu) / (time.perf_counter() - idle_start)
-        latencies, missed = [], []
+        latencies, missed, redrawn = [], [], 0
         wall_before, cpu_before = time.perf_counter(), cpu_seconds(process.pid)
         for _ in range(drawings):
-            draw(page, clear(page))
+            redrawn += draw_anew(page, clear(page)) - 1
             up = time.perf_counter()
             try:
                 wait_metric(page, "7", timeout=15_000)
@@ -72,6 +83,7 @@ def measure(browser, app: str, path: str, options: list[str], drawings: int, cwd
         "wall": wall,
         "latencies": latencies,
         "missed": missed,
+        "redrawn": redrawn,
         "rss": rss,
         "cold": cold,
         "healthy": healthy,
@@ -119,6 +131,8 @@ def main() -> None:
         print(f"  {name}: idle {r['idle'] * 1000:.1f} ms/s over {r['wall']:.2f} s per drawing")
     print("latency: mouse-up to the Prediction metric showing 7 (the canvas itself waits 200 ms).")
     for name, r in results.items():
+        if r["redrawn"]:
+            print(f"  {name}: {r['redrawn']} strokes drawn again (the first left the canvas blank: harness.draw_anew)")
         if r["missed"]:
             print(f"  {name}: {len(r['missed'])} drawings not read as 7 within 15 s (showed {r['missed']})")
     print("start→1st: `streamlit run` to the canvas showing, plus mouse-up to the first prediction")

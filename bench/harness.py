@@ -126,6 +126,21 @@ def draw(page, canvas, stroke=SEVEN) -> None:
     page.mouse.up()
 
 
+def draw_anew(page, canvas, stroke=SEVEN, tries: int = 3) -> int:
+    """Draw a stroke on a blank canvas (after ``clear``); returns how many times it was drawn. Under load a canvas
+    just mounted by Clear can miss a whole stroke (no ink, nothing sent: the typical demo lost 13 of 20 so while
+    tests ran beside it); a stroke that left the canvas blank 1 s after mouse-up is drawn again, as a student would."""
+    strokes_layer = page.locator("canvas.dc-canvas.lower-canvas").first
+    for attempt in range(1, tries + 1):
+        draw(page, canvas, stroke)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            if strokes_layer.evaluate(_INKED):
+                return attempt
+            time.sleep(0.05)
+    return tries
+
+
 def wait_metric(page, text: str, timeout: float = 30_000) -> None:
     """Wait, polling every animation frame, until the first metric shows ``text``."""
     page.wait_for_function(

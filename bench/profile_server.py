@@ -19,7 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.harness import canvas_on, clear, draw, launch, streamlit_server, wait_metric
+from bench.harness import canvas_on, clear, draw, draw_anew, launch, streamlit_server, wait_metric
 
 RATE = 250  # py-spy's samples a second: each sample stands for 1/RATE s of a thread's time
 
@@ -46,7 +46,7 @@ def main() -> None:
         )  # fmt: skip
         time.sleep(1)
         for _ in range(args.drawings):
-            draw(page, clear(page, settle=1.0))
+            draw_anew(page, clear(page, settle=1.0))
             wait_metric(page, "7")
         spy.send_signal(2)  # SIGINT: py-spy writes its file
         spy.wait(30)
