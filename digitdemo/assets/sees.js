@@ -6,7 +6,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const BLUE = [31, 119, 180]; // figures/style.py's BLUE, ORANGE, GREY, and network.py's red for "pushes off"
 const ORANGE = "#ff7f0e";
-const GREY = "#9e9e9e";
+const OUTLINE = "#9e9e9e"; // style.GREY
 const EDGES = { true: "#1f77b4", false: "#d62728" };
 // figures/network.py's coordinates: the input picture's x range, each layer's x, the units' top and bottom.
 const NET = { input: [0, 3], layers: [6, 10, 14], top: 10, bottom: 0, columnUnits: 32, columnGap: 0.32 };
@@ -42,12 +42,15 @@ function layerX(index) {
 }
 
 // Grey levels in [0, 1] onto a canvas of the picture's size (as common.pixels: clipped, 255 x, truncated).
+const OPAQUE = new Uint32Array(new Uint8Array([0, 0, 0, 255]).buffer)[0]; // a pixel as one word: R, G, B, A
+const GREY = new Uint32Array(new Uint8Array([1, 1, 1, 0]).buffer)[0];
+
 function paint(canvas, image, width, height, left = 0, top = 0) {
   const context = canvas.getContext("2d");
   const pixels = context.createImageData(width, height);
+  const words = new Uint32Array(pixels.data.buffer);
   for (let i = 0; i < width * height; i++) {
-    const grey = Math.trunc(Math.min(Math.max(image[i] || 0, 0), 1) * 255);
-    pixels.data.set([grey, grey, grey, 255], 4 * i);
+    words[i] = OPAQUE + GREY * Math.trunc(Math.min(Math.max(image[i] || 0, 0), 1) * 255);
   }
   context.putImageData(pixels, left, top);
 }
@@ -88,7 +91,8 @@ function drawSteps(tiles, steps, labels, box) {
   tiles.forEach((tile, i) => {
     const { image, width, height } = steps[tile.name];
     const side = Math.max(width, height);
-    tile.scratch.width = tile.scratch.height = side; // and black
+    if (tile.scratch.width !== side) tile.scratch.width = side;
+    if (tile.scratch.height !== side) tile.scratch.height = side;
     const context = tile.scratch.getContext("2d");
     context.fillStyle = "#000";
     context.fillRect(0, 0, side, side);
@@ -159,14 +163,32 @@ function buildNetwork(holder, layers, size) {
   const units = layers.map((layer, i) =>
     at[i].map(([x, y], unit) => {
       const diameter = i === last ? 30 : layer.units > NET.columnUnits ? 9 : layer.units > 20 ? 18 : 22;
-      const circle = svg("circle", { cx: X(x), cy: Y(y), r: diameter / 2, class: "dd-sees-unit" }, root);
-      const title = svg("title", {}, circle);
+      const circle = svg("circle", {
+        cx: X(x),
+        cy: Y(y),
+        r: diameter / 2,
+        class: "dd-sees-unit",
+        stroke: OUTLINE,
+        "stroke-width": 1.5,
+      }, root); // prettier-ignore
+      svg("title", {}, circle); // written when the pointer comes over it, not on every reading
+      Object.assign(circle.dataset, { layer: i, unit });
       const label = i === last ? svg("text", { x: X(x) + diameter / 2 + 4, y: Y(y), class: "dd-sees-digit" }, root) : null;
-      return { circle, title, label, unit };
+      return { circle, label, unit };
     }),
   );
-  const canvas = document.createElement("canvas");
-  return { holder, root, picture, edges, units, at, layers, size, X, Y, pixelAt, pictureCanvas: canvas, links: [] };
+  const net = { holder, root, picture, edges, units, at, layers, size, X, Y, pixelAt, links: [], values: null };
+  net.pictureCanvas = document.createElement("canvas");
+  root.addEventListener("pointerover", (event) => {
+    const { layer, unit } = event.target.dataset || {};
+    if (layer === undefined || !net.values) return;
+    const value = net.values[layer][unit];
+    event.target.firstChild.textContent =
+      Number(layer) === last
+        ? `digit ${unit}: probability ${value.toFixed(4)}`
+        : `${layers[layer].name} unit ${unit}: ${value.toFixed(3)}${value === 0 ? " (off)" : ""}`;
+  });
+  return net;
 }
 
 // The k largest of |value|, as [magnitude, value, source, unit], largest first.
@@ -223,22 +245,19 @@ function drawNetwork(net, reading) {
   for (const [key, path] of Object.entries(paths)) net.edges[key].setAttribute("d", path.join(""));
   // Every unit filled by its output relative to its layer's strongest; the likeliest digit ringed orange.
   const last = net.layers.length - 1;
+  net.values = [...hidden, probabilities];
   net.units.forEach((column, i) => {
     const values = i === last ? probabilities : hidden[i];
     const strongest = Math.max(...values);
     const top = strongest > 0 ? strongest : 1;
     const best = i === last ? values.indexOf(strongest) : -1;
-    for (const { circle, title, label, unit } of column) {
+    for (const { circle, label, unit } of column) {
       const value = values[unit];
       circle.setAttribute("fill", fillOf(value / top));
-      circle.setAttribute("stroke", unit === best ? ORANGE : GREY);
+      if (!label) continue; // an output: its share, and the likeliest ringed
+      circle.setAttribute("stroke", unit === best ? ORANGE : OUTLINE);
       circle.setAttribute("stroke-width", unit === best ? 4 : 1.5);
-      if (label) {
-        label.textContent = `${unit}  ${value >= 0.005 ? Math.round(100 * value) : 0}%`;
-        title.textContent = `digit ${unit}: probability ${value.toFixed(4)}`;
-      } else {
-        title.textContent = `${net.layers[i].name} unit ${unit}: ${value.toFixed(3)}${value === 0 ? " (off)" : ""}`;
-      }
+      label.textContent = `${unit}  ${value >= 0.005 ? Math.round(100 * value) : 0}%`;
     }
   });
 }
@@ -256,29 +275,37 @@ function buildHidden(holder, layers) {
     const bars = svg("svg", { viewBox: `0 0 ${layer.units} 100`, preserveAspectRatio: "none", class: "dd-sees-bars" });
     const rects = Array.from({ length: layer.units }, (_, unit) => {
       const rect = svg("rect", { x: unit + 0.1, width: 0.8, y: 100, height: 0, fill: "#1f77b4" }, bars);
-      svg("title", {}, rect);
+      svg("title", {}, rect); // written when the pointer comes over it
+      rect.dataset.unit = unit;
       return rect;
+    });
+    const shown = { top, rects, layer: i + 1, values: null };
+    bars.addEventListener("pointerover", (event) => {
+      const { unit } = event.target.dataset;
+      if (unit === undefined || !shown.values) return;
+      event.target.firstChild.textContent = `layer ${i + 1}, unit ${unit}: ${shown.values[unit].toFixed(3)}`;
     });
     const name = document.createElement("span");
     name.className = "dd-sees-layer-name";
     name.textContent = `layer ${i + 1}: ${layer.units} units`;
     block.append(top, bars, name);
     holder.appendChild(block);
-    return { top, rects, layer: i + 1 };
+    return shown;
   });
 }
 
 // Each layer's outputs as bars, scaled to its own strongest (0 at the bottom).
 function drawHidden(blocks, hidden) {
-  blocks.forEach(({ top, rects, layer }, i) => {
+  blocks.forEach((block, i) => {
+    const { top, rects } = block;
     const values = hidden[i];
+    block.values = values;
     const strongest = Math.max(...values);
     top.textContent = `strongest ${strongest.toFixed(2)}`;
     rects.forEach((rect, unit) => {
       const height = strongest > 0 ? (100 * Math.max(values[unit], 0)) / strongest : 0;
       rect.setAttribute("y", (100 - height).toFixed(2));
       rect.setAttribute("height", height.toFixed(2));
-      rect.firstChild.textContent = `layer ${layer}, unit ${unit}: ${values[unit].toFixed(3)}`;
     });
   });
 }
