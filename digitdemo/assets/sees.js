@@ -337,14 +337,24 @@ export default function (component) {
   if (!state) {
     const root = parentElement.querySelector(".dd-sees");
     const stepsBox = root.querySelector(".dd-sees-steps");
-    state = { root, stepsBox, tiles: buildSteps(stepsBox), layers: null, updates: 0 };
-    state.listener = (event) => render(state, event.detail);
+    state = { root, stepsBox, tiles: buildSteps(stepsBox), layers: null, updates: 0, frame: 0 };
+    // Drawn on the frame after the bars': they are shown first, and readings that came within one frame make one.
+    state.listener = (event) => {
+      state.pending = event.detail;
+      if (!state.frame) {
+        state.frame = requestAnimationFrame(() => {
+          state.frame = 0;
+          render(state, state.pending);
+        });
+      }
+    };
     window.addEventListener("digitdemo-reading", state.listener);
     STATES.set(parentElement, state);
   }
   window.digitdemoSees = state; // for a test from outside
   render(state, window.digitdemoReading); // the canvas's latest reading (live.js)
   return () => {
+    cancelAnimationFrame(state.frame);
     window.removeEventListener("digitdemo-reading", state.listener);
     STATES.delete(parentElement);
   };
