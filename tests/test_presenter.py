@@ -44,7 +44,8 @@ def test_presenter_mode_shows_the_class_what_it_needs_on_every_page(browser, ser
         page.wait_for_timeout(1000)  # the canvas wires its handlers just after it appears
         draw(page, canvas, SEVEN)
         expect(prediction(page)).to_have_text("7", timeout=15_000)
-        expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=15_000)  # logits, the live network, hidden
+        expect(page.locator(".js-plotly-plot")).to_have_count(1, timeout=15_000)  # the logits
+        expect(page.get_by_test_id("live-sees")).to_be_visible()  # the steps, the network, hidden units: the browser's
         expect(page.locator('[data-testid="live-answer"]')).to_have_attribute("data-source", "server")
         expect(page.get_by_text("Brush width (px)")).to_be_hidden()
         texts = assert_presenting(page, "draw")
