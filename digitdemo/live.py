@@ -16,7 +16,6 @@ from digitdemo.nn import Forward, Layer
 from digitdemo.preprocess import Steps
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-CSS = ASSETS / "live.css"
 HTML = (
     '<div class="dd-live dd-live-empty" data-testid="live-answer" data-digit="" data-probabilities="" '
     'data-source="server"><div class="dd-live-head"><span class="dd-live-title">Softmax probabilities</span> '
@@ -33,7 +32,6 @@ NETWORK_CAPTION = (
 HIDDEN = "Hidden units, live"
 HIDDEN_CAPTION = "Each bar is one ReLU unit's output: 0 means the unit is off for this drawing."
 NO_HIDDEN = "This model has no hidden layers: the 400 pixels go straight to the 10 logits."
-SEES_CSS = ASSETS / "sees.css"
 SEES_HTML = (
     f'<div class="dd-sees dd-sees-empty" data-testid="live-sees"><h3>{SEES}</h3>'
     '<div class="dd-sees-steps" role="img"></div>'

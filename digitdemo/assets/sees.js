@@ -177,7 +177,7 @@ function buildNetwork(holder, layers, size) {
       return { circle, label, unit };
     }),
   );
-  const net = { holder, root, picture, edges, units, at, layers, size, X, Y, pixelAt, links: [], values: null };
+  const net = { picture, edges, units, at, layers, size, X, Y, pixelAt, links: [], values: null };
   net.pictureCanvas = document.createElement("canvas");
   root.addEventListener("pointerover", (event) => {
     const { layer, unit } = event.target.dataset || {};

@@ -14,31 +14,21 @@ SENT = "draw.live_sent"  # the id of the reader whose weights this session's bro
 
 
 @functools.cache
-def _component():
+def _component(name: str, html: str, css: str, js: str):
+    """One of our components v2 components (its CSS and script: files in assets/), registered once a process."""
     return st.components.v2.component(
-        "digitdemo.live_answer",
-        html=live.HTML,
-        css=live.CSS.read_text(),
-        js=script("live.js"),
+        name,
+        html=html,
+        css=(live.ASSETS / css).read_text(),
+        js=script(js),
         isolate_styles=False,  # in the page's own tree: its text is measured with the page's (tests/readability.py)
-    )
-
-
-@functools.cache
-def _sees_component():
-    return st.components.v2.component(
-        "digitdemo.live_sees",
-        html=live.SEES_HTML,
-        css=live.SEES_CSS.read_text(),
-        js=script("sees.js"),
-        isolate_styles=False,
     )
 
 
 def sees() -> None:
     """What the model sees, for the canvas: the steps, the network and its hidden units, drawn in the browser from
     the live answer's readings (assets/sees.js), so they follow the pen and the server sends no figure for them."""
-    _sees_component()(key="draw.sees", width="stretch")
+    _component("digitdemo.live_sees", live.SEES_HTML, "sees.css", "sees.js")(key="draw.sees", width="stretch")
 
 
 def _resend() -> None:
@@ -59,6 +49,7 @@ def answer(
     weights = model_id is not None and live_canvas and st.session_state.get(SENT) != model_id
     data = live.payload(layers, weights, steps, shown, switches, silenced, live_canvas)
     # In a list: Streamlit looks for data frames in a dict's every key (0.2 ms each), not in a list.
-    _component()(data=[data], key="draw.live", on_missing_change=_resend, width="stretch")
+    mount = _component("digitdemo.live_answer", live.HTML, "live.css", "live.js")
+    mount(data=[data], key="draw.live", on_missing_change=_resend, width="stretch")
     if weights:
         st.session_state[SENT] = model_id
